@@ -1,0 +1,31 @@
+# Alliance Review. `make report` builds the sample review, `make test` runs every test;
+# each creates the pinned environment (.venv, from uv.lock) first if it is missing.
+UV_VERSION := 0.13.9
+VENV := .venv
+UV := $(VENV)/bin/uv
+SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
+
+.PHONY: env report test bench clean
+
+env: $(SYNCED)
+
+$(UV):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(SYNCED): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --quiet
+	rm -f $(VENV)/.synced-*
+	touch $@
+
+report: $(SYNCED)
+	$(VENV)/bin/review build
+
+test: $(SYNCED)
+	$(VENV)/bin/python -m pytest
+
+bench: $(SYNCED)
+	$(VENV)/bin/python bench/run.py
+
+clean:
+	rm -rf outputs/[0-9]* outputs/.cache

@@ -1,0 +1,194 @@
+"""The `review` command: validate, compute indicators, build, audit and roll cycles forward.
+
+Each command documents itself (`review COMMAND --help`) and exits 0 on success, 2 when
+the inputs are invalid (with a report naming file, row, column, rule and value), and 1
+on any other failure, printed as one line unless `--verbose` is given.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="Alliance Review: builds the yearly review of the Critical Minerals Resilience and Production Alliance.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True)
+
+EXIT_INVALID = 2
+EXIT_FAILED = 1
+
+
+class Edition(str, Enum):
+    public = "public"
+    restricted = "restricted"
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+INPUTS_HELP = "The cycle's inputs folder [default: ./inputs, else the sample shipped with the package]."
+OUTPUTS_HELP = "Where builds are written: OUTPUTS/<cycle>/<edition>/."
+EDITION_HELP = "public (confidential values suppressed) or restricted [default: the edition in review.yml]."
+
+
+def print_problems(problems) -> None:
+    from review.problems import report_lines
+
+    files = len({p.file for p in problems})
+    err.print(f"[bold red]The inputs are not valid:[/] {len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} file{'s' if files != 1 else ''}.")
+    for line in report_lines(problems):
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+    err.print("Nothing was written; earlier outputs are unchanged. Fix the rows above and run again.")
+
+
+@contextmanager
+def exits(verbose: bool = False):
+    """Turn known failures into their exit codes and one readable line."""
+    from review.validated import InvalidInputs
+
+    try:
+        yield
+    except InvalidInputs as exc:
+        print_problems(exc.problems)
+        raise typer.Exit(EXIT_INVALID)
+    except KeyboardInterrupt:
+        err.print("Interrupted; earlier outputs are unchanged.")
+        raise typer.Exit(130)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # anything else is a tool failure, not bad data
+        if verbose:
+            err.print_exception()
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _config_or_report(inputs: Path):
+    """The cycle's settings; when review.yml is invalid, report every problem of the inputs at once."""
+    from review.config import ConfigError, load_config
+    from review.validated import InvalidInputs
+
+    try:
+        return load_config(inputs)
+    except ConfigError:
+        from review.validation import validate as run_validation
+
+        raise InvalidInputs(run_validation(inputs).problems)
+
+
+@app.command()
+def validate(
+    inputs: Optional[Path] = typer.Option(None, help=INPUTS_HELP),
+    outputs: Path = typer.Option(Path("outputs"), help=OUTPUTS_HELP),
+    edition: Optional[Edition] = typer.Option(None, help=EDITION_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+) -> None:
+    """Validate a cycle's inputs; on success write the validated snapshot to OUT/validated/.
+
+    Exit code 0 when valid, 2 when the data is invalid (each problem names file, row,
+    column, rule and value), 1 on any other failure.
+    """
+    from review.paths import default_inputs, out_dir
+    from review.validated import write_snapshot_in_place
+
+    with exits(verbose):
+        inputs = inputs or default_inputs()
+        started = time.perf_counter()
+        config = _config_or_report(inputs)
+        chosen = edition.value if edition else config.edition
+        final = out_dir(outputs, config.cycle, chosen) / "validated"
+        result = write_snapshot_in_place(inputs, final, chosen)
+        table = Table(title=f"Validated cycle {config.cycle} ({chosen} edition)")
+        table.add_column("table")
+        table.add_column("rows", justify="right")
+        for name, rows in sorted(result.rows.items()):
+            table.add_row(name, f"{rows:,}")
+        out.print(table)
+        out.print(f"All rules passed in {time.perf_counter() - started:.1f} s. Snapshot: {final}")
+
+
+@app.command()
+def indicators(
+    inputs: Optional[Path] = typer.Option(None, help=INPUTS_HELP),
+    format: Format = typer.Option(Format.table, "--format", "-f", help="table (the scorecard, for reading), csv or json (every indicator)."),
+    edition: Optional[Edition] = typer.Option(None, help=EDITION_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+) -> None:
+    """Compute every indicator of a cycle and print it, without building the report.
+
+    `table` prints the scorecard of every target; `csv` and `json` print the whole tidy
+    table (indicator, mineral, stage, scope, year, value, unit, status, detail).
+    """
+    import tempfile
+
+    import pandas as pd
+
+    from review import snapshot
+    from review.indicators import compute_all, scorecard
+    from review.paths import default_inputs
+    from review.text import format_value, target_label, unit_of
+    from review.validated import make_snapshot
+
+    with exits(verbose):
+        inputs = inputs or default_inputs()
+        _config_or_report(inputs)
+        with tempfile.TemporaryDirectory() as tmp:
+            result = make_snapshot(inputs, Path(tmp), edition.value if edition else None)
+            tables = {name: snapshot.read_table(result.path, name) for name in result.meta["tables"]}
+            config = snapshot.read_config(result.path)
+        table = compute_all(tables, config)
+        if format is Format.csv:
+            sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
+        elif format is Format.json:
+            sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
+        else:
+            card = scorecard(table, tables["targets"])
+            view = Table(title=f"Scorecard, cycle {config.cycle} ({result.meta['edition']} edition)")
+            for col in ("target", "year", "value", "path", "status", "previous", "change"):
+                view.add_column(col, justify="left" if col in ("target", "status") else "right")
+            for r in card.itertuples(index=False):
+                view.add_row(
+                    target_label(r), "" if pd.isna(r.year) else str(r.year), format_value(r.value, unit_of(r.indicator)),
+                    format_value(r.path, unit_of(r.indicator)), r.status,
+                    f"{format_value(r.previous_value, unit_of(r.indicator))} {r.previous_status}".strip(),
+                    format_value(r.change, unit_of(r.indicator), signed=True),
+                )
+            out.print(view)
+            out.print(f"{len(table):,} indicator values; `--format csv` prints them all.")
+
+
+@app.command()
+def build(
+    inputs: Optional[Path] = typer.Option(None, help=INPUTS_HELP),
+    outputs: Path = typer.Option(Path("outputs"), help=OUTPUTS_HELP),
+    edition: Optional[Edition] = typer.Option(None, help=EDITION_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+) -> None:
+    """Build the review. For now: validation and the snapshot only (see the message it prints)."""
+    validate(inputs=inputs, outputs=outputs, edition=edition, verbose=verbose)
+    err.print("Not built yet: indicators table, notebook execution, book assembly and rendering are not implemented in this version; only validation ran.")
+    raise typer.Exit(EXIT_FAILED)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

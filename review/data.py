@@ -1,0 +1,258 @@
+"""The input contract: one spec per table, reading CSV files, and typed pandas frames.
+
+Reading happens in two steps so that every problem can be reported against the text
+the analyst typed: `read_raw` parses the file into strings (file-level problems such as
+bad encoding or a wrong delimiter are found here), validation checks the strings and
+values, and `typed` converts the checked strings to pandas dtypes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from review.problems import Problem, show_value
+
+INT, FLOAT, STR, BOOL = "int", "float", "str", "bool"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    nullable: bool = False
+    required: bool = True  # False: an optional column the contract allows
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _spec(name: str, key: tuple[str, ...], *columns: Column) -> TableSpec:
+    return TableSpec(name, tuple(columns), key)
+
+
+C = Column
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        _spec("members", ("code",), C("code", STR), C("name", STR), C("group", STR), C("joined", INT)),
+        _spec("partners", ("code",), C("code", STR), C("name", STR), C("basis", STR, True, False)),
+        _spec(
+            "minerals",
+            ("id",),
+            C("id", STR),
+            C("name", STR),
+            C("stages", STR),
+            C("priority", STR),
+            C("unit_basis", STR, True, False),
+        ),
+        _spec(
+            "targets",
+            ("mineral", "stage", "indicator", "kind"),
+            C("mineral", STR),
+            C("stage", STR, nullable=True),
+            C("indicator", STR),
+            C("comparator", STR),
+            C("value", FLOAT),
+            C("year", INT),
+            C("kind", STR),
+            C("baseline_year", INT),
+            C("source", STR),
+            C("illustrative", BOOL, True, False),
+        ),
+        _spec(
+            "dependency",
+            ("year", "member", "mineral", "stage", "origin"),
+            C("year", INT),
+            C("member", STR),
+            C("mineral", STR),
+            C("stage", STR),
+            C("origin", STR),
+            C("quantity_t", FLOAT),
+            C("source", STR),
+        ),
+        _spec(
+            "production",
+            ("year", "mineral", "stage", "country", "source"),
+            C("year", INT),
+            C("mineral", STR),
+            C("stage", STR),
+            C("country", STR),
+            C("quantity_t", FLOAT),
+            C("source", STR),
+        ),
+        _spec(
+            "projects",
+            ("as_of", "project_id"),
+            C("as_of", INT),
+            C("project_id", STR),
+            C("name", STR),
+            C("mineral", STR),
+            C("stage", STR),
+            C("host_country", STR),
+            C("sponsors", STR),
+            C("status", STR),
+            C("capacity_t", FLOAT),
+            C("capex_musd", FLOAT, nullable=True),
+            C("public_finance_musd", FLOAT, nullable=True),
+            C("expected_online", INT),
+            C("first_reported_online", INT),
+            C("priority", BOOL),
+            C("source", STR, True, False),
+        ),
+        _spec(
+            "stockpiles",
+            ("year", "member", "mineral"),
+            C("year", INT),
+            C("member", STR),
+            C("mineral", STR),
+            C("holdings_t", FLOAT),
+            C("annual_consumption_t", FLOAT),
+            C("target_days", FLOAT, nullable=True),
+            C("confidential", BOOL),
+            C("source", STR, True, False),
+        ),
+        _spec(
+            "recycling",
+            ("year", "member", "mineral"),
+            C("year", INT),
+            C("member", STR),
+            C("mineral", STR),
+            C("recycled_output_t", FLOAT),
+            C("capacity_t", FLOAT, nullable=True),
+            C("consumption_t", FLOAT),
+            C("source", STR, True, False),
+        ),
+    )
+}
+del C
+
+#: Tables whose rows carry member-level values that a public edition may have to suppress.
+REFERENCE_TABLES = ("members", "partners", "minerals")
+
+
+@dataclass
+class RawTable:
+    """A CSV file parsed to strings (empty cells are None), before any value is trusted."""
+
+    spec: TableSpec
+    path: Path
+    frame: "object | None" = None  # pandas.DataFrame of str/None, None when unreadable
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start : exc.end]
+        return None, [Problem(file, line, None, "file must be UTF-8 text (save it as CSV UTF-8)", repr(bad))]
+    return text, []
+
+
+def _header_problems(header: list[str], file: str) -> list[Problem]:
+    problems = []
+    if len(header) == 1:
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in header[0]:
+                return [Problem(file, 1, None, f"fields must be separated by commas, not {name}", show_value(header[0][:80]))]
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(file, 1, name, "column names in the header must be unique", show_value(name)))
+        seen.add(name)
+    for name in header:
+        if not name.strip():
+            problems.append(Problem(file, 1, None, "every column in the header must have a name", "(empty)"))
+            break
+    return problems
+
+
+def _row_problems(text: str, width: int, file: str) -> list[Problem]:
+    """Rows whose field count differs from the header's, found with the csv module (exact row numbers)."""
+    problems = []
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        for number, row in enumerate(reader, start=1):
+            if number == 1 or not row:
+                continue
+            if len(row) != width:
+                problems.append(
+                    Problem(file, number, None, f"each row must have {width} fields like the header", f"{len(row)} fields")
+                )
+    except csv.Error as exc:
+        problems.append(Problem(file, reader.line_num, None, "must be valid CSV (check quotes)", str(exc)))
+    return problems
+
+
+def read_raw(inputs: Path, spec: TableSpec) -> RawTable:
+    """Parse one table's CSV into strings; file-level problems go into `problems` instead of raising."""
+    import pandas as pd
+
+    path = Path(inputs) / spec.file
+    raw = RawTable(spec, path)
+    if not path.is_file():
+        raw.problems.append(Problem(spec.file, None, None, "file must exist in the inputs folder", str(path)))
+        return raw
+    text, raw.problems = _decode(path.read_bytes(), spec.file)
+    if text is None:
+        return raw
+    if not text.strip():
+        raw.problems.append(Problem(spec.file, None, None, "file must not be empty (it needs at least a header row)"))
+        return raw
+    header = next(csv.reader(io.StringIO(text)))
+    raw.problems = _header_problems(header, spec.file)
+    if raw.problems:
+        return raw
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c", skip_blank_lines=True
+        )
+    except (pd.errors.ParserError, ValueError):
+        raw.problems = _row_problems(text, len(header), spec.file) or [
+            Problem(spec.file, None, None, "must be valid CSV", "unreadable")
+        ]
+        return raw
+    frame = frame.replace({"": None})
+    frame.index = range(2, len(frame) + 2)  # the index is the CSV row number: the header is row 1
+    raw.frame = frame
+    return raw
+
+
+def typed(raw: RawTable):
+    """Convert a validated raw table to pandas dtypes (values that failed a type rule become missing)."""
+    import pandas as pd
+
+    frame = raw.frame.copy()
+    for col in raw.spec.columns:
+        if col.name not in frame.columns:
+            if col.required:
+                continue
+            frame[col.name] = None
+        values = frame[col.name]
+        if col.kind == INT:
+            numbers = pd.to_numeric(values, errors="coerce")
+            frame[col.name] = numbers.where(numbers == numbers.round()).astype("Int64")
+        elif col.kind == FLOAT:
+            frame[col.name] = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif col.kind == BOOL:
+            lowered = values.str.lower()
+            frame[col.name] = lowered.map({"true": True, "false": False}).astype("boolean")
+        else:
+            frame[col.name] = values.astype("object")
+    ordered = [c.name for c in raw.spec.columns] + [c for c in frame.columns if c not in {x.name for x in raw.spec.columns}]
+    return frame[ordered]

@@ -1,0 +1,52 @@
+"""Numbers and names as the report writes them, and key messages generated from the numbers."""
+
+from __future__ import annotations
+
+import math
+
+#: A confidential or suppressed value is written as this mark, never as a number.
+WITHHELD = "confidential"
+
+
+def is_missing(value) -> bool:
+    try:
+        return value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in ("<NA>", "nan")
+    except TypeError:
+        return False
+
+
+def format_value(value, unit: str, signed: bool = False) -> str:
+    """A share as a percentage, days and tonnes as grouped whole numbers; '' when missing.
+
+    `signed` is for changes: shares then read as percentage points ('+1.2 pp').
+    """
+    if is_missing(value):
+        return ""
+    sign = "+" if signed else ""
+    if unit == "share":
+        return f"{value * 100:{sign}.1f} pp" if signed else f"{value * 100:.1f}%"
+    if unit == "index":
+        return f"{value:{sign},.0f}"
+    if unit in ("days", "years"):
+        return f"{value:{sign},.1f}" if signed else f"{value:,.0f}"
+    return f"{value:{sign},.0f}"
+
+
+INDICATOR_NAMES = {
+    "single_supplier_dependency": "single-supplier dependency",
+    "recycling_share": "recycling share",
+    "stockpile_cover_days": "stockpile cover",
+}
+
+
+def unit_of(indicator: str) -> str:
+    return "days" if indicator == "stockpile_cover_days" else "share"
+
+
+def target_label(target) -> str:
+    """'rare-earths refining: single-supplier dependency ≤ 60.0% by 2030 (target)'."""
+    where = f"{target.mineral} {target.stage}".strip()
+    sign = "≤" if target.comparator == "max" else "≥"
+    unit = unit_of(target.indicator)
+    value = format_value(target.target, unit) + (" days" if unit == "days" else "")
+    return f"{where}: {INDICATOR_NAMES.get(target.indicator, target.indicator)} {sign} {value} by {target.target_year} ({target.kind})"

@@ -1,0 +1,70 @@
+"""The first build stage: validated inputs -> the edition's snapshot, skipped when nothing changed."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from review import snapshot
+from review.fingerprint import code_hash, input_files, key
+from review.problems import Problem
+
+
+class InvalidInputs(Exception):
+    """The inputs broke validation rules; `problems` says where."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problems in the inputs")
+
+
+@dataclass
+class SnapshotResult:
+    path: Path
+    meta: dict
+    reused: bool
+    rows: dict[str, int]
+
+
+def snapshot_key(inputs: Path, edition: str) -> tuple[str, dict[str, str]]:
+    hashes = input_files(inputs)
+    return key("validated", hashes, edition, code_hash()), hashes
+
+
+def make_snapshot(inputs: Path, dest: Path, edition: str | None, reuse_from: Path | None = None) -> SnapshotResult:
+    """Validate `inputs` and write the snapshot of `edition` (None: the one review.yml names) to `dest`.
+
+    When `reuse_from` holds a snapshot made from the same inputs, edition and code, it is
+    copied instead: validation (and importing Great Expectations) is skipped.
+    """
+    if edition is not None:
+        k, hashes = snapshot_key(inputs, edition)
+        if reuse_from is not None and (reuse_from / snapshot.SNAPSHOT_FILE).is_file():
+            meta = snapshot.read_meta(reuse_from)
+            if meta.get("key") == k:
+                if Path(reuse_from).resolve() != Path(dest).resolve():
+                    shutil.copytree(reuse_from, dest, dirs_exist_ok=True)
+                return SnapshotResult(dest, meta, True, {n: t["rows"] for n, t in meta["tables"].items()})
+    from review.disclosure import edition_tables
+    from review.validation import validate
+
+    outcome = validate(inputs)
+    if not outcome.ok:
+        raise InvalidInputs(outcome.problems)
+    edition = edition or outcome.config.edition
+    k, hashes = snapshot_key(inputs, edition)
+    tables = edition_tables(outcome.tables, edition, outcome.config.disclosure)
+    meta = snapshot.write(dest, tables, outcome.config, edition, hashes, outcome.results, k)
+    return SnapshotResult(dest, meta, False, {n: t["rows"] for n, t in meta["tables"].items()})
+
+
+def write_snapshot_in_place(inputs: Path, final: Path, edition: str | None) -> SnapshotResult:
+    """`review validate`: make the snapshot in a staging folder and move it to `final` only if valid."""
+    from review.fsutil import Staging
+
+    with Staging(final) as staging:
+        result = make_snapshot(inputs, staging.path, edition)
+        staging.commit()
+    result.path = final
+    return result

@@ -1,0 +1,388 @@
+"""Validating a cycle's inputs with Great Expectations (ephemeral context, offline, quiet).
+
+Rules run in two passes. The raw pass checks the strings the analyst typed: required
+columns, empty cells, and types (as regular expressions, so a bad number is reported
+with its text). The typed pass checks values: ranges, sets, keys, and rules across
+tables (codes exist, stages belong to their mineral). Each expectation carries the
+human wording of its rule, which is what the error report and the data-quality annex
+print.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from review.config import CONFIG_FILE, STATUSES, ConfigError, ReviewConfig, load_config
+from review.data import BOOL, FLOAT, INT, TABLES, RawTable, read_raw, typed
+from review.problems import Problem, show_value
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+INDICATORS_WITH_STAGE = ("single_supplier_dependency",)
+INDICATORS_WITHOUT_STAGE = ("recycling_share", "stockpile_cover_days")
+SHARE_INDICATORS = ("single_supplier_dependency", "recycling_share")
+UNATTRIBUTED = "XXX"
+EU = "EUU"
+FIRST_YEAR = 1990
+TYPE_PATTERNS = {
+    INT: (r"^\s*[+-]?\d+\s*$", "must be a whole number"),
+    FLOAT: (r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$", "must be a number"),
+    BOOL: (r"^(?i:true|false)$", "must be true or false"),
+}
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+@dataclass
+class RuleResult:
+    """One rule as checked, for the data-quality annex."""
+
+    file: str
+    column: str | None
+    rule: str
+    checked: int
+    failed: int
+
+
+@dataclass
+class Validation:
+    """What validating a cycle found: its settings, typed tables, problems and per-rule results."""
+
+    config: ReviewConfig | None
+    tables: dict = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    results: list[RuleResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class _Rule:
+    rule: str
+    column: str | None
+    expectation: object
+
+
+def iso3_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-3 codes, from pycountry's maintained list."""
+    import pycountry
+
+    return frozenset(c.alpha_3 for c in pycountry.countries)
+
+
+def _context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        analytics_enabled=False,
+    )
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    return context, context.data_sources.add_pandas("inputs")
+
+
+def _in_set(column: str, values, rule: str) -> _Rule:
+    import great_expectations as gx
+
+    return _Rule(rule, column, gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values)))
+
+
+def _between(column: str, low=None, high=None, rule: str | None = None, strict_low=False) -> _Rule:
+    import great_expectations as gx
+
+    if rule is None:
+        if high is None:
+            rule = f"must be {'greater than' if strict_low else 'at least'} {low}"
+        else:
+            rule = f"must be between {low} and {high}"
+    exp = gx.expectations.ExpectColumnValuesToBeBetween(
+        column=column, min_value=low, max_value=high, strict_min=strict_low
+    )
+    return _Rule(rule, column, exp)
+
+
+def _regex(column: str, pattern: str, rule: str) -> _Rule:
+    import great_expectations as gx
+
+    return _Rule(rule, column, gx.expectations.ExpectColumnValuesToMatchRegex(column=column, regex=pattern))
+
+
+def _a_at_least_b(a: str, b: str, rule: str, strict=False) -> _Rule:
+    import great_expectations as gx
+
+    exp = gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=a, column_B=b, or_equal=not strict, ignore_row_if="either_value_is_missing"
+    )
+    return _Rule(rule, b, exp)
+
+
+def _raw_rules(raw: RawTable) -> list[_Rule]:
+    import great_expectations as gx
+
+    rules = []
+    present = set(raw.frame.columns)
+    for col in raw.spec.columns:
+        if col.name not in present:
+            if col.required:
+                rules.append(_Rule("required column must be in the header", col.name, gx.expectations.ExpectColumnToExist(column=col.name)))
+            continue
+        if not col.nullable:
+            rules.append(_Rule("must not be empty", col.name, gx.expectations.ExpectColumnValuesToNotBeNull(column=col.name)))
+        if col.kind in TYPE_PATTERNS:
+            pattern, wording = TYPE_PATTERNS[col.kind]
+            rules.append(_regex(col.name, pattern, wording))
+    return rules
+
+
+@dataclass
+class _Reference:
+    """Code lists other tables are checked against (empty when the reference table is unusable)."""
+
+    members: frozenset = frozenset()
+    partners: frozenset = frozenset()
+    minerals: frozenset = frozenset()
+    pairs: frozenset = frozenset()
+    stages: frozenset = frozenset()
+    ok: set = field(default_factory=set)
+
+
+def _reference(tables: dict) -> _Reference:
+    ref = _Reference()
+    if "members" in tables:
+        ref.members = frozenset(tables["members"]["code"].dropna())
+        ref.ok.add("members")
+    if "partners" in tables:
+        ref.partners = frozenset(tables["partners"]["code"].dropna())
+        ref.ok.add("partners")
+    if "minerals" in tables:
+        frame = tables["minerals"].dropna(subset=["id", "stages"])
+        ref.minerals = frozenset(frame["id"])
+        ref.pairs = frozenset((m, s) for m, stages in zip(frame["id"], frame["stages"]) for s in stages.split(";"))
+        ref.stages = frozenset(s for _, s in ref.pairs)
+        ref.ok.add("minerals")
+    return ref
+
+
+def _member_rule(column: str, ref: _Reference) -> list[_Rule]:
+    return [_in_set(column, ref.members, "must be a member code listed in members.csv")] if "members" in ref.ok else []
+
+
+def _mineral_rules(ref: _Reference, with_stage: bool = True) -> list[_Rule]:
+    import great_expectations as gx
+
+    if "minerals" not in ref.ok:
+        return []
+    rules = [_in_set("mineral", ref.minerals, "must be a mineral id listed in minerals.csv")]
+    if with_stage:
+        rules.append(
+            _Rule(
+                "stage must be one of the mineral's stages in minerals.csv",
+                "stage",
+                gx.expectations.ExpectColumnPairValuesToBeInSet(
+                    column_A="mineral",
+                    column_B="stage",
+                    value_pairs_set=sorted(ref.pairs),
+                    ignore_row_if="either_value_is_missing",
+                ),
+            )
+        )
+    return rules
+
+
+def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: frozenset) -> list[_Rule]:
+    import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column as Where
+
+    E = gx.expectations
+    last_year = config.cycle if config else 2100
+    years = f"must be a year from {FIRST_YEAR} to {last_year} (the cycle)"
+    countries = "must be an ISO 3166-1 alpha-3 country code, or XXX for other countries"
+    spec = TABLES[name]
+    rules: list[_Rule] = [
+        _Rule(
+            f"({', '.join(spec.key)}) must be unique",
+            spec.key[0],
+            E.ExpectCompoundColumnsToBeUnique(column_list=list(spec.key)) if len(spec.key) > 1 else E.ExpectColumnValuesToBeUnique(column=spec.key[0]),
+        )
+    ]
+    if name == "members":
+        rules += [
+            _in_set("code", iso3 | {EU}, "must be an ISO 3166-1 alpha-3 country code, or EUU for the European Union"),
+            _in_set("group", ("G7", "partner"), "must be G7 or partner"),
+            _between("joined", FIRST_YEAR, last_year, years),
+        ]
+    elif name == "partners":
+        rules.append(_in_set("code", iso3, "must be an ISO 3166-1 alpha-3 country code"))
+        if "members" in ref.ok:
+            rules.append(
+                _Rule(
+                    "must not also be listed in members.csv (a member is aligned already)",
+                    "code",
+                    E.ExpectColumnValuesToNotBeInSet(column="code", value_set=sorted(ref.members)),
+                )
+            )
+    elif name == "minerals":
+        rules += [
+            _regex("id", SLUG, "must be a lower-case slug such as rare-earths"),
+            _regex("stages", r"^[a-z][a-z0-9-]*(;[a-z][a-z0-9-]*)*$", "must be stage names separated by ';' such as mining;refining"),
+            _in_set("priority", ("high", "medium", "low"), "must be high, medium or low"),
+        ]
+    elif name == "targets":
+        rules += _mineral_rules(ref)
+        rules += [
+            _in_set("indicator", SHARE_INDICATORS + ("stockpile_cover_days",), "must be single_supplier_dependency, recycling_share or stockpile_cover_days"),
+            _in_set("comparator", ("max", "min"), "must be max or min"),
+            _in_set("kind", ("target", "ambition"), "must be target or ambition"),
+            _Rule(
+                "stage must be given for single_supplier_dependency",
+                "stage",
+                E.ExpectColumnValuesToNotBeNull(column="stage", row_condition=Where("indicator").is_in(INDICATORS_WITH_STAGE)),
+            ),
+            _Rule(
+                "stage must be empty for recycling_share and stockpile_cover_days",
+                "stage",
+                E.ExpectColumnValuesToBeNull(column="stage", row_condition=Where("indicator").is_in(INDICATORS_WITHOUT_STAGE)),
+            ),
+            _Rule(
+                "a share target must be between 0 and 1",
+                "value",
+                E.ExpectColumnValuesToBeBetween(column="value", min_value=0, max_value=1, row_condition=Where("indicator").is_in(SHARE_INDICATORS)),
+            ),
+            _between("value", 0),
+            _between("baseline_year", FIRST_YEAR, last_year, years),
+            _between("year", FIRST_YEAR, 2100),
+            _a_at_least_b("year", "baseline_year", "baseline_year must be before the target year", strict=True),
+        ]
+    elif name == "dependency":
+        rules += _member_rule("member", ref) + _mineral_rules(ref)
+        rules += [
+            _between("year", FIRST_YEAR, last_year, years),
+            _in_set("origin", iso3 | {UNATTRIBUTED}, countries),
+            _between("quantity_t", 0),
+        ]
+    elif name == "production":
+        rules += _mineral_rules(ref)
+        rules += [
+            _between("year", FIRST_YEAR, last_year, years),
+            _in_set("country", iso3 | {UNATTRIBUTED}, countries),
+            _between("quantity_t", 0),
+            _regex("source", r"\b(19|20)\d\d\b", "must name its edition year, such as 'USGS MCS 2025'"),
+        ]
+    elif name == "projects":
+        rules += _mineral_rules(ref)
+        if "members" in ref.ok:
+            codes = "|".join(sorted(map(re.escape, ref.members))) or "(?!)"
+            rules.append(_regex("sponsors", rf"^({codes})(;({codes}))*$", "must be member codes from members.csv separated by ';'"))
+        rules += [
+            _between("as_of", FIRST_YEAR, last_year, years),
+            _in_set("host_country", iso3 | {UNATTRIBUTED}, countries),
+            _in_set("status", STATUSES, "must be one of " + ", ".join(STATUSES)),
+            _between("capacity_t", 0),
+            _between("capex_musd", 0),
+            _between("public_finance_musd", 0),
+            _a_at_least_b("capex_musd", "public_finance_musd", "public finance must not exceed capex"),
+            _between("expected_online", FIRST_YEAR, 2100),
+            _between("first_reported_online", FIRST_YEAR, 2100),
+        ]
+    elif name == "stockpiles":
+        rules += _member_rule("member", ref) + _mineral_rules(ref, with_stage=False)
+        rules += [
+            _between("year", FIRST_YEAR, last_year, years),
+            _between("holdings_t", 0),
+            _between("annual_consumption_t", 0, strict_low=True),
+            _between("target_days", 0, strict_low=True),
+        ]
+    elif name == "recycling":
+        rules += _member_rule("member", ref) + _mineral_rules(ref, with_stage=False)
+        rules += [
+            _between("year", FIRST_YEAR, last_year, years),
+            _between("recycled_output_t", 0),
+            _between("capacity_t", 0),
+            _between("consumption_t", 0, strict_low=True),
+            _a_at_least_b("consumption_t", "recycled_output_t", "recycled output must not exceed consumption (share at most 1)"),
+            _a_at_least_b("capacity_t", "recycled_output_t", "recycled output must not exceed recycling capacity"),
+        ]
+    return rules
+
+
+def _run(source, name: str, frame, rules: list[_Rule]) -> tuple[list[Problem], list[RuleResult]]:
+    """Run rules on one frame through GE; map unexpected rows back to CSV rows and values."""
+    import great_expectations as gx
+
+    file = TABLES[name].file
+    if not rules:
+        return [], []
+    asset = source.add_dataframe_asset(name=f"{name}-{len(source.assets)}")
+    batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
+    suite = gx.ExpectationSuite(name=asset.name)
+    for number, rule in enumerate(rules):
+        rule.expectation.meta = {"rule": number}
+        suite.add_expectation(rule.expectation)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outcome = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    problems, results = [], []
+    for res in sorted(outcome.results, key=lambda r: r.expectation_config.meta["rule"]):
+        rule = rules[res.expectation_config.meta["rule"]]
+        info = res.exception_info or {}
+        if info.get("raised_exception"):
+            raise RuntimeError(f"validation rule '{rule.rule}' on {file} could not run: {info.get('exception_message')}")
+        result = res.result or {}
+        rows = result.get("unexpected_index_list") or []
+        values = result.get("unexpected_list") or []
+        if not res.success and not rows:  # table-level rule, e.g. a missing column
+            problems.append(Problem(file, 1, rule.column, rule.rule, "(missing)"))
+        for row, value in zip(rows, values):
+            if isinstance(value, dict):
+                value = tuple(value.values())
+            elif isinstance(value, list):
+                value = tuple(value)
+            problems.append(Problem(file, int(row), rule.column, rule.rule, show_value(value)))
+        results.append(RuleResult(file, rule.column, rule.rule, int(result.get("element_count") or len(frame)), len(rows) or (0 if res.success else 1)))
+    return problems, results
+
+
+def validate(inputs: Path) -> Validation:
+    """Load and validate every table of a cycle; never raises for bad data (see `Validation.problems`)."""
+    inputs = Path(inputs)
+    try:
+        config = load_config(inputs)
+        outcome = Validation(config)
+    except ConfigError as exc:
+        outcome = Validation(None)
+        outcome.problems += [Problem(CONFIG_FILE, line, key, msg) for line, key, msg in exc.problems]
+    raws = {name: read_raw(inputs, spec) for name, spec in TABLES.items()}
+    for raw in raws.values():
+        outcome.problems += raw.problems
+    _, source = _context()
+    usable = {}
+    for name, raw in raws.items():
+        if raw.frame is None:
+            continue
+        problems, results = _run(source, name, raw.frame, _raw_rules(raw))
+        outcome.problems += problems
+        outcome.results += results
+        missing = [c.name for c in raw.spec.columns if c.required and c.name not in raw.frame.columns]
+        if not missing:
+            usable[name] = typed(raw)
+    ref = _reference(usable)
+    iso3 = iso3_codes()
+    for name, frame in usable.items():
+        problems, results = _run(source, name, frame, _typed_rules(name, outcome.config, ref, iso3))
+        outcome.problems += problems
+        outcome.results += results
+    order = {spec.file: i for i, spec in enumerate(TABLES.values())}
+    outcome.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
+    outcome.tables = {name: frame.reset_index(drop=True) for name, frame in usable.items()}
+    return outcome

@@ -1,0 +1,40 @@
+"""Shared fixtures: the tiny cycle every fast test builds on, and the shipped sample."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "fixtures" / "tiny"
+SAMPLE = ROOT / "inputs"
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    """A writable copy of the tiny cycle."""
+    dest = tmp_path / "inputs"
+    shutil.copytree(TINY, dest)
+    return dest
+
+
+def run_review(*args, cwd=None, check=False) -> subprocess.CompletedProcess:
+    """Run the `review` command as a user would (a fresh process, real exit code)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "review.cli", *map(str, args)], cwd=cwd or ROOT, capture_output=True, text=True
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"review {' '.join(map(str, args))} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def tree_state(path: Path) -> dict[str, bytes]:
+    """Every file under `path` with its bytes (and every folder), to prove a run changed nothing."""
+    state = {}
+    for p in sorted(Path(path).rglob("*")):
+        state[str(p.relative_to(path))] = p.read_bytes() if p.is_file() else b"<dir>"
+    return state
