@@ -21,6 +21,8 @@ ALLIANCE = "alliance"
 WORLD = "world"
 UNATTRIBUTED = "XXX"
 SHARE, HHI_UNIT, DAYS, TONNES, YEARS, COUNT = "share", "index", "days", "t", "years", "projects"
+#: A difference of two shares (signed, -1 to 1), written in percentage points.
+SHARE_DIFF = "share_diff"
 ON_TRACK, AT_RISK, OFF_TRACK = "on track", "at risk", "off track"
 NO_BASELINE, NO_DATA, SUPPRESSED, CONFIDENTIAL = "no baseline", "no data", "suppressed", "confidential"
 MEETS, MISSES = "meets target", "misses target"
@@ -340,7 +342,8 @@ def target_rows(targets: pd.DataFrame, table: pd.DataFrame, config: ReviewConfig
             if math.isnan(value):
                 status = SUPPRESSED if _suppressed(table, t, stage, year) else NO_DATA
             out.append(dict(indicator="target_path", mineral=t.mineral, stage=stage, year=year, value=path, status=status, detail=detail, unit=unit))
-            out.append(dict(indicator="target_gap", mineral=t.mineral, stage=stage, year=year, value=value - t.value, status=status, detail=detail, unit=unit))
+            gap_unit = SHARE_DIFF if unit == SHARE else unit
+            out.append(dict(indicator="target_gap", mineral=t.mineral, stage=stage, year=year, value=value - t.value, status=status, detail=detail, unit=gap_unit))
     frame = pd.DataFrame(out, columns=["indicator", "mineral", "stage", "year", "value", "status", "detail", "unit"])
     return rows(frame, scope=ALLIANCE)
 
@@ -373,7 +376,7 @@ def pipeline_capacity(projects: pd.DataFrame, aligned: frozenset[str], weights: 
         & ~projects["status"].isin(NOT_IN_PIPELINE)
         & (projects["expected_online"] + slip <= year)
     ]
-    return float((sel["capacity_t"] * sel["status"].map(weights).fillna(0.0)).sum())
+    return float((sel["capacity_t"].astype(float) * sel["status"].map(weights).astype(float).fillna(0.0)).sum())
 
 
 def projection(dep_row, added_t: float, growth: float, target_year: int) -> tuple[float, float]:

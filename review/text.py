@@ -23,6 +23,8 @@ def format_value(value, unit: str, signed: bool = False) -> str:
     if is_missing(value):
         return ""
     sign = "+" if signed else ""
+    if unit == "share_diff":
+        return f"{value * 100:+.1f} pp"
     if unit == "share":
         return f"{value * 100:{sign}.1f} pp" if signed else f"{value * 100:.1f}%"
     if unit == "index":
