@@ -173,17 +173,120 @@ def indicators(
             out.print(f"{len(table):,} indicator values; `--format csv` prints them all.")
 
 
+class Renderer(str, Enum):
+    auto = "auto"
+    quarto = "quarto"
+    pandoc = "pandoc"
+
+
+STAGES = {"validate": "Validate inputs", "execute": "Execute notebooks", "assemble": "Assemble the book", "render": "Render the report"}
+
+
+class RichReporter:
+    """Progress bars per stage: jobs done, reused from the cache and failed."""
+
+    def __init__(self, quiet: bool, verbose: bool):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.verbose = verbose
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/]"),
+            TextColumn("{task.description:<20}"),
+            BarColumn(bar_width=28),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[detail]}"),
+            console=err,
+            disable=quiet,
+            transient=False,
+        )
+        self.tasks: dict[str, int] = {}
+        self.counts = {"ran": 0, "cached": 0, "failed": 0}
+
+    def __enter__(self):
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.stop()
+
+    def stage(self, name, total=None):
+        self.tasks[name] = self.progress.add_task(STAGES[name], total=total or 1, detail="")
+
+    def job_done(self, result):
+        kind = "failed" if not result.ok else "cached" if result.cached else "ran"
+        self.counts[kind] += 1
+        c = self.counts
+        self.progress.update(self.tasks["execute"], advance=1, detail=f"{c['ran']} ran · {c['cached']} cached · {c['failed']} failed")
+        if self.verbose:
+            note = result.error if not result.ok else ("from cache" if result.cached else f"{result.duration_s:.1f} s")
+            self.progress.console.log(f"{result.name}: {kind} ({note})")
+
+    def stage_done(self, name, detail):
+        task = self.tasks[name]
+        total = self.progress.tasks[task].total
+        self.progress.update(task, completed=total, detail=detail)
+
+
 @app.command()
 def build(
     inputs: Optional[Path] = typer.Option(None, help=INPUTS_HELP),
     outputs: Path = typer.Option(Path("outputs"), help=OUTPUTS_HELP),
     edition: Optional[Edition] = typer.Option(None, help=EDITION_HELP),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Notebooks run at once on this machine [default: the number of cores]."),
+    scheduler: Optional[str] = typer.Option(None, help="Run the notebooks on a Dask distributed cluster at this address (tcp://host:port) instead."),
+    only: Optional[str] = typer.Option(None, help="Run a subset, e.g. 'mineral=rare-earths,member=JPN,overview'; other chapters come from the cache or are left out."),
+    force: bool = typer.Option(False, "--force", help="Execute every notebook again, ignoring the cache."),
+    renderer: Renderer = typer.Option(Renderer.auto, help="auto (Quarto when on the PATH), quarto, or pandoc (built in)."),
+    to: str = typer.Option("html,pdf", "--to", help="Formats to render: html, pdf, or both."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars; errors and the final paths only."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="A line per notebook, and tracebacks of tool failures."),
 ) -> None:
-    """Build the review. For now: validation and the snapshot only (see the message it prints)."""
-    validate(inputs=inputs, outputs=outputs, edition=edition, verbose=verbose)
-    err.print("Not built yet: indicators table, notebook execution, book assembly and rendering are not implemented in this version; only validation ran.")
-    raise typer.Exit(EXIT_FAILED)
+    """Build the review: validate, compute indicators, execute the notebooks, assemble and render the report.
+
+    Everything goes to OUTPUTS/<cycle>/<edition>/ and replaces the previous build only when
+    complete. Unchanged stages and notebooks are reused (see the summary). Exit code 0 on
+    success, 2 when the inputs are invalid, 1 when a notebook or the tool fails.
+    """
+    from review.build import BuildLocked, BuildRequest, JobsFailed
+    from review.build import build as run_build
+    from review.jobs import parse_only
+    from review.paths import default_inputs
+
+    formats = tuple(f.strip() for f in to.split(",") if f.strip())
+    with exits(verbose):
+        if not formats or set(formats) - {"html", "pdf"}:
+            raise ValueError(f"--to takes html, pdf or html,pdf (got {to!r})")
+        inputs = inputs or default_inputs()
+        _config_or_report(inputs)
+        request = BuildRequest(
+            inputs=inputs, outputs=outputs, edition=edition.value if edition else None, workers=jobs, scheduler=scheduler,
+            only=parse_only(only) if only else None, force=force, renderer=renderer.value, formats=formats,
+        )
+        try:
+            with RichReporter(quiet, verbose) as reporter:
+                outcome = run_build(request, reporter)
+        except JobsFailed as exc:
+            err.print(f"[bold red]{exc}[/]; the previous outputs are unchanged. Partial notebooks: {exc.kept}", highlight=False)
+            for r in exc.failed:
+                err.print(f"  {r.name}: {r.error}", markup=False, highlight=False)
+            raise typer.Exit(EXIT_FAILED)
+        except BuildLocked as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_FAILED)
+        ran = sum(not r.cached for r in outcome.results)
+        reused = len(outcome.results) - ran
+        err.print(
+            f"Built {outcome.out} in {outcome.seconds:.1f} s: {ran} notebook{'s' if ran != 1 else ''} executed, {reused} reused from the cache"
+            + ("; inputs unchanged, validation skipped" if outcome.snapshot_reused else "")
+            + ("; report unchanged" if outcome.render_reused else "")
+            + (f"; left out (not in the cache): {', '.join(outcome.omitted)}" if outcome.omitted else "")
+            + ".",
+            highlight=False,
+        )
+        for path in outcome.report:
+            if path.suffix in (".html", ".pdf") and path.parent.name == "report":
+                out.print(str(path), highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

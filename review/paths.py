@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SAMPLE_IN_PACKAGE = Path(__file__).parent / "sample"
+PACKAGE = Path(__file__).parent
+SAMPLE_IN_PACKAGE = PACKAGE / "sample"
+REPOSITORY = PACKAGE.parent
 
 
 def default_inputs() -> Path:
@@ -22,3 +24,13 @@ def out_dir(outputs: Path, cycle: int, edition: str) -> Path:
 
 def cache_dir(outputs: Path) -> Path:
     return Path(outputs) / ".cache"
+
+
+def shipped(relative: str) -> Path:
+    """A repository file the wheel carries inside the package (`_quarto.yml`, `docs/methodology.md`, `uv.lock`).
+
+    In a checkout it is read where it lives, so there is one copy to edit; an installed
+    wheel has it under `review/shipped/`.
+    """
+    packaged = PACKAGE / "shipped" / relative
+    return packaged if packaged.exists() else REPOSITORY / relative

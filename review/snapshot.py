@@ -15,8 +15,8 @@ from pathlib import Path
 SNAPSHOT_FILE = "snapshot.json"
 CONFIG_JSON = "config.json"
 VALIDATION_FILE = "validation.json"
-#: Columns a notebook can read a slice of; `sponsors` is a ';'-separated list of members.
-PARTITION_COLUMNS = ("mineral", "member", "sponsors")
+#: Columns a notebook can read a slice of (see review.catalog); `sponsors` is a ';'-separated list of members.
+PARTITION_COLUMNS = ("mineral", "member", "sponsors", "scope", "indicator")
 
 
 def _digest(parts) -> str:
@@ -59,7 +59,15 @@ def write(dest: Path, tables: dict, config, edition: str, inputs: dict[str, str]
     from dataclasses import asdict
 
     dest.mkdir(parents=True, exist_ok=True)
-    meta = {"cycle": config.cycle, "edition": edition, "key": key, "inputs": inputs, "tables": {}}
+    meta = {
+        "cycle": config.cycle,
+        "edition": edition,
+        "key": key,
+        "inputs": inputs,
+        "members": list(tables["members"]["code"]),
+        "minerals": list(tables["minerals"]["id"]),
+        "tables": {},
+    }
     for name in sorted(tables):
         frame = tables[name].reset_index(drop=True)
         frame.to_parquet(dest / f"{name}.parquet", index=False)
@@ -90,13 +98,23 @@ def edition(snapshot: Path) -> str:
     return read_meta(snapshot)["edition"]
 
 
-def read_table(snapshot: Path, name: str, by: str | None = None, key: str | None = None):
-    """One table of a snapshot, or its slice where column `by` equals (or for sponsors, lists) `key`."""
+def read_table(snapshot: Path, name: str, by: str | None = None, keys=()):
+    """One table of a snapshot, or its slice where column `by` is one of `keys` (for sponsors: lists one)."""
     import pandas as pd
 
     frame = pd.read_parquet(Path(snapshot) / f"{name}.parquet")
     if by is None:
         return frame
+    keys = set(keys)
     if by == "sponsors":
-        return frame[frame["sponsors"].fillna("").str.split(";").map(lambda codes: key in codes)].reset_index(drop=True)
-    return frame[frame[by] == key].reset_index(drop=True)
+        return frame[frame["sponsors"].fillna("").str.split(";").map(lambda codes: bool(keys & set(codes)))].reset_index(drop=True)
+    return frame[frame[by].isin(keys)].reset_index(drop=True)
+
+
+def slice_hashes(meta: dict, name: str, by: str | None = None, keys=()) -> list[str]:
+    """The hashes a job's cache key takes from one read: the whole table's, or each slice's."""
+    table = meta["tables"][name]
+    if by is None:
+        return [table["sha256"]]
+    parts = table["partitions"].get(by, {})
+    return [parts.get(key, "empty") for key in sorted(keys)]

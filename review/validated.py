@@ -1,4 +1,9 @@
-"""The first build stage: validated inputs -> the edition's snapshot, skipped when nothing changed."""
+"""The first build stage: validated inputs -> the edition's snapshot, skipped when nothing changed.
+
+The snapshot holds the validated tables (masked for a public edition, see
+review.disclosure) and the indicators computed from them, so that notebooks, and an
+auditor re-running them, read every number from one place.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +52,7 @@ def make_snapshot(inputs: Path, dest: Path, edition: str | None, reuse_from: Pat
                     shutil.copytree(reuse_from, dest, dirs_exist_ok=True)
                 return SnapshotResult(dest, meta, True, {n: t["rows"] for n, t in meta["tables"].items()})
     from review.disclosure import edition_tables
+    from review.indicators import compute_all
     from review.validation import validate
 
     outcome = validate(inputs)
@@ -55,6 +61,7 @@ def make_snapshot(inputs: Path, dest: Path, edition: str | None, reuse_from: Pat
     edition = edition or outcome.config.edition
     k, hashes = snapshot_key(inputs, edition)
     tables = edition_tables(outcome.tables, edition, outcome.config.disclosure)
+    tables["indicators"] = compute_all(tables, outcome.config)
     meta = snapshot.write(dest, tables, outcome.config, edition, hashes, outcome.results, k)
     return SnapshotResult(dest, meta, False, {n: t["rows"] for n, t in meta["tables"].items()})
 

@@ -1,0 +1,172 @@
+"""The report's annexes: methodology, data quality, reproducibility and sources."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from review.markdown import pipe_table
+from review.paths import PACKAGE, shipped
+
+ILLUSTRATIVE_MARK = "illustrative"
+
+
+def render_template(template: str, **values) -> str:
+    import jinja2
+
+    # "{#" opens Pandoc attributes ({#sec-id}), so Jinja comments use other delimiters
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PACKAGE / "templates" / "book"),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        comment_start_string="<#--",
+        comment_end_string="--#>",
+    )
+    return env.get_template(template).render(**values)
+
+
+def methodology() -> str:
+    """docs/methodology.md, with the heading ids and annex class the book needs."""
+    text = shipped("docs/methodology.md").read_text()
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("# "):
+            lines[i] = f"{line} {{#sec-methodology .appendix}}"
+        elif line.startswith("## "):
+            title = line[3:]
+            lines[i] = f"{line} {{#sec-methodology-{re.sub(r'[^a-z0-9]+', '-', title.lower()).strip('-')}}}"
+    return "\n".join(lines) + "\n"
+
+
+def data_quality(snapshot_dir: Path) -> str:
+    import pandas as pd
+
+    from review import snapshot as snap
+    from review.indicators import production_revisions
+
+    results = json.loads((Path(snapshot_dir) / snap.VALIDATION_FILE).read_text())
+    meta = snap.read_meta(snapshot_dir)
+    by_file: dict[str, dict] = {}
+    for r in results:
+        f = by_file.setdefault(r["file"], {"rules": 0, "failed": 0})
+        f["rules"] += 1
+        f["failed"] += r["failed"]
+    rows_of = {f"{name}.csv": t["rows"] for name, t in meta["tables"].items()}
+    files = pipe_table(["File", "Rows", "Rules", "Failures"], [[f, f"{rows_of.get(f, 0):,}", v["rules"], v["failed"]] for f, v in by_file.items()], ("Rows", "Rules", "Failures"))
+    rules = pipe_table(
+        ["File", "Column", "Rule", "Rows checked", "Failures"],
+        [[r["file"], r["column"] or "", r["rule"], f"{r['checked']:,}", r["failed"]] for r in results],
+        ("Rows checked", "Failures"),
+    )
+    revisions = production_revisions(snap.read_table(snapshot_dir, "production"))
+    rev_table = pipe_table(
+        ["Year", "Mineral", "Stage", "Country", "Edition", "Figure, t", "Revised in", "Revised, t"],
+        [[r.year, r.mineral, r.stage, r.country, r.previous_edition, f"{r.previous_t:,.0f}", r.revised_edition, f"{r.revised_t:,.0f}"] for r in revisions.itertuples()],
+        ("Figure, t", "Revised, t"),
+    )
+    totals = snap.read_table(snapshot_dir, "stockpile_totals")
+    withheld = totals[~totals["disclosed"].astype(bool)]
+    if meta["edition"] == "restricted":
+        intro = "This is the restricted edition: every value is shown, including those reported as confidential."
+    else:
+        confidential = int(totals["confidential_contributors"].sum())
+        intro = (
+            f"This public edition withholds every value of the stockpile rows reported as confidential ({confidential} member-year figures across minerals). "
+            "An Alliance total that includes a confidential value is shown only where at least three members contribute, none holds more than 80% of it, "
+            "and at least two contributions are confidential, so that no single confidential holding can be worked out from it."
+        )
+        if len(withheld):
+            intro += f" {len(withheld)} totals are withheld:"
+    withheld_rows = pipe_table(["Mineral", "Year end", "Members", "Reason"], [[r.mineral, r.year, r.contributors, r.withheld_because] for r in withheld.itertuples()]) if len(withheld) else ""
+    return render_template(
+        "data-quality.md.j2",
+        rules=len(results),
+        checks=f"{sum(r['checked'] for r in results):,}",
+        by_file=files,
+        revisions=rev_table if len(revisions) else "",
+        revisions_count=len(revisions),
+        withheld=withheld_rows,
+        withheld_intro=intro,
+        rule_table=rules,
+    )
+
+
+def reproducibility(identity: dict) -> str:
+    env = identity["environment"]
+    packages = ", ".join(f"{k} {v}" for k, v in env["packages"].items())
+    environment = pipe_table(
+        ["", ""],
+        [
+            ["Alliance Review", identity["tool_version"]],
+            ["Code version", identity["commit"]],
+            ["Python", env["python"]],
+            ["Lock file (uv.lock) SHA-256", env["lock_sha256"] or "not available"],
+            ["Packages", packages],
+        ],
+    )
+    inputs = pipe_table(["File", "SHA-256"], [[name, digest[:16]] for name, digest in sorted(identity["inputs"].items())])
+    jobs = pipe_table(
+        ["Notebook", "Parameters", "Cache key", "Output SHA-256", "Reused"],
+        [[j["output"], ", ".join(f"{k}={v}" for k, v in j["parameters"].items() if k not in ("cycle", "snapshot")) or "(none)", j["key"][:12], j["sha256"][:12], "yes" if j["cached"] else "no"] for j in identity["jobs"]],
+    )
+    example = next((j for j in identity["jobs"] if j["notebook"] == "mineral"), identity["jobs"][0])
+    params = " ".join(f"-p {k} {v}" for k, v in example["parameters"].items())
+    return render_template(
+        "reproducibility.md.j2",
+        manifest_hash=identity["manifest_hash"],
+        environment=environment,
+        inputs=inputs,
+        out=identity["out"],
+        example=example["name"],
+        example_notebook=example["notebook"],
+        example_parameters=params,
+        jobs=jobs,
+    )
+
+
+def sources(snapshot_dir: Path) -> tuple[str, str]:
+    """The sources annex, and the sample-data notice for the front page ('' when all data are official)."""
+    from review import snapshot as snap
+
+    found: dict[str, dict] = {}
+    for table in ("production", "dependency", "projects", "stockpiles", "recycling", "targets"):
+        frame = snap.read_table(snapshot_dir, table)
+        if "source" not in frame.columns:
+            continue
+        for source, count in frame["source"].fillna("(not given)").value_counts().sort_index().items():
+            entry = found.setdefault(source, {"tables": [], "rows": 0})
+            entry["tables"].append(f"{table}.csv")
+            entry["rows"] += int(count)
+    targets = snap.read_table(snapshot_dir, "targets")
+    illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
+    rows, illustrative = [], 0
+    for source, entry in sorted(found.items()):
+        is_ill = ILLUSTRATIVE_MARK in source.lower() or source in illustrative_targets
+        illustrative += is_ill
+        rows.append([source, ", ".join(entry["tables"]), f"{entry['rows']:,}", "illustrative" if is_ill else "published"])
+    statement = (
+        "Figures marked illustrative are sample data made for this build (consistent with the published market sizes, but not official statistics); world production figures are the U.S. Geological Survey's as published."
+        if illustrative
+        else "All figures come from the published sources listed."
+    )
+    notice = (
+        "Member sourcing, projects, stockpiles and recycling in this build are illustrative sample data, not official statistics; world production figures are published USGS data. See @sec-sources."
+        if illustrative
+        else ""
+    )
+    return render_template("sources.md.j2", statement=statement, sources=pipe_table(["Source", "Tables", "Rows", "Kind"], rows, ("Rows",))), notice
+
+
+def annex_sources(snapshot_dir: Path, identity: dict) -> tuple[dict[str, str], str]:
+    """Each annex's Markdown by file name, in order, and the front page's sample-data notice."""
+    sources_text, notice = sources(snapshot_dir)
+    return (
+        {
+            "methodology": methodology(),
+            "data-quality": data_quality(snapshot_dir),
+            "reproducibility": reproducibility(identity),
+            "sources": sources_text,
+        },
+        notice,
+    )

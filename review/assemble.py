@@ -1,0 +1,142 @@
+"""Assembling the book: executed notebooks and templates -> a Quarto book project in OUT/book/.
+
+An executed notebook becomes a clean chapter source that Quarto and Pandoc read the same
+way: no code, no injected-parameters cell, no recorded values; headings and text as
+Markdown, figures as PNG files with an id, a caption and alt text, tables as pipe tables
+with captions. Each chapter ends with links to its executed notebook and to the CSV data
+of its figures and tables. The book's `_quarto.yml` (the repository's shared settings
+plus this cycle's title and chapter list) is also what the built-in renderer reads for
+the order of chapters.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from review.markdown import anchor
+from review.paths import PACKAGE, shipped
+from review.record import REVIEW_KEY
+
+TEMPLATES = PACKAGE / "templates"
+PARTS = {"minerals": "Minerals", "members": "Members", "themes": "Themes"}
+BOOK_ASSETS = ("filters", "styles")
+
+
+@dataclass
+class Chapter:
+    name: str  # the file stem in the book: overview, mineral-rare-earths, ...
+    part: str  # front, summary, minerals, members, themes, annexes
+
+
+def _escape_attr(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def _escape_caption(text: str) -> str:
+    return text.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
+
+
+def chapter_source(nb, name: str, book: Path) -> str:
+    """The Markdown of one chapter; its figures are written to `book/figures/`."""
+    blocks: list[str] = []
+    data_files: list[str] = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue  # markdown cells document the notebook for its readers, not the report
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get(REVIEW_KEY)
+            if not meta:
+                continue  # recorded values, stray prints and warnings stay in the notebook
+            data = output["data"]
+            if meta["kind"] in ("heading", "text"):
+                blocks.append(data["text/markdown"])
+            elif meta["kind"] == "figure":
+                target = book / "figures" / f"{meta['id']}.png"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(base64.b64decode(data["image/png"]))
+                blocks.append(f'![{_escape_caption(meta["caption"])}](figures/{meta["id"]}.png){{#{meta["id"]} fig-alt="{_escape_attr(meta["alt"])}"}}')
+                data_files.append(meta["data"])
+            elif meta["kind"] == "table":
+                blocks.append(f'{data["text/markdown"]}\n\n: {_escape_caption(meta["caption"])} {{#{meta["id"]}}}')
+                data_files.append(meta["data"])
+    footer = f"*Executed notebook:* [`notebooks/{name}.ipynb`](../notebooks/{name}.ipynb)."
+    if data_files:
+        footer += " *Data of its figures and tables:* " + ", ".join(f"[`{Path(f).name}`](../{f})" for f in data_files) + "."
+    blocks.append(footer)
+    return "\n\n".join(blocks) + "\n"
+
+
+def quarto_config(title: str, subtitle: str, date: str, chapters: list[Chapter]) -> dict:
+    """The repository's shared `_quarto.yml` plus this cycle's title and chapter list."""
+    import yaml
+
+    config = yaml.safe_load(shipped("_quarto.yml").read_text())
+    listing: list = ["index.qmd"]
+    for part in ("summary", "minerals", "members", "themes"):
+        files = [f"{c.name}.qmd" for c in chapters if c.part == part]
+        if files:
+            listing += files if part == "summary" else [{"part": PARTS[part], "chapters": files}]
+    config["book"].update(
+        {
+            "title": title,
+            "subtitle": subtitle,
+            "date": date,
+            "chapters": listing,
+            "appendices": [f"{c.name}.qmd" for c in chapters if c.part == "annexes"],
+        }
+    )
+    return config
+
+
+def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dict) -> list[Chapter]:
+    """Write the whole book project into `book`; returns its chapters in reading order."""
+    import nbformat
+    import yaml
+
+    from review import snapshot as snap
+    from review.annexes import annex_sources, render_template
+    from review.catalog import NOTEBOOKS
+
+    book.mkdir(parents=True, exist_ok=True)
+    config = snap.read_config(snapshot_dir)
+    edition = snap.edition(snapshot_dir)
+    chapters = [Chapter("index", "front")]
+    for result in results:
+        nb = nbformat.read(out / "notebooks" / f"{result.name}.ipynb", as_version=4)
+        (book / f"{result.name}.qmd").write_text(chapter_source(nb, result.name, book))
+        chapters.append(Chapter(result.name, NOTEBOOKS[result.notebook].part))
+    annexes, notice = annex_sources(snapshot_dir, identity)
+    for name, text in annexes.items():
+        (book / f"{name}.qmd").write_text(text)
+        chapters.append(Chapter(name, "annexes"))
+    first = {part: next((c.name for c in chapters if c.part == part), "overview") for part in ("minerals", "members")}
+    edition_label = f"{edition} edition"
+    (book / "index.qmd").write_text(
+        render_template(
+            "about.md.j2",
+            title=config.title,
+            cycle=config.cycle,
+            previous_cycle=config.previous_cycle,
+            edition=edition,
+            edition_label=edition_label,
+            date=identity["date"],
+            commit=identity["commit"],
+            manifest_hash=identity["manifest_hash"],
+            illustrative=notice,
+            first_mineral=anchor(first["minerals"]),
+            first_member=anchor(first["members"]),
+        )
+    )
+    subtitle = f"Annual review {config.cycle} · {edition_label}"
+    settings = quarto_config(config.title, subtitle, identity["date"], chapters)
+    (book / "_quarto.yml").write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True))
+    for folder in BOOK_ASSETS:
+        shutil.copytree(TEMPLATES / folder, book / folder, dirs_exist_ok=True)
+    (book / "typst").mkdir(exist_ok=True)
+    (book / "typst" / "header.typ").write_text(
+        f'#set page(header: align(right, text(size: 8pt, fill: rgb("#555555"))[Alliance Review {config.cycle} · {edition_label}]))\n'
+    )
+    return chapters

@@ -1,0 +1,126 @@
+"""What a notebook works with: its slice of the snapshot, names, and the outputs it publishes.
+
+A notebook makes one `Chapter` and publishes through it. Each output is a display output
+with `review` metadata that says what it is (heading, text, figure, table), so the
+assembler can turn an executed notebook into a clean chapter source without guessing:
+
+- figures are PNGs written without time stamps, with a caption, alt text, an id, and
+  their data as a CSV under `data/<chapter>/`;
+- tables are Markdown pipe tables (read the same way by Quarto and Pandoc) with an HTML
+  twin for notebook viewers, and their data as a CSV too;
+- text is Markdown; recorded values go through review.record.
+
+Paths are relative to the working directory, which the build sets to the output folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from review import record as _record
+from review import snapshot as _snapshot
+from review.catalog import NOTEBOOKS
+from review.markdown import anchor, markdown_table
+from review.record import REVIEW_KEY
+
+def _csv(frame: pd.DataFrame, path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+    return path.as_posix()
+
+
+class Chapter:
+    """One notebook's chapter: `Chapter("mineral", snapshot, mineral="lithium")`."""
+
+    def __init__(self, notebook: str, snapshot: str, **parameters):
+        from review.charts import use_house_style
+
+        self.spec = NOTEBOOKS[notebook]
+        self.value = parameters.get(self.spec.parameter) if self.spec.parameter else None
+        self.id = self.spec.chapter_id(self.value)
+        self.anchor = anchor(self.id)
+        self.snapshot = Path(snapshot)
+        self.config = _snapshot.read_config(self.snapshot)
+        self.edition = _snapshot.edition(self.snapshot)
+        self.tables = {}
+        for read in self.spec.reads:
+            keys = read.keys if read.keys is not None else (self.value,)
+            self.tables[read.table] = _snapshot.read_table(self.snapshot, read.table, read.by, keys if read.by else ())
+        self.data_dir = Path("data") / self.id
+        self._names = self._country_names()
+        use_house_style()
+
+    # --- names -----------------------------------------------------------------------
+
+    def _country_names(self) -> dict[str, str]:
+        import pycountry
+
+        names = {c.alpha_3: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+        names.update({"XXX": "Other countries", "EUU": "European Union", "KOR": "Republic of Korea", "RUS": "Russia", "COD": "DR Congo", "VNM": "Viet Nam", "GBR": "United Kingdom", "USA": "United States"})
+        for table in ("partners", "members"):
+            if table in self.tables:
+                names.update(dict(zip(self.tables[table]["code"], self.tables[table]["name"])))
+        return names
+
+    def country(self, code: str) -> str:
+        return self._names.get(code, code)
+
+    def mineral(self, mineral_id: str) -> str:
+        minerals = self.tables["minerals"]
+        match = minerals[minerals["id"] == mineral_id]["name"]
+        return match.iloc[0] if len(match) else mineral_id
+
+    # --- outputs -----------------------------------------------------------------------
+
+    def _display(self, data: dict, meta: dict) -> None:
+        from IPython.display import display
+
+        display(data, raw=True, metadata={REVIEW_KEY: meta})
+
+    def ref(self, kind: str, name: str) -> str:
+        """A cross-reference to a figure ('fig') or table ('tbl') of this chapter."""
+        return f"@{kind}-{self.anchor}-{name}"
+
+    def heading(self, title: str, level: int = 1) -> None:
+        """The chapter title (level 1, with the chapter's id) or a section heading."""
+        ident = f"sec-{self.anchor}" if level == 1 else f"sec-{self.anchor}-{anchor(title)}"
+        text = f"{'#' * level} {title} {{#{ident}}}"
+        self._display({"text/markdown": text, "text/plain": title}, {"kind": "heading", "level": level, "id": ident})
+
+    def text(self, markdown: str) -> None:
+        self._display({"text/markdown": markdown, "text/plain": markdown}, {"kind": "text"})
+
+    def figure(self, name: str, fig, caption: str, alt: str, data: pd.DataFrame) -> None:
+        """Publish a figure: PNG (no time stamps), caption, alt text, and its data as CSV."""
+        import matplotlib.pyplot as plt
+
+        ident = f"fig-{self.anchor}-{name}"
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        width, height = fig.get_size_inches()
+        csv = _csv(data, self.data_dir / f"{ident}.csv")
+        self._display(
+            {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": f"Figure: {caption}"},
+            {"kind": "figure", "id": ident, "caption": caption, "alt": alt, "data": csv, "width_in": round(float(width), 2)},
+        )
+
+    def table(self, name: str, frame: pd.DataFrame, caption: str, right: tuple[str, ...] = (), data: pd.DataFrame | None = None) -> None:
+        """Publish a table of display strings; `data` (default: the same frame) is written as CSV."""
+        ident = f"tbl-{self.anchor}-{name}"
+        csv = _csv(frame if data is None else data, self.data_dir / f"{ident}.csv")
+        self._display(
+            {
+                "text/markdown": markdown_table(frame, right),
+                "text/html": frame.to_html(index=False, escape=True, border=0),
+                "text/plain": frame.to_string(index=False),
+            },
+            {"kind": "table", "id": ident, "caption": caption, "data": csv},
+        )
+
+    def record(self, name: str, value) -> None:
+        _record.record(name, value)

@@ -1,0 +1,176 @@
+"""Rendering the book in OUT/book/ to OUT/report/: the HTML entry point and alliance-review-<cycle>.pdf.
+
+Two renderers behind one small registry:
+
+- `quarto`: `quarto render` of the book project; a multi-page HTML book with navigation
+  and search, and a PDF through Typst. Used when `quarto` is on the PATH (`auto`).
+- `pandoc` (built in): Pandoc (the pypandoc-binary wheel) and Typst (the typst wheel)
+  render the same sources, in the order `_quarto.yml` gives, to one self-contained HTML
+  page with a table of contents and to the same PDF structure. Quarto's numbering and
+  cross-references are done by filters/crossref.lua; the status colours by
+  filters/status.lua, which Quarto uses too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from review.paths import PACKAGE
+
+TEMPLATES = PACKAGE / "templates"
+FORMATS = ("html", "pdf")
+
+
+def pdf_name(cycle: int) -> str:
+    return f"alliance-review-{cycle}.pdf"
+
+
+def _settings(book: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load((book / "_quarto.yml").read_text())
+
+
+def reading_order(settings: dict) -> list[tuple[str | None, str]]:
+    """(part title or None, file) for every chapter, as `_quarto.yml` lists them; annexes last."""
+    order: list[tuple[str | None, str]] = []
+    for entry in settings["book"]["chapters"]:
+        if isinstance(entry, dict):
+            order += [(entry["part"], f) for f in entry["chapters"]]
+        else:
+            order.append((None, entry))
+    order += [("Annexes", f) for f in settings["book"].get("appendices", [])]
+    return order
+
+
+def combined_markdown(book: Path, settings: dict) -> str:
+    """All chapters in one document, each part opened by an unnumbered part heading."""
+    blocks, current = [], None
+    for part, name in reading_order(settings):
+        if part != current and part is not None:
+            blocks.append(f"# {part} {{.unnumbered .part #part-{part.lower()}}}")
+        current = part
+        blocks.append((book / name).read_text())
+    return "\n\n".join(blocks)
+
+
+class PandocRenderer:
+    """Pandoc + Typst, both shipped as Python wheels: works wherever the package installs."""
+
+    name = "pandoc"
+
+    def __init__(self):
+        import pypandoc
+
+        self.pandoc = pypandoc.get_pandoc_path()
+
+    def _pandoc(self, args: list[str], source: str, cwd: Path) -> None:
+        filters = ["--lua-filter", str(TEMPLATES / "filters" / "crossref.lua"), "--lua-filter", str(TEMPLATES / "filters" / "status.lua")]
+        proc = subprocess.run([self.pandoc, "--from", "markdown", *filters, *args], input=source, text=True, capture_output=True, cwd=cwd)
+        if proc.returncode != 0:
+            raise RuntimeError(f"pandoc failed: {proc.stderr.strip()}")
+
+    def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
+        settings = _settings(book)
+        meta = settings["book"]
+        source = combined_markdown(book, settings)
+        report.mkdir(parents=True, exist_ok=True)
+        common = ["--metadata", f"title={meta['title']}", "--metadata", f"subtitle={meta['subtitle']}", "--metadata", f"date={meta['date']}"]
+        written = []
+        if "html" in formats:
+            target = report / "index.html"
+            self._pandoc(
+                [
+                    "--to", "html5", "--standalone", "--embed-resources", "--toc", "--toc-depth=2",
+                    "--css", str(book / "styles" / "report.css"), "--resource-path", str(book),
+                    "--variable", "document-css=false", "--metadata", "lang=en-GB",
+                    "--output", str(target), *common,
+                ],
+                source,
+                book,
+            )
+            html = target.read_text()
+            target.write_text(html.replace("<body>", '<body class="review">', 1))
+            written.append(target)
+        if "pdf" in formats:
+            typ = book / ".report.typ"  # in the book folder so figure paths resolve; removed after
+            edition_title = "Public edition" if edition == "public" else "Restricted edition — not for publication"
+            edition_note = (
+                "Values reported as confidential are replaced by a mark; totals that could reveal one are withheld."
+                if edition == "public"
+                else "Contains values reported as confidential. Do not publish or forward."
+            )
+            try:
+                self._pandoc(
+                    [
+                        "--to", "typst", "--standalone", "--template", str(TEMPLATES / "pandoc" / "report.typ"),
+                        "--variable", f"cycle={cycle}", "--variable", f"edition={edition}",
+                        "--variable", f"edition-title={edition_title}", "--variable", f"edition-note={edition_note}",
+                        "--output", str(typ), *common,
+                    ],
+                    source,
+                    book,
+                )
+                target = report / pdf_name(cycle)
+                compile_typst(typ, target, book)
+                written.append(target)
+            finally:
+                typ.unlink(missing_ok=True)
+        return written
+
+
+def font_paths() -> list[str]:
+    """Fonts Typst may use besides its own: the DejaVu family that matplotlib ships (the charts' font)."""
+    import matplotlib
+
+    return [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")]
+
+
+def compile_typst(source: Path, target: Path, root: Path) -> None:
+    import typst
+
+    try:
+        typst.compile(str(source), output=str(target), root=str(root), font_paths=font_paths())
+    except typst.TypstError as exc:
+        raise RuntimeError(f"typst failed: {exc}") from None
+
+
+class QuartoRenderer:
+    """`quarto render` of the book project (see _quarto.yml; Quarto's Typst format makes the PDF)."""
+
+    name = "quarto"
+
+    def __init__(self):
+        self.quarto = shutil.which("quarto")
+        if not self.quarto:
+            raise RuntimeError("--renderer quarto: the quarto command is not on the PATH; use --renderer pandoc")
+
+    def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
+        written = []
+        for fmt in formats:
+            proc = subprocess.run([self.quarto, "render", str(book), "--to", "typst" if fmt == "pdf" else "html"], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(f"quarto render --to {fmt} failed: {proc.stderr.strip()[-2000:]}")
+        produced = report  # _quarto.yml sets output-dir: ../report
+        if "html" in formats:
+            written.append(produced / "index.html")
+        if "pdf" in formats:
+            pdfs = sorted(p for p in produced.glob("*.pdf") if p.name != pdf_name(cycle))
+            if pdfs:
+                pdfs[0].replace(produced / pdf_name(cycle))
+            written.append(produced / pdf_name(cycle))
+        return written
+
+
+RENDERERS = {"pandoc": PandocRenderer, "quarto": QuartoRenderer}
+
+
+def choose(name: str):
+    """A renderer by name; `auto` is Quarto when `quarto` is on the PATH, else the built-in one."""
+    if name == "auto":
+        name = "quarto" if shutil.which("quarto") else "pandoc"
+    if name not in RENDERERS:
+        raise ValueError(f"unknown renderer {name!r}; choose auto, quarto or pandoc")
+    return RENDERERS[name]()
