@@ -58,6 +58,7 @@ def data_quality(snapshot_dir: Path) -> str:
         ["File", "Column", "Rule", "Rows checked", "Failures"],
         [[r["file"], r["column"] or "", r["rule"], f"{r['checked']:,}", r["failed"]] for r in results],
         ("Rows checked", "Failures"),
+        mark=False,
     )
     revisions = production_revisions(snap.read_table(snapshot_dir, "production"))
     rev_table = pipe_table(

@@ -17,8 +17,8 @@ PROJECT_INDICATORS = (
     "projects_count", "projects_capacity_t", "projects_new", "projects_cancelled", "projects_slipped",
     "projects_mean_slippage_years", "project_slippage_years", "project_status_change",
 )
-STOCKPILE_INDICATORS = ("stockpile_cover_days", "stockpile_holdings_t", "target_path", "target_gap")
-RECYCLING_INDICATORS = ("recycling_share", "target_path", "target_gap")
+STOCKPILE_INDICATORS = ("stockpile_cover_days", "stockpile_holdings_t")
+RECYCLING_INDICATORS = ("recycling_share",)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ REFERENCE = (Read("members"), Read("partners"), Read("minerals"))
 NOTEBOOKS: dict[str, NotebookSpec] = {
     spec.name: spec
     for spec in (
-        NotebookSpec("overview", None, (Read("indicators"), Read("targets")) + REFERENCE, "summary"),
+        NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets")) + REFERENCE, "summary"),
         NotebookSpec(
             "mineral",
             "mineral",

@@ -118,14 +118,23 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
         origins = list(dict.fromkeys(part["origin"]))
         labels = dict(zip(part["origin"], part["label"]))
         wide = wide[origins]
-        ax.stackplot(wide.index, wide.T.values, labels=[labels[o] for o in origins], colors=[_origin_color(o) for o in origins], alpha=0.9, linewidth=0)
+        colors = [_origin_color(o) for o in origins]
+        if len(wide) > 1:
+            ax.stackplot(wide.index, wide.T.values, labels=[labels[o] for o in origins], colors=colors, alpha=0.9, linewidth=0)
+        else:  # one year: a stacked bar, as an area needs two
+            bottom = 0.0
+            for origin, color in zip(origins, colors):
+                value = float(wide[origin].iloc[0])
+                ax.bar(wide.index, value, bottom=bottom, color=color, label=labels[origin], width=0.6)
+                bottom += value
         for kind, style in (("target", "-"), ("ambition", ":")):
             line = paths[(paths["stage"] == stage) & (paths["kind"] == kind)]
             if len(line):
                 ax.plot(line["year"], line["value"], style, color="black", linewidth=1.3, label=f"{kind} path")
         ax.set_title(stage.capitalize())
         ax.set_ylim(0, 1)
-        ax.set_xlim(wide.index.min(), max(wide.index.max(), paths[paths["stage"] == stage]["year"].max() if len(paths[paths["stage"] == stage]) else wide.index.max()))
+        last = paths[paths["stage"] == stage]["year"].max() if len(paths[paths["stage"] == stage]) else wide.index.max()
+        ax.set_xlim(wide.index.min() - (0.5 if len(wide) == 1 else 0), max(wide.index.max() + (0.5 if len(wide) == 1 else 0), last))
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
         _percent(ax)
     handles, names = [], []

@@ -54,13 +54,15 @@ class JobResult:
 
 
 def normalize(nb, job: Job) -> None:
-    """Strip what differs between two runs of the same job: timings and absolute paths."""
+    """Strip what differs between two runs of the same job: timings, absolute paths, random cell ids."""
     meta = nb.metadata.get("papermill", {})
     for k in ("start_time", "end_time", "duration"):
         meta.pop(k, None)
     meta["input_path"] = f"review/notebooks/{job.notebook}.ipynb"
     meta["output_path"] = job.output
     for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # Papermill gives the cell it adds a random id
         cell.metadata.pop("execution", None)
         pm = cell.metadata.get("papermill")
         if pm is not None:

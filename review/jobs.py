@@ -9,7 +9,6 @@ packages notebooks import. Same key: the executed notebook is reused.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from review import snapshot
 from review.catalog import NOTEBOOK_PACKAGES, NOTEBOOKS, NotebookSpec
@@ -25,6 +24,7 @@ class Job:
     notebook: str
     parameters: dict = field(hash=False)
     key: str = ""
+    source: str = ""  # the notebook file to execute (plan() takes it from review/notebooks/)
 
     @property
     def spec(self) -> NotebookSpec:
@@ -34,10 +34,6 @@ class Job:
     def name(self) -> str:
         """The chapter id, also the executed notebook's name: 'mineral-rare-earths'."""
         return self.spec.chapter_id(self.parameters.get(self.spec.parameter) if self.spec.parameter else None)
-
-    @property
-    def source(self) -> Path:
-        return NOTEBOOK_DIR / f"{self.notebook}.ipynb"
 
     @property
     def output(self) -> str:
@@ -81,7 +77,7 @@ def plan(meta: dict, only: dict[str, set[str]] | None = None) -> list[Job]:
             parameters = {"cycle": meta["cycle"], "snapshot": SNAPSHOT_PARAMETER}
             if spec.parameter:
                 parameters[spec.parameter] = value
-            job = Job(spec.name, parameters, job_key(spec, parameters, meta, versions))
+            job = Job(spec.name, parameters, job_key(spec, parameters, meta, versions), str(NOTEBOOK_DIR / f"{spec.name}.ipynb"))
             jobs.append(job)
     return jobs if only is None else [j for j in jobs if selected(j, only)]
 

@@ -19,17 +19,22 @@ def status_span(text: str) -> str:
     return text
 
 
-def _cell(value) -> str:
+def _text(value) -> str:
     missing = value is None or (isinstance(value, float) and value != value) or str(value) in ("<NA>", "nan")
-    text = "" if missing else str(value)
-    return status_span(text.replace("|", "\\|").replace("\n", " "))
+    return "" if missing else str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def pipe_table(columns: list[str], rows: list[list], right: tuple[str, ...] = ()) -> str:
-    """A pipe table; `right` columns are right-aligned; status words are marked."""
+def pipe_table(columns: list[str], rows: list[list], right: tuple[str, ...] = (), mark: bool = True) -> str:
+    """A pipe table; `right` columns are right-aligned; with `mark`, status words get their class.
+
+    The dashes under each header are proportional to the column's longest cell (within
+    limits): Pandoc and Quarto size the columns of a wide table from them.
+    """
+    cells = [[_text(v) for v in row] for row in rows]
+    widths = [min(40, max(4, len(str(c)), *(len(r[i]) for r in cells))) for i, c in enumerate(columns)]
     header = "| " + " | ".join(str(c) for c in columns) + " |"
-    rule = "|" + "|".join("---:" if c in right else ":---" for c in columns) + "|"
-    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    rule = "|" + "|".join(("-" * (w - 1) + ":") if c in right else (":" + "-" * (w - 1)) for c, w in zip(columns, widths)) + "|"
+    body = ["| " + " | ".join(status_span(t) if mark else t for t in row) + " |" for row in cells]
     return "\n".join([header, rule, *body])
 
 

@@ -38,3 +38,24 @@ def tree_state(path: Path) -> dict[str, bytes]:
     for p in sorted(Path(path).rglob("*")):
         state[str(p.relative_to(path))] = p.read_bytes() if p.is_file() else b"<dir>"
     return state
+
+
+@pytest.fixture(scope="session")
+def tiny_build(tmp_path_factory):
+    """The tiny cycle built once (public edition, built-in renderer): (inputs, outputs, outcome)."""
+    from review.build import BuildRequest, build
+
+    root = tmp_path_factory.mktemp("tiny-build")
+    inputs = root / "inputs"
+    shutil.copytree(TINY, inputs)
+    outcome = build(BuildRequest(inputs=inputs, outputs=root / "outputs", renderer="pandoc"))
+    return inputs, root / "outputs", outcome
+
+
+@pytest.fixture
+def tiny_built_copy(tiny_build, tmp_path):
+    """A private copy of the tiny build (inputs, outputs with its cache) that a test may change."""
+    inputs, outputs, _ = tiny_build
+    shutil.copytree(inputs, tmp_path / "inputs")
+    shutil.copytree(outputs, tmp_path / "outputs")
+    return tmp_path / "inputs", tmp_path / "outputs"

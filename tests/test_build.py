@@ -1,0 +1,256 @@
+"""The build engine on the tiny cycle: jobs, cache, failures, atomicity, locking, subsets, Dask."""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from review import manifest as manifest_mod
+from review.build import BuildLocked, BuildRequest, JobsFailed, build
+from review.execute import JobCache, LocalExecutor, execute, run_job
+from review.jobs import Job, parse_only
+
+from conftest import run_review, tree_state
+
+OUT = Path("2026") / "public"
+EXPECTED_JOBS = [
+    "overview", "mineral-rare-earths", "mineral-lithium", "member-USA", "member-JPN", "member-AUS",
+    "projects", "stockpiles", "recycling",
+]
+
+
+def set_cell(path: Path, match: dict, column: str, value: str) -> None:
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    hits = [r for r in rows if all(r[k] == v for k, v in match.items())]
+    assert len(hits) == 1, hits
+    hits[0][column] = value
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buf.getvalue())
+
+
+def test_cold_build_runs_every_notebook(tiny_build):
+    _, outputs, outcome = tiny_build
+    out = outputs / OUT
+    assert [r.name for r in outcome.results] == EXPECTED_JOBS
+    assert not any(r.cached for r in outcome.results)
+    for name in EXPECTED_JOBS:
+        assert (out / "notebooks" / f"{name}.ipynb").is_file()
+    manifest = manifest_mod.read(out)
+    assert manifest["cycle"] == 2026 and manifest["edition"] == "public"
+    assert set(manifest["inputs"]) >= {"review.yml", "dependency.csv", "stockpiles.csv"}
+    job = next(j for j in manifest["jobs"] if j["name"] == "mineral-rare-earths")
+    assert job["parameters"] == {"cycle": 2026, "snapshot": "validated", "mineral": "rare-earths"}
+    assert job["records"]["dependency_refining_2026"] == pytest.approx(0.75)
+    assert job["cached"] is False and len(job["key"]) == 64 and len(job["sha256"]) == 64
+    assert any(f.endswith("fig-mineral-rare-earths-sourcing.csv") for f in job["files"])
+    assert (out / "data" / "indicators.csv").is_file() and (out / "data" / "indicators.parquet").is_file()
+    assert (out / "report" / "index.html").is_file() and (out / "report" / "alliance-review-2026.pdf").is_file()
+
+
+def test_executed_notebooks_carry_no_timestamps(tiny_build):
+    _, outputs, _ = tiny_build
+    text = (outputs / OUT / "notebooks" / "overview.ipynb").read_text()
+    for stamp in ("start_time", "end_time", '"duration"', "iopub.execute_input", str(outputs)):
+        assert stamp not in text
+
+
+def test_second_build_reuses_everything_with_identical_hashes(tiny_built_copy):
+    inputs, outputs = tiny_built_copy
+    before = manifest_mod.read(outputs / OUT)
+    outcome = build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc"))
+    assert all(r.cached for r in outcome.results)
+    assert outcome.snapshot_reused and outcome.render_reused
+    after = manifest_mod.read(outputs / OUT)
+    assert after["content_sha256"] == before["content_sha256"]
+    for a, b in zip(before["jobs"], after["jobs"]):
+        assert (a["sha256"], a["records"], a["files"], a["key"]) == (b["sha256"], b["records"], b["files"], b["key"])
+    stable = {k: v for k, v in before["files"].items() if k.split("/")[0] in ("validated", "notebooks", "data")}
+    assert stable and all(after["files"][k] == v for k, v in stable.items())
+
+
+def test_changing_one_stockpile_row_reruns_only_the_jobs_that_read_it(tiny_built_copy):
+    inputs, outputs = tiny_built_copy
+    # USA's 2025 rare-earth stockpile is public. It is read by the rare-earths chapter (member
+    # cover), USA's chapter and the stockpiles theme. The Alliance total it belongs to is
+    # withheld in the public edition (one confidential member), so the overview's scorecard
+    # does not change and neither do lithium, the other members, projects or recycling.
+    set_cell(inputs / "stockpiles.csv", {"year": "2025", "member": "USA"}, "holdings_t", "14")
+    outcome = build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc"))
+    ran = {r.name for r in outcome.results if not r.cached}
+    assert ran == {"mineral-rare-earths", "member-USA", "stockpiles"}
+    assert not outcome.snapshot_reused
+
+
+def test_force_runs_everything(tiny_built_copy):
+    inputs, outputs = tiny_built_copy
+    outcome = build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc", force=True, formats=("html",)))
+    assert not any(r.cached for r in outcome.results)
+
+
+def failing_notebook(tmp_path: Path) -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell('cycle = 2026\nsnapshot = "validated"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise ValueError('planted failure')"),
+    ]
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    return str(path)
+
+
+def test_a_failing_notebook_does_not_stop_the_others(tiny_build, tmp_path):
+    _, outputs, _ = tiny_build
+    out = tmp_path / "out"
+    shutil.copytree(outputs / OUT / "validated", out / "validated")
+    good = Job("recycling", {"cycle": 2026, "snapshot": "validated"}, "k-good", str(Path(__file__).parent.parent / "review" / "notebooks" / "recycling.ipynb"))
+    bad = Job("projects", {"cycle": 2026, "snapshot": "validated"}, "k-bad", failing_notebook(tmp_path))
+    seen = []
+    results = execute([bad, good], out, JobCache(tmp_path / "cache"), LocalExecutor(2), tmp_path / "kernels.log", seen.append)
+    by_name = {r.name: r for r in results}
+    assert by_name["recycling"].ok
+    failure = by_name["projects"]
+    assert not failure.ok and "cell 3" in failure.error and "ValueError: planted failure" in failure.error
+    partial = nbformat.read(out / "notebooks" / "projects.ipynb", as_version=4)
+    assert any(o.get("output_type") == "error" for c in partial.cells for o in c.get("outputs", []))
+    assert not (tmp_path / "cache" / "jobs" / "k-bad").exists() and (tmp_path / "cache" / "jobs" / "k-good").is_dir()
+    assert len(seen) == 2
+
+
+def test_build_with_a_failing_notebook_exits_1_and_keeps_the_previous_outputs(tiny_built_copy, tmp_path, monkeypatch):
+    import review.build as build_mod
+
+    inputs, outputs = tiny_built_copy
+    before = tree_state(outputs / OUT)
+    real_plan = build_mod.plan
+    broken = failing_notebook(tmp_path)
+
+    def plan_with_a_broken_notebook(meta, only=None):
+        jobs = real_plan(meta, only)
+        return [Job(j.notebook, j.parameters, "broken-" + j.key, broken) if j.name == "projects" else j for j in jobs]
+
+    monkeypatch.setattr(build_mod, "plan", plan_with_a_broken_notebook)
+    with pytest.raises(JobsFailed) as caught:
+        build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc"))
+    assert [r.name for r in caught.value.failed] == ["projects"]
+    assert (caught.value.kept / "notebooks" / "projects.ipynb").is_file()
+    assert tree_state(outputs / OUT) == before
+    assert not list((outputs / "2026").glob(".public.tmp-*"))
+
+
+def test_interrupted_build_leaves_previous_outputs(tiny_built_copy):
+    inputs, outputs = tiny_built_copy
+    before = tree_state(outputs / OUT)
+    set_cell(inputs / "recycling.csv", {"year": "2025", "member": "USA"}, "recycled_output_t", "4.5")
+
+    class Interrupt:
+        def stage(self, name, total=None):
+            if name == "assemble":
+                raise KeyboardInterrupt
+
+        def job_done(self, result):
+            pass
+
+        def stage_done(self, name, detail):
+            pass
+
+    with pytest.raises(KeyboardInterrupt):
+        build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc"), Interrupt())
+    assert tree_state(outputs / OUT) == before
+    assert not list((outputs / "2026").glob(".public.tmp-*"))
+
+
+def test_a_second_build_of_the_same_outputs_is_refused(tiny_built_copy):
+    inputs, outputs = tiny_built_copy
+    lock = outputs / ".cache" / "locks" / "2026-public.lock"
+    with open(lock, "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(BuildLocked, match="another build of .* is running"):
+            build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc"))
+
+
+def test_only_runs_a_subset_and_marks_the_build_partial(tiny, tmp_path):
+    outputs = tmp_path / "outputs"
+    outcome = build(BuildRequest(inputs=tiny, outputs=outputs, renderer="pandoc", formats=("html",), only=parse_only("mineral=lithium,overview")))
+    assert sorted(r.name for r in outcome.results) == ["mineral-lithium", "overview"]
+    manifest = manifest_mod.read(outputs / OUT)
+    assert manifest["partial"] is True and "member-JPN" in manifest["omitted"]
+
+
+def test_parse_only():
+    assert parse_only("mineral=rare-earths,member=JPN,overview") == {"mineral": {"rare-earths"}, "member": {"JPN"}, "overview": set()}
+    with pytest.raises(ValueError, match="unknown notebook"):
+        parse_only("minerals=lithium")
+
+
+def test_warm_kernels_give_the_same_results_as_plain_papermill(tiny_build, tmp_path):
+    """The same notebook through a forked warm kernel and through a fresh Papermill kernel."""
+    from review.warm_kernel import SOCKET_ENV, Zygote
+
+    _, outputs, outcome = tiny_build
+    job = next(j for j in __import__("review.jobs", fromlist=["plan"]).plan(json.loads((outputs / OUT / "validated" / "snapshot.json").read_text())) if j.name == "mineral-rare-earths")
+    results = {}
+    for mode in ("plain", "warm"):
+        out = tmp_path / mode
+        shutil.copytree(outputs / OUT / "validated", out / "validated")
+        if mode == "warm":
+            with Zygote() as zygote:
+                zygote.wait_ready()
+                import os
+
+                os.environ[SOCKET_ENV] = zygote.socket
+                results[mode] = run_job(job, str(out), warm=True)
+        else:
+            results[mode] = run_job(job, str(out), warm=False)
+    plain, warm = results["plain"], results["warm"]
+    assert plain.ok and warm.ok
+    assert plain.records == warm.records
+    assert plain.files == warm.files
+    for rel in plain.files:
+        assert (tmp_path / "plain" / rel).read_bytes() == (tmp_path / "warm" / rel).read_bytes(), rel
+    assert (tmp_path / "plain" / job.output).read_bytes() == (tmp_path / "warm" / job.output).read_bytes()
+
+
+def test_dask_path_gives_the_same_outputs(tiny_build, tmp_path):
+    from dask.distributed import LocalCluster
+
+    inputs, outputs, _ = tiny_build
+    local = manifest_mod.read(outputs / OUT)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        outcome = build(BuildRequest(inputs=inputs, outputs=tmp_path / "dask", renderer="pandoc", formats=("html",), scheduler=cluster.scheduler_address))
+    assert not any(r.cached for r in outcome.results)
+    remote = manifest_mod.read(tmp_path / "dask" / OUT)
+    assert remote["content_sha256"] == local["content_sha256"]
+    for a, b in zip(local["jobs"], remote["jobs"]):
+        assert (a["name"], a["records"], a["files"], a["sha256"]) == (b["name"], b["records"], b["files"], b["sha256"])
+
+
+def test_cli_build_invalid_inputs_exit_2_and_outputs_untouched(tiny_built_copy):
+    inputs, outputs = tiny_built_copy
+    before = tree_state(outputs / OUT)
+    set_cell(inputs / "projects.csv", {"as_of": "2026", "project_id": "T3"}, "status", "dreaming")
+    proc = run_review("build", "--inputs", inputs, "--outputs", outputs, "--renderer", "pandoc", "--quiet")
+    assert proc.returncode == 2
+    assert "projects.csv, row 6, column status" in proc.stderr
+    assert tree_state(outputs / OUT) == before
+
+
+def test_cli_build_prints_the_report_paths(tiny_built_copy):
+    inputs, outputs = tiny_built_copy
+    proc = run_review("build", "--inputs", inputs, "--outputs", outputs, "--renderer", "pandoc")
+    assert proc.returncode == 0, proc.stderr
+    assert "9 reused from the cache" in proc.stderr
+    printed = proc.stdout.split()
+    assert str(outputs / OUT / "report" / "index.html") in printed
+    assert str(outputs / OUT / "report" / "alliance-review-2026.pdf") in printed
