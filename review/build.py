@@ -257,7 +257,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
     return BuildOutcome(
         out=final,
         results=results,
-        report=[final / p.relative_to(stage) for p in report],
+        report=[final / Path(p).resolve().relative_to(stage.resolve()) for p in report],
         snapshot_reused=snap.reused,
         book_reused=book_reused,
         render_reused=render_reused,

@@ -68,11 +68,12 @@ class PandocRenderer:
 
     def _pandoc(self, args: list[str], source: str, cwd: Path) -> None:
         filters = ["--lua-filter", str(TEMPLATES / "filters" / "crossref.lua"), "--lua-filter", str(TEMPLATES / "filters" / "status.lua")]
-        proc = subprocess.run([self.pandoc, "--from", "markdown", *filters, *args], input=source, text=True, capture_output=True, cwd=cwd)
+        proc = subprocess.run([self.pandoc, "--from", "markdown", "--wrap=none", *filters, *args], input=source, text=True, capture_output=True, cwd=cwd)
         if proc.returncode != 0:
             raise RuntimeError(f"pandoc failed: {proc.stderr.strip()}")
 
     def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
+        book, report = Path(book).resolve(), Path(report).resolve()  # pandoc runs in the book folder
         settings = _settings(book)
         meta = settings["book"]
         source = combined_markdown(book, settings)

@@ -36,16 +36,18 @@ def _aligned(ch) -> frozenset[str]:
 # --- sourcing ---------------------------------------------------------------------------
 
 
-def origin_shares(ch, sourcing: pd.DataFrame) -> pd.DataFrame:
+def origin_shares(ch, sourcing: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
     """Alliance supply shares by origin per stage and year: the largest non-aligned origins by name,
-    then other non-aligned, unattributed (XXX) and aligned supply. Columns: stage, year, origin, label, share."""
+    then other non-aligned, unattributed (XXX) and aligned supply, stages in the order given.
+    Columns: stage, year, origin, label, share."""
     aligned = _aligned(ch)
     vol = sourcing.groupby(["stage", "year", "origin"], as_index=False)["quantity_t"].sum()
     vol["total"] = vol.groupby(["stage", "year"])["quantity_t"].transform("sum")
     vol = vol[vol["total"] > 0]
     vol["share"] = vol["quantity_t"] / vol["total"]
     out = []
-    for stage, part in vol.groupby("stage", sort=False):
+    for stage in [s for s in stages if s in set(vol["stage"])]:
+        part = vol[vol["stage"] == stage]
         foreign = part[~part["origin"].isin(aligned) & (part["origin"] != ind.UNATTRIBUTED)]
         latest = foreign[foreign["year"] == foreign["year"].max()] if len(foreign) else foreign
         named = list(latest.sort_values(["quantity_t", "origin"], ascending=[False, True])["origin"].head(TOP_ORIGINS))
@@ -134,23 +136,22 @@ def world_shares(ch, production: pd.DataFrame) -> pd.DataFrame:
 # --- projects -----------------------------------------------------------------------------
 
 
-def project_table(ch, changes: pd.DataFrame) -> pd.DataFrame:
-    """Projects as the report lists them (display strings)."""
+def project_table(ch, changes: pd.DataFrame, with_mineral: bool = True) -> pd.DataFrame:
+    """Projects as the report lists them (display strings); a mineral's chapter leaves the mineral out."""
     rows = []
     for r in changes.sort_values(["mineral", "stage", "project_id"]).itertuples():
         status = r.status if isinstance(r.status, str) else "(no longer reported)"
         slip = r.slippage_years
         rows.append(
-            {
-                "Project": f"{r.name} ({r.project_id})",
-                "Mineral": ch.mineral(r.mineral),
+            ({"Project": f"{r.name} ({r.project_id})"} | ({"Mineral": ch.mineral(r.mineral)} if with_mineral else {}))
+            | {
                 "Stage": r.stage,
                 "Host": ch.country(r.host_country),
                 "Status": status,
                 "Since last review": r.change,
                 "Capacity, t/yr": format_value(r.capacity_t, "t"),
                 "Online": "" if pd.isna(r.expected_online) else str(int(r.expected_online)),
-                "Slippage, yr": "" if pd.isna(slip) else f"{int(slip):+d}" if slip else "0",
+                "Slip, yr": "" if pd.isna(slip) else f"{int(slip):+d}" if slip else "0",
             }
         )
     return pd.DataFrame(rows)
