@@ -24,7 +24,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(width=None if sys.stdout.isatty() else 200)
+console = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 EXIT_INVALID = 2
@@ -119,8 +119,8 @@ def validate(
         table.add_column("rows", justify="right")
         for name, rows in sorted(result.rows.items()):
             table.add_row(name, f"{rows:,}")
-        out.print(table)
-        out.print(f"All rules passed in {time.perf_counter() - started:.1f} s. Snapshot: {final}")
+        console.print(table)
+        console.print(f"All rules passed in {time.perf_counter() - started:.1f} s. Snapshot: {final}")
 
 
 @app.command()
@@ -169,8 +169,8 @@ def indicators(
                     f"{format_value(r.previous_value, unit_of(r.indicator))} {r.previous_status}".strip(),
                     format_value(r.change, unit_of(r.indicator), signed=True),
                 )
-            out.print(view)
-            out.print(f"{len(table):,} indicator values; `--format csv` prints them all.")
+            console.print(view)
+            console.print(f"{len(table):,} indicator values; `--format csv` prints them all.")
 
 
 class Renderer(str, Enum):
@@ -286,7 +286,75 @@ def build(
         )
         for path in outcome.report:
             if path.suffix in (".html", ".pdf") and path.parent.name == "report":
-                out.print(str(path), highlight=False)
+                console.print(str(path), highlight=False)
+
+
+@app.command()
+def verify(
+    out: Path = typer.Argument(..., help="An output folder of one build: OUTPUTS/<cycle>/<edition>."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+) -> None:
+    """Check every file of a build against the SHA-256 in its manifest.
+
+    Lists missing, altered and added files (the audit/ folder that `review reproduce`
+    writes is not part of the build). Exit code 0 only when the folder is intact.
+    """
+    from review.audit import verify as run_verify
+
+    with exits(verbose):
+        result = run_verify(out)
+        for label, files in (("missing", result.missing), ("altered", result.altered), ("added", result.added)):
+            for f in files:
+                err.print(f"[bold red]{label}:[/] {f}", highlight=False)
+        if not result.manifest_consistent:
+            err.print("[bold red]manifest:[/] its job hashes or content hash do not match its own entries", highlight=False)
+        if result.intact:
+            typer.echo(f"Intact: all {result.checked} files match the manifest.")
+            return
+        err.print(f"Not intact: {len(result.missing)} missing, {len(result.altered)} altered, {len(result.added)} added of {result.checked} listed files.")
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def reproduce(
+    out: Path = typer.Argument(..., help="An output folder of one build: OUTPUTS/<cycle>/<edition>."),
+    notebook: Optional[list[str]] = typer.Option(None, "--notebook", "-n", help="Re-run only this notebook (e.g. mineral-rare-earths); repeat for more [default: all]."),
+    images: bool = typer.Option(False, "--images", help="Also compare the figure images (PNG bytes)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List every check, not only the differences."),
+) -> None:
+    """Re-execute the build's notebooks with fresh kernels through plain Papermill and compare.
+
+    Uses only the output folder (snapshot, executed notebooks, manifest). Compares every
+    recorded value (floats within a relative 1e-9) and every figure's data (SHA-256, with
+    the differing rows), writes OUT/audit/audit.json and audit.html, and prints a table.
+    Exit code 0 when everything reproduces, 1 otherwise.
+    """
+    from review.audit import reproduce as run_reproduce
+    from review.audit import write_report
+
+    with exits(verbose):
+        result = run_reproduce(out, notebook or None, images, progress=lambda name: err.print(f"  re-ran {name}", highlight=False))
+        for warning in result.warnings:
+            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        table = Table(title="Reproduction")
+        for col in ("notebook", "item", "result", "detail"):
+            table.add_column(col)
+        shown = [c for c in result.checks if verbose or not c.ok]
+        for c in shown:
+            table.add_row(c.notebook, c.item, "[green]match[/]" if c.ok else "[bold red]differs[/]", c.detail)
+        by_notebook: dict[str, list] = {}
+        for c in result.checks:
+            by_notebook.setdefault(c.notebook, []).append(c.ok)
+        if not verbose:
+            for name, oks in by_notebook.items():
+                if all(oks):
+                    table.add_row(name, f"{len(oks)} checks", "[green]match[/]", "")
+        console.print(table)
+        json_path, html_path = write_report(out, result)
+        failed = sum(not c.ok for c in result.checks)
+        typer.echo(f"{'Reproduced' if result.ok else 'Not reproduced'}: {len(result.checks) - failed} of {len(result.checks)} checks match. Audit report: {html_path}")
+        if not result.ok:
+            raise typer.Exit(EXIT_FAILED)
 
 
 def main() -> None:  # pragma: no cover - console entry point

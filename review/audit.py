@@ -1,0 +1,249 @@
+"""Auditing an output folder: `verify` (nothing altered) and `reproduce` (every figure re-made).
+
+Both work on an output folder alone (OUT: the validated snapshot, the executed notebooks
+and the figure data travel with it), so an auditor needs only the package installed.
+
+`reproduce` re-executes each recorded notebook through plain Papermill with a fresh kernel,
+from the executed notebook itself (its code, cleared of outputs) and its recorded
+parameters, in a scratch copy of the snapshot, then compares:
+
+- recorded values: integers, strings and booleans exactly; floats within a relative
+  tolerance of `FLOAT_TOLERANCE` (1e-9), far below any printed precision, which only
+  absorbs the last bits of floating-point arithmetic;
+- figure and table data CSVs: by SHA-256, and on a mismatch, the rows that differ;
+- optionally the figure images (PNG bytes), with `--images`.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from review import __version__
+from review import manifest as manifest_mod
+from review.fingerprint import code_hash
+from review.fsutil import sha256_file
+
+FLOAT_TOLERANCE = 1e-9
+AUDIT_DIR = "audit"
+
+
+# --- verify -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    missing: list[str] = field(default_factory=list)
+    altered: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    checked: int = 0
+    manifest_consistent: bool = True
+
+    @property
+    def intact(self) -> bool:
+        return not (self.missing or self.altered or self.added) and self.manifest_consistent
+
+
+def verify(out: Path) -> Verification:
+    """Every file the manifest lists, against its SHA-256; files it does not list are 'added'."""
+    out = Path(out)
+    manifest = manifest_mod.read(out)
+    listed = manifest["files"]
+    found = manifest_mod.listed_files(out)
+    result = Verification(checked=len(listed))
+    result.missing = sorted(set(listed) - set(found))
+    result.added = sorted(set(found) - set(listed))
+    result.altered = sorted(f for f in set(listed) & set(found) if listed[f] != found[f])
+    jobs_match = all(listed.get(j["output"]) == j["sha256"] and all(listed.get(f) == h for f, h in j["files"].items()) for j in manifest["jobs"])
+    result.manifest_consistent = jobs_match and manifest_mod.content_hash(manifest) == manifest["content_sha256"]
+    return result
+
+
+# --- reproduce ------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    notebook: str
+    item: str  # 'record <name>', a data file path, or 'image <figure id>'
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Reproduction:
+    checks: list[Check] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks) and bool(self.checks)
+
+
+def same_value(a, b) -> bool:
+    """Recorded values compared: floats within FLOAT_TOLERANCE (relative), everything else exactly."""
+    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
+        return a == b and type(a) is type(b)
+    if isinstance(a, float) or isinstance(b, float):
+        if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+            return False
+        return math.isclose(a, b, rel_tol=FLOAT_TOLERANCE, abs_tol=0.0) or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    return a == b and type(a) is type(b)
+
+
+def differing_rows(original: Path, reproduced: Path, limit: int = 10) -> str:
+    """The rows of two CSV files that are not in both (by content), for the audit report."""
+    def rows(path: Path) -> list[tuple]:
+        return [tuple(r) for r in csv.reader(io.StringIO(path.read_text()))]
+
+    a, b = rows(original), rows(reproduced)
+    if a[:1] != b[:1]:
+        return f"columns differ: {a[:1]} vs {b[:1]}"
+    in_a, in_b = set(a[1:]), set(b[1:])
+    only_a = [r for r in a[1:] if r not in in_b]
+    only_b = [r for r in b[1:] if r not in in_a]
+    parts = []
+    for label, extra, offset in (("recorded", only_a, a), ("reproduced", only_b, b)):
+        for r in extra[:limit]:
+            parts.append(f"{label} row {offset.index(r) + 1}: {', '.join(r)}")
+    rest = len(only_a) + len(only_b) - len(parts)
+    return "; ".join(parts) + (f"; and {rest} more" if rest > 0 else "")
+
+
+def _clean_source(executed: Path, target: Path) -> None:
+    """The executed notebook's code with its outputs removed (Papermill replaces the injected parameters)."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.metadata.pop("papermill", None)
+    nbformat.write(nb, target)
+
+
+def _figure_images(path: Path) -> dict[str, str]:
+    import nbformat
+
+    from review.record import REVIEW_KEY
+
+    nb = nbformat.read(path, as_version=4)
+    images = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get(REVIEW_KEY, {})
+            if meta.get("kind") == "figure":
+                images[meta["id"]] = output["data"]["image/png"]
+    return images
+
+
+def reproduce(out: Path, notebooks: list[str] | None = None, images: bool = False, progress=None, workers: int | None = None) -> Reproduction:
+    """Re-run recorded notebooks with fresh Papermill kernels in a scratch folder and compare.
+
+    The notebooks run in parallel on local worker processes, each with a fresh kernel
+    (no warm kernels, no cache): the same path a plain `papermill` call takes.
+    """
+    import nbformat
+
+    from review.execute import LocalExecutor
+    from review.jobs import Job
+    from review.record import read_records
+
+    out = Path(out)
+    manifest = manifest_mod.read(out)
+    result = Reproduction()
+    if manifest["tool"]["version"] != __version__ or manifest["tool"]["code_sha256"] != code_hash():
+        result.warnings.append(
+            f"this package (version {__version__}, code {code_hash()[:12]}) differs from the build's "
+            f"({manifest['tool']['version']}, code {manifest['tool']['code_sha256'][:12]}); the notebooks' own code is re-run, "
+            "but the review package they import is this one"
+        )
+    entries = manifest["jobs"]
+    if notebooks:
+        unknown = sorted(set(notebooks) - {j["name"] for j in entries})
+        if unknown:
+            raise ValueError(f"no notebook named {', '.join(unknown)} in this build; it has {', '.join(j['name'] for j in entries)}")
+        entries = [j for j in entries if j["name"] in notebooks]
+    with tempfile.TemporaryDirectory(prefix="review-reproduce-") as tmp:
+        scratch = Path(tmp)
+        shutil.copytree(out / "validated", scratch / "validated")
+        jobs = []
+        for entry in entries:
+            source = scratch / "sources" / f"{entry['name']}.ipynb"
+            source.parent.mkdir(parents=True, exist_ok=True)
+            _clean_source(out / entry["output"], source)
+            jobs.append(Job(entry["notebook"], entry["parameters"], entry["key"], str(source)))
+        reruns = {r.name: r for r in LocalExecutor(workers, warm=False).run(jobs, scratch, scratch / "kernels.log", lambda r: progress and progress(r.name))}
+        for entry, job in zip(entries, jobs):
+            rerun = reruns[entry["name"]]
+            if not rerun.ok:
+                result.checks.append(Check(entry["name"], "execution", False, rerun.error or "failed"))
+                continue
+            published = read_records(nbformat.read(out / entry["output"], as_version=4))
+            for name in sorted(set(entry["records"]) | set(published) | set(rerun.records)):
+                got = rerun.records.get(name, "(not reproduced)")
+                in_manifest, in_notebook = entry["records"].get(name, "(not in the manifest)"), published.get(name, "(not in the notebook)")
+                ok = same_value(in_manifest, got) and same_value(in_notebook, got)
+                detail = "" if ok else f"manifest {in_manifest!r}, notebook {in_notebook!r}, reproduced {got!r}"
+                result.checks.append(Check(entry["name"], f"record {name}", ok, detail))
+            for rel, digest in entry["files"].items():
+                made, original = scratch / rel, out / rel
+                if not made.is_file():
+                    result.checks.append(Check(entry["name"], rel, False, "not written by the re-run"))
+                elif not original.is_file():
+                    result.checks.append(Check(entry["name"], rel, False, "missing from the output folder"))
+                elif sha256_file(made) == digest == sha256_file(original):
+                    result.checks.append(Check(entry["name"], rel, True))
+                else:
+                    detail = differing_rows(original, made) or "the manifest's hash differs from the re-run's"
+                    result.checks.append(Check(entry["name"], rel, False, detail))
+            if images:
+                before, after = _figure_images(out / entry["output"]), _figure_images(scratch / job.output)
+                for ident in sorted(set(before) | set(after)):
+                    same = before.get(ident) == after.get(ident)
+                    result.checks.append(Check(entry["name"], f"image {ident}", same, "" if same else "PNG bytes differ"))
+    return result
+
+
+def write_report(out: Path, reproduction: Reproduction) -> tuple[Path, Path]:
+    """OUT/audit/audit.json and a self-contained audit.html."""
+    folder = Path(out) / AUDIT_DIR
+    folder.mkdir(exist_ok=True)
+    payload = {
+        "tool_version": __version__,
+        "float_tolerance": FLOAT_TOLERANCE,
+        "reproduced": reproduction.ok,
+        "warnings": reproduction.warnings,
+        "checks": [asdict(c) for c in reproduction.checks],
+    }
+    (folder / "audit.json").write_text(json.dumps(payload, indent=1) + "\n")
+    failed = [c for c in reproduction.checks if not c.ok]
+    rows = "\n".join(
+        f"<tr class='{'ok' if c.ok else 'bad'}'><td>{html.escape(c.notebook)}</td><td>{html.escape(c.item)}</td><td>{'match' if c.ok else 'DIFFERS'}</td><td>{html.escape(c.detail)}</td></tr>"
+        for c in sorted(reproduction.checks, key=lambda c: (c.ok, c.notebook, c.item))
+    )
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Reproduction audit</title>
+<style>body{{font-family:sans-serif;max-width:70rem;margin:2rem auto;}} table{{border-collapse:collapse;width:100%;font-size:.85rem}}
+td,th{{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;vertical-align:top}} tr.bad td{{background:#f8ddd0}} .verdict{{font-size:1.3rem;font-weight:bold}}</style></head>
+<body><h1>Reproduction audit</h1>
+<p class="verdict">{'Everything reproduced.' if reproduction.ok else f'{len(failed)} of {len(reproduction.checks)} checks differ.'}</p>
+<p>{len(reproduction.checks)} checks: recorded values (floats within a relative tolerance of {FLOAT_TOLERANCE:g}), figure and table data (SHA-256).</p>
+{''.join(f'<p><strong>Warning:</strong> {html.escape(w)}</p>' for w in reproduction.warnings)}
+<table><thead><tr><th>Notebook</th><th>Item</th><th>Result</th><th>Detail</th></tr></thead><tbody>
+{rows}
+</tbody></table></body></html>
+"""
+    (folder / "audit.html").write_text(page)
+    return folder / "audit.json", folder / "audit.html"
