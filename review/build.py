@@ -191,7 +191,8 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         with Staging(final) as staging:
             stage = staging.path
             reporter.stage("validate")
-            snap = make_snapshot(request.inputs, stage / "validated", edition, reuse_from=final / "validated")
+            previous = out_dir(request.outputs, config.previous_cycle, edition)
+            snap = make_snapshot(request.inputs, stage / "validated", edition, reuse_from=final / "validated", previous=previous)
             _indicator_files(stage, final, snap.reused)
             reporter.stage_done("validate", "unchanged inputs: validation skipped" if snap.reused else f"{sum(snap.rows.values()):,} rows valid")
 

@@ -47,7 +47,7 @@ REFERENCE = (Read("members"), Read("partners"), Read("minerals"))
 NOTEBOOKS: dict[str, NotebookSpec] = {
     spec.name: spec
     for spec in (
-        NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets")) + REFERENCE, "summary"),
+        NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("previous_scorecard")) + REFERENCE, "summary"),
         NotebookSpec(
             "mineral",
             "mineral",

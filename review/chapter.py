@@ -45,7 +45,9 @@ class Chapter:
         self.anchor = anchor(self.id)
         self.snapshot = Path(snapshot)
         self.config = _snapshot.read_config(self.snapshot)
-        self.edition = _snapshot.edition(self.snapshot)
+        meta = _snapshot.read_meta(self.snapshot)
+        self.edition = meta["edition"]
+        self.previous_review = meta["previous_review"]
         self.tables = {}
         for read in self.spec.reads:
             keys = read.keys if read.keys is not None else (self.value,)

@@ -113,11 +113,13 @@ def validate(
         config = _config_or_report(inputs)
         chosen = edition.value if edition else config.edition
         final = out_dir(outputs, config.cycle, chosen) / "validated"
-        result = write_snapshot_in_place(inputs, final, chosen)
+        result = write_snapshot_in_place(inputs, final, chosen, previous=out_dir(outputs, config.previous_cycle, chosen))
         table = Table(title=f"Validated cycle {config.cycle} ({chosen} edition)")
         table.add_column("table")
         table.add_column("rows", justify="right")
         for name, rows in sorted(result.rows.items()):
+            if name in ("indicators", "stockpile_totals", "previous_scorecard"):
+                continue  # derived, not input tables
             table.add_row(name, f"{rows:,}")
         console.print(table)
         console.print(f"All rules passed in {time.perf_counter() - started:.1f} s. Snapshot: {final}")
@@ -355,6 +357,101 @@ def reproduce(
         typer.echo(f"{'Reproduced' if result.ok else 'Not reproduced'}: {len(result.checks) - failed} of {len(result.checks)} checks match. Audit report: {html_path}")
         if not result.ok:
             raise typer.Exit(EXIT_FAILED)
+
+
+@app.command("new-cycle")
+def new_cycle(
+    year: int = typer.Argument(..., help="The new review cycle, e.g. 2027."),
+    source: Optional[Path] = typer.Option(None, "--from", help="The inputs to roll forward [default: ./inputs, else the shipped sample]."),
+    to: Optional[Path] = typer.Option(None, "--to", help="The new inputs folder [default: inputs-<YEAR> beside --from]."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+) -> None:
+    """Start next year's review: write a new inputs folder from this year's.
+
+    Carries over the reference tables and the history, sets `cycle` and `previous_cycle`
+    in review.yml, carries every project forward as an `as_of = YEAR` row with its last
+    status, adds header-only files for the year's new rows (dependency-YEAR.csv,
+    production-YEAR.csv, stockpiles-YEAR.csv, recycling-YEAR.csv; a table's parts are read
+    as one table) and a CHECKLIST.md of what to fill in. Never overwrites a folder.
+    """
+    from review.cycles import new_cycle as roll
+    from review.paths import default_inputs
+
+    with exits(verbose):
+        source = source or default_inputs()
+        dest = to or Path(source).resolve().parent / f"inputs-{year}"
+        done = roll(year, source, dest)
+        typer.echo(f"Wrote {dest}: {done['projects']} projects carried forward, templates {', '.join(done['templates'])}. Next: {dest / 'CHECKLIST.md'}")
+
+
+class CompareFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def compare(
+    before: Path = typer.Argument(..., help="The earlier build's output folder, e.g. outputs/2026/public."),
+    after: Path = typer.Argument(..., help="The later build's output folder, e.g. outputs/2027/public."),
+    format: CompareFormat = typer.Option(CompareFormat.table, "--format", "-f", help="table, csv, json or markdown."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+) -> None:
+    """What changed between two reviews: every target whose value or status moved, and every indicator that changed.
+
+    Targets are compared on their assessed value and status in each review (new and
+    retired targets included); indicators on the same indicator, mineral, stage, scope and
+    year in both tables (revised data show up here). csv and json print both lists with a
+    `section` field; table and markdown print them as two tables.
+    """
+    import json as json_mod
+
+    import pandas as pd
+
+    from review.cycles import compare_indicators, compare_scorecards, review_tables
+    from review.indicators import scorecard
+    from review.markdown import pipe_table
+    from review.text import format_value, target_label, unit_of
+
+    with exits(verbose):
+        manifest_a, table_a, targets_a = review_tables(before)
+        manifest_b, table_b, targets_b = review_tables(after)
+        targets = compare_scorecards(scorecard(table_a, targets_a), scorecard(table_b, targets_b))
+        changed, added, removed = compare_indicators(table_a, table_b)
+        moved = targets[targets["movement"] != "unchanged"]
+        label_a, label_b = f"{manifest_a['cycle']} {manifest_a['edition']}", f"{manifest_b['cycle']} {manifest_b['edition']}"
+        if format in (CompareFormat.csv, CompareFormat.json):
+            combined = pd.concat([targets.assign(section="targets"), changed.assign(section="indicators")], ignore_index=True)
+            if format is CompareFormat.csv:
+                sys.stdout.write(combined.to_csv(index=False, lineterminator="\n"))
+            else:
+                sys.stdout.write(json_mod.dumps({"before": label_a, "after": label_b, "targets": json_mod.loads(targets.to_json(orient="records")), "indicators": json_mod.loads(changed.to_json(orient="records")), "indicators_added": added, "indicators_removed": removed}, indent=1) + "\n")
+            return
+        target_rows = [
+            [target_label(r), format_value(r.value_before, unit_of(r.indicator)), r.status_before, format_value(r.value_now, unit_of(r.indicator)), r.status_now,
+             format_value(r.change, "share_diff" if unit_of(r.indicator) == "share" else unit_of(r.indicator), signed=True), r.movement]
+            for r in targets.itertuples(index=False)
+        ]
+        indicator_rows = [
+            [r.indicator, r.mineral, r.stage, r.scope, str(r.year), format_value(r.value_before, r.unit), format_value(r.value_now, r.unit),
+             format_value(r.change, "share_diff" if r.unit == "share" else r.unit, signed=True), f"{r.status_before} -> {r.status_now}" if r.status_before != r.status_now else ""]
+            for r in changed.itertuples(index=False)
+        ]
+        target_cols = ["Target", label_a, "Status", label_b, "Status ", "Change", "Movement"]
+        indicator_cols = ["Indicator", "Mineral", "Stage", "Scope", "Year", label_a, label_b, "Change", "Status"]
+        summary = f"{len(moved)} of {len(targets)} targets moved; {len(changed)} indicator values changed; {added} added and {removed} removed (new or dropped years, minerals, members)."
+        if format is CompareFormat.markdown:
+            typer.echo(f"## Targets: {label_a} and {label_b}\n\n{pipe_table(target_cols, target_rows, mark=False)}\n\n## Indicators that changed\n\n{pipe_table(indicator_cols, indicator_rows, mark=False)}\n\n{summary}")
+            return
+        for title, cols, rows in ((f"Targets: {label_a} and {label_b}", target_cols, target_rows), ("Indicators that changed", indicator_cols, indicator_rows)):
+            view = Table(title=title)
+            for col in cols:
+                view.add_column(col)
+            for row in rows:
+                view.add_row(*row)
+            console.print(view)
+        console.print(summary)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -140,18 +140,28 @@ TABLES: dict[str, TableSpec] = {
 }
 del C
 
-#: Tables whose rows carry member-level values that a public edition may have to suppress.
-REFERENCE_TABLES = ("members", "partners", "minerals")
-
 
 @dataclass
 class RawTable:
-    """A CSV file parsed to strings (empty cells are None), before any value is trusted."""
+    """A table's CSV file(s) parsed to strings (empty cells are None), before any value is trusted.
+
+    `frame` is indexed by position; `origins[i]` is the (file, row) that position came from,
+    so a problem can name the file and row as the analyst sees them (header = row 1).
+    """
 
     spec: TableSpec
-    path: Path
     frame: "object | None" = None  # pandas.DataFrame of str/None, None when unreadable
+    origins: list[tuple[str, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+def table_files(inputs: Path, spec: TableSpec) -> list[Path]:
+    """A table's files: `<name>.csv`, then any parts `<name>-<part>.csv` (e.g. dependency-2027.csv) in name order.
+
+    Parts let a new cycle's rows sit beside the history (see `review new-cycle`); they are
+    read as one table and must have the same columns.
+    """
+    return [Path(inputs) / spec.file] + sorted(Path(inputs).glob(f"{spec.name}-*.csv"))
 
 
 def _decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
@@ -199,37 +209,50 @@ def _row_problems(text: str, width: int, file: str) -> list[Problem]:
     return problems
 
 
-def read_raw(inputs: Path, spec: TableSpec) -> RawTable:
-    """Parse one table's CSV into strings; file-level problems go into `problems` instead of raising."""
+def _read_file(path: Path):
+    """One CSV file as strings (empty cells None), or None and the problems that prevent reading it."""
     import pandas as pd
 
-    path = Path(inputs) / spec.file
-    raw = RawTable(spec, path)
-    if not path.is_file():
-        raw.problems.append(Problem(spec.file, None, None, "file must exist in the inputs folder", str(path)))
-        return raw
-    text, raw.problems = _decode(path.read_bytes(), spec.file)
+    name = path.name
+    text, problems = _decode(path.read_bytes(), name)
     if text is None:
-        return raw
+        return None, problems
     if not text.strip():
-        raw.problems.append(Problem(spec.file, None, None, "file must not be empty (it needs at least a header row)"))
-        return raw
+        return None, [Problem(name, None, None, "file must not be empty (it needs at least a header row)")]
     header = next(csv.reader(io.StringIO(text)))
-    raw.problems = _header_problems(header, spec.file)
+    problems = _header_problems(header, name)
+    if problems:
+        return None, problems
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c", skip_blank_lines=True)
+    except (pd.errors.ParserError, ValueError):
+        return None, _row_problems(text, len(header), name) or [Problem(name, None, None, "must be valid CSV", "unreadable")]
+    return frame.replace({"": None}), []
+
+
+def read_raw(inputs: Path, spec: TableSpec) -> RawTable:
+    """Parse one table's CSV file(s) into strings; file-level problems go into `problems` instead of raising."""
+    import pandas as pd
+
+    raw = RawTable(spec)
+    files = table_files(inputs, spec)
+    if not files[0].is_file():
+        raw.problems.append(Problem(spec.file, None, None, "file must exist in the inputs folder", str(files[0])))
+        return raw
+    frames = []
+    for path in files:
+        frame, problems = _read_file(path)
+        raw.problems += problems
+        if frame is None:
+            continue
+        if frames and list(frame.columns) != list(frames[0].columns):
+            raw.problems.append(Problem(path.name, 1, None, f"a part of a table must have the columns of {spec.file}", show_value(",".join(frame.columns))))
+            continue
+        frames.append(frame)
+        raw.origins += [(path.name, row) for row in range(2, len(frame) + 2)]
     if raw.problems:
         return raw
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c", skip_blank_lines=True
-        )
-    except (pd.errors.ParserError, ValueError):
-        raw.problems = _row_problems(text, len(header), spec.file) or [
-            Problem(spec.file, None, None, "must be valid CSV", "unreadable")
-        ]
-        return raw
-    frame = frame.replace({"": None})
-    frame.index = range(2, len(frame) + 2)  # the index is the CSV row number: the header is row 1
-    raw.frame = frame
+    raw.frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
     return raw
 
 

@@ -14,12 +14,12 @@ CODE_SUFFIXES = (".py", ".ipynb", ".md", ".yml", ".lua", ".typ", ".css", ".html"
 
 
 def input_files(inputs: Path) -> dict[str, str]:
-    """sha256 of every contract file present in an inputs folder."""
+    """sha256 of every contract file present in an inputs folder (a table's parts included)."""
     from review.config import CONFIG_FILE
-    from review.data import TABLES
+    from review.data import TABLES, table_files
 
-    names = [CONFIG_FILE] + [spec.file for spec in TABLES.values()]
-    return {name: sha256_file(Path(inputs) / name) for name in names if (Path(inputs) / name).is_file()}
+    paths = [Path(inputs) / CONFIG_FILE] + [p for spec in TABLES.values() for p in table_files(inputs, spec)]
+    return {p.name: sha256_file(p) for p in paths if p.is_file()}
 
 
 @lru_cache(maxsize=1)

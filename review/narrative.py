@@ -113,3 +113,24 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
         elif t.status == ind.SUPPRESSED:
             messages.append(f"The Alliance stockpile cover for {ch.mineral(t.mineral).lower()} is withheld in this edition: too few members contribute to publish it without revealing a confidential holding.")
     return messages
+
+
+def since_last_review(comparison: pd.DataFrame, previous_review: dict, cycle: int) -> str:
+    """The opening of the 'since the last review' section, from review.cycles.compare_scorecards."""
+    prev = previous_review["cycle"]
+    if not previous_review["available"]:
+        where = f" ({previous_review['folder']})" if previous_review.get("folder") else ""
+        return (
+            f"The published outputs of the {prev} review are not available to this build{where}, so this section cannot say "
+            f"what that review reported. The scorecard's 'Previous' columns restate {prev} from this cycle's data instead."
+        )
+    counts = comparison["movement"].value_counts()
+    parts = [f"{counts.get(m, 0)} {m}" for m in ("improved", "worsened", "unchanged") if counts.get(m, 0)]
+    text = f"Compared with the scorecard the {prev} review published, " + (", ".join(parts) if parts else "no target was assessed in both reviews")
+    extra = [plural(int(counts.get(m, 0)), label) for m, label in (("new target", "new target"), ("retired", "retired target")) if counts.get(m, 0)]
+    if extra:
+        text += "; " + " and ".join(extra)
+    changed = int(counts.get("changed", 0))
+    if changed:
+        text += f"; {changed} moved to or from a status without a rank (no data or withheld)"
+    return text + "."

@@ -50,7 +50,7 @@ def table_hashes(frame) -> tuple[str, dict[str, dict[str, str]]]:
     return content, partitions
 
 
-def write(dest: Path, tables: dict, config, edition: str, inputs: dict[str, str], results: list, key: str) -> dict:
+def write(dest: Path, tables: dict, config, edition: str, inputs: dict[str, str], results: list, key: str, previous_review: dict | None = None) -> dict:
     """Write a snapshot folder; returns the content of snapshot.json.
 
     `key` identifies what the snapshot was made from (inputs, edition, code), so a later
@@ -66,6 +66,7 @@ def write(dest: Path, tables: dict, config, edition: str, inputs: dict[str, str]
         "inputs": inputs,
         "members": list(tables["members"]["code"]),
         "minerals": list(tables["minerals"]["id"]),
+        "previous_review": previous_review or {"cycle": config.previous_cycle, "available": False, "folder": None},
         "tables": {},
     }
     for name in sorted(tables):

@@ -32,19 +32,46 @@ class SnapshotResult:
     rows: dict[str, int]
 
 
-def snapshot_key(inputs: Path, edition: str) -> tuple[str, dict[str, str]]:
+def _previous_fingerprint(previous: Path | None) -> str:
+    """What the previous review's outputs contribute to the snapshot: its manifest's content hash."""
+    from review import manifest
+
+    try:
+        return manifest.read(previous)["content_sha256"] if previous else "none"
+    except (FileNotFoundError, ValueError, KeyError):
+        return "absent"
+
+
+def snapshot_key(inputs: Path, edition: str, previous: Path | None) -> tuple[str, dict[str, str]]:
     hashes = input_files(inputs)
-    return key("validated", hashes, edition, code_hash()), hashes
+    return key("validated", hashes, edition, code_hash(), _previous_fingerprint(previous)), hashes
 
 
-def make_snapshot(inputs: Path, dest: Path, edition: str | None, reuse_from: Path | None = None) -> SnapshotResult:
+def _previous_review(previous: Path | None, cycle: int):
+    """The previous review's published scorecard (empty when its outputs are not there) and where it came from."""
+    import pandas as pd
+
+    from review.indicators import SCORECARD_COLUMNS
+
+    if previous is not None and _previous_fingerprint(previous) not in ("none", "absent"):
+        from review.cycles import previous_scorecard
+
+        return previous_scorecard(previous), {"cycle": cycle, "available": True, "folder": "/".join(Path(previous).parts[-3:])}
+    folder = "/".join(Path(previous).parts[-3:]) if previous else None
+    return pd.DataFrame(columns=SCORECARD_COLUMNS), {"cycle": cycle, "available": False, "folder": folder}
+
+
+def make_snapshot(inputs: Path, dest: Path, edition: str | None, reuse_from: Path | None = None, previous: Path | None = None) -> SnapshotResult:
     """Validate `inputs` and write the snapshot of `edition` (None: the one review.yml names) to `dest`.
 
-    When `reuse_from` holds a snapshot made from the same inputs, edition and code, it is
-    copied instead: validation (and importing Great Expectations) is skipped.
+    `previous` is the previous review's output folder of the same edition: its published
+    scorecard goes into the snapshot (table `previous_scorecard`) for the executive
+    summary's "since the last review" section. When `reuse_from` holds a snapshot made
+    from the same inputs, edition, code and previous review, it is copied instead:
+    validation (and importing Great Expectations) is skipped.
     """
     if edition is not None:
-        k, hashes = snapshot_key(inputs, edition)
+        k, hashes = snapshot_key(inputs, edition, previous)
         if reuse_from is not None and (reuse_from / snapshot.SNAPSHOT_FILE).is_file():
             meta = snapshot.read_meta(reuse_from)
             if meta.get("key") == k:
@@ -59,19 +86,20 @@ def make_snapshot(inputs: Path, dest: Path, edition: str | None, reuse_from: Pat
     if not outcome.ok:
         raise InvalidInputs(outcome.problems)
     edition = edition or outcome.config.edition
-    k, hashes = snapshot_key(inputs, edition)
+    k, hashes = snapshot_key(inputs, edition, previous)
     tables = edition_tables(outcome.tables, edition, outcome.config.disclosure)
     tables["indicators"] = compute_all(tables, outcome.config)
-    meta = snapshot.write(dest, tables, outcome.config, edition, hashes, outcome.results, k)
+    tables["previous_scorecard"], review_meta = _previous_review(previous, outcome.config.previous_cycle)
+    meta = snapshot.write(dest, tables, outcome.config, edition, hashes, outcome.results, k, previous_review=review_meta)
     return SnapshotResult(dest, meta, False, {n: t["rows"] for n, t in meta["tables"].items()})
 
 
-def write_snapshot_in_place(inputs: Path, final: Path, edition: str | None) -> SnapshotResult:
+def write_snapshot_in_place(inputs: Path, final: Path, edition: str | None, previous: Path | None = None) -> SnapshotResult:
     """`review validate`: make the snapshot in a staging folder and move it to `final` only if valid."""
     from review.fsutil import Staging
 
     with Staging(final) as staging:
-        result = make_snapshot(inputs, staging.path, edition)
+        result = make_snapshot(inputs, staging.path, edition, previous=previous)
         staging.commit()
     result.path = final
     return result

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from review.config import CONFIG_FILE, STATUSES, ConfigError, ReviewConfig, load_config
-from review.data import BOOL, FLOAT, INT, TABLES, RawTable, read_raw, typed
+from review.data import BOOL, FLOAT, INT, TABLES, RawTable, read_raw, table_files, typed
 from review.problems import Problem, show_value
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -316,8 +316,8 @@ def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: 
     return rules
 
 
-def _run(source, name: str, frame, rules: list[_Rule]) -> tuple[list[Problem], list[RuleResult]]:
-    """Run rules on one frame through GE; map unexpected rows back to CSV rows and values."""
+def _run(source, name: str, frame, rules: list[_Rule], origins: list[tuple[str, int]]) -> tuple[list[Problem], list[RuleResult]]:
+    """Run rules on one frame through GE; map unexpected rows back to their file, row and value."""
     import great_expectations as gx
 
     file = TABLES[name].file
@@ -343,12 +343,13 @@ def _run(source, name: str, frame, rules: list[_Rule]) -> tuple[list[Problem], l
         values = result.get("unexpected_list") or []
         if not res.success and not rows:  # table-level rule, e.g. a missing column
             problems.append(Problem(file, 1, rule.column, rule.rule, "(missing)"))
-        for row, value in zip(rows, values):
+        for position, value in zip(rows, values):
             if isinstance(value, dict):
                 value = tuple(value.values())
             elif isinstance(value, list):
                 value = tuple(value)
-            problems.append(Problem(file, int(row), rule.column, rule.rule, show_value(value)))
+            where, row = origins[int(position)]
+            problems.append(Problem(where, row, rule.column, rule.rule, show_value(value)))
         results.append(RuleResult(file, rule.column, rule.rule, int(result.get("element_count") or len(frame)), len(rows) or (0 if res.success else 1)))
     return problems, results
 
@@ -366,23 +367,24 @@ def validate(inputs: Path) -> Validation:
     for raw in raws.values():
         outcome.problems += raw.problems
     _, source = _context()
-    usable = {}
+    usable, origins = {}, {}
     for name, raw in raws.items():
         if raw.frame is None:
             continue
-        problems, results = _run(source, name, raw.frame, _raw_rules(raw))
+        problems, results = _run(source, name, raw.frame, _raw_rules(raw), raw.origins)
         outcome.problems += problems
         outcome.results += results
         missing = [c.name for c in raw.spec.columns if c.required and c.name not in raw.frame.columns]
         if not missing:
             usable[name] = typed(raw)
+            origins[name] = raw.origins
     ref = _reference(usable)
     iso3 = iso3_codes()
     for name, frame in usable.items():
-        problems, results = _run(source, name, frame, _typed_rules(name, outcome.config, ref, iso3))
+        problems, results = _run(source, name, frame, _typed_rules(name, outcome.config, ref, iso3), origins[name])
         outcome.problems += problems
         outcome.results += results
-    order = {spec.file: i for i, spec in enumerate(TABLES.values())}
+    order = {path.name: i for i, spec in enumerate(TABLES.values()) for path in table_files(inputs, spec)}
     outcome.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
     outcome.tables = {name: frame.reset_index(drop=True) for name, frame in usable.items()}
     return outcome

@@ -286,3 +286,25 @@ def recycling_table(ch, table: pd.DataFrame, scope: str) -> pd.DataFrame:
         value, before = part["value"].get(year, np.nan), part["value"].get(year - 1, np.nan)
         rows.append({"Mineral": ch.mineral(mineral), "Year": str(year), "Recycling share": format_value(value, "share"), "Change": format_value(value - before, "share_diff")})
     return pd.DataFrame(rows)
+
+
+def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
+    """What changed for each target between the previous review's published scorecard and this one."""
+    from review.text import target_label, unit_of
+
+    rows = []
+    for r in comparison.itertuples(index=False):
+        unit = unit_of(r.indicator)
+        label = target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
+        rows.append(
+            {
+                "Target": label,
+                "Then": WITHHELD if r.status_before == ind.SUPPRESSED else format_value(r.value_before, unit),
+                "Status then": r.status_before,
+                "Now": WITHHELD if r.status_now == ind.SUPPRESSED else format_value(r.value_now, unit),
+                "Status now": r.status_now,
+                "Change": format_value(r.change, "share_diff" if unit == "share" else unit, signed=True),
+                "Movement": r.movement,
+            }
+        )
+    return pd.DataFrame(rows)

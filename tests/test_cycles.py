@@ -1,0 +1,177 @@
+"""Across cycles: roll a cycle forward, build it with a new mineral and member, compare two reviews."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from review import manifest as manifest_mod
+from review.build import BuildRequest, build
+from review.cycles import compare_indicators, compare_scorecards, new_cycle
+from review.validation import validate
+
+from conftest import SAMPLE, TINY, run_review
+
+
+def rows(path: Path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def append(path: Path, lines: list[str]) -> None:
+    path.write_text(path.read_text().rstrip("\n") + "\n" + "\n".join(lines) + "\n")
+
+
+def test_new_cycle_from_the_sample(tmp_path):
+    dest = tmp_path / "inputs-2027"
+    done = new_cycle(2027, SAMPLE, dest)
+    for name in ("members.csv", "partners.csv", "minerals.csv", "targets.csv", "dependency.csv", "production.csv", "stockpiles.csv", "recycling.csv"):
+        assert (dest / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+    settings = (dest / "review.yml").read_text()
+    assert "cycle: 2027" in settings and "previous_cycle: 2026" in settings and "Annual Review 2027" in settings
+    assert "# Settings of one review cycle" in settings  # comments kept
+    projects = rows(dest / "projects.csv")
+    last = {r["project_id"]: r for r in projects if r["as_of"] == "2026"}
+    carried = {r["project_id"]: r for r in projects if r["as_of"] == "2027"}
+    assert set(carried) == set(last) and done["projects"] == len(last) >= 40
+    assert all(carried[p]["status"] == last[p]["status"] and carried[p]["first_reported_online"] == last[p]["first_reported_online"] for p in last)
+    assert len([r for r in projects if r["as_of"] == "2025"]) > 0  # history kept
+    for name in ("dependency", "production", "stockpiles", "recycling"):
+        template = (dest / f"{name}-2027.csv").read_text().splitlines()
+        assert template == [(SAMPLE / f"{name}.csv").read_text().splitlines()[0]]
+    checklist = (dest / "CHECKLIST.md").read_text()
+    for item in ("dependency-2027.csv", "stockpiles-2027.csv", "projects.csv", "targets.csv", "review build"):
+        assert item in checklist
+    with pytest.raises(FileExistsError, match="never overwrites"):
+        new_cycle(2027, SAMPLE, dest)
+    with pytest.raises(ValueError, match="must come after"):
+        new_cycle(2025, SAMPLE, tmp_path / "back")
+
+
+def test_cli_new_cycle_refuses_an_existing_folder(tmp_path):
+    dest = tmp_path / "next"
+    assert run_review("new-cycle", "2027", "--from", TINY, "--to", dest).returncode == 0
+    again = run_review("new-cycle", "2027", "--from", TINY, "--to", dest)
+    assert again.returncode == 1 and "never overwrites" in again.stderr
+
+
+def test_a_part_of_a_table_is_validated_with_its_own_file_name(tmp_path):
+    dest = tmp_path / "inputs-2027"
+    new_cycle(2027, TINY, dest)
+    append(dest / "dependency-2027.csv", ["2027,USA,rare-earths,refining,CHN,80,x", "2027,USA,rare-earths,refining,ZZZ,5,x"])
+    (dest / "recycling-2027.csv").write_text("year,member\n2026,USA\n")
+    problems = [p.line() for p in validate(dest).problems]
+    assert "dependency-2027.csv, row 3, column origin: must be an ISO 3166-1 alpha-3 country code, or XXX for other countries: value 'ZZZ'" in problems
+    assert any(p.startswith("recycling-2027.csv, row 1: a part of a table must have the columns of recycling.csv") for p in problems)
+
+
+@pytest.fixture(scope="module")
+def two_cycles(tmp_path_factory):
+    """The tiny 2026 cycle built, rolled forward to 2027 with a new member, a new mineral, a new and a retired target, and built."""
+    root = tmp_path_factory.mktemp("cycles")
+    inputs_2026 = root / "inputs"
+    shutil.copytree(TINY, inputs_2026)
+    outputs = root / "outputs"
+    build(BuildRequest(inputs=inputs_2026, outputs=outputs, renderer="pandoc", formats=("html",)))
+    inputs = root / "inputs-2027"
+    new_cycle(2027, inputs_2026, inputs)
+    append(inputs / "members.csv", ["FRA,France,G7,2027"])
+    append(inputs / "minerals.csv", ["cobalt,Cobalt,refining,high"])
+    targets = (inputs / "targets.csv").read_text().splitlines()
+    targets = [t for t in targets if not t.startswith("lithium,refining")]  # retire the lithium target
+    targets.append("cobalt,refining,single_supplier_dependency,max,0.65,2030,target,2027,Tiny fixture")
+    (inputs / "targets.csv").write_text("\n".join(targets) + "\n")
+    append(
+        inputs / "dependency-2027.csv",
+        [
+            "2027,USA,rare-earths,refining,CHN,70,Tiny 2027", "2027,USA,rare-earths,refining,USA,30,Tiny 2027",
+            "2027,JPN,rare-earths,refining,CHN,60,Tiny 2027", "2027,JPN,rare-earths,refining,AUS,40,Tiny 2027",
+            "2027,FRA,rare-earths,refining,CHN,45,Tiny 2027", "2027,FRA,rare-earths,refining,EST,5,Tiny 2027",
+            "2027,USA,lithium,refining,CHN,50,Tiny 2027", "2027,USA,lithium,refining,CHL,50,Tiny 2027",
+            "2027,USA,cobalt,refining,CHN,70,Tiny 2027", "2027,USA,cobalt,refining,FIN,30,Tiny 2027",
+            "2027,FRA,cobalt,refining,CHN,20,Tiny 2027", "2027,FRA,cobalt,refining,BEL,20,Tiny 2027",
+        ],
+    )
+    append(inputs / "partners.csv", ["EST,Estonia", "FIN,Finland", "BEL,Belgium"])
+    append(inputs / "production-2027.csv", ["2025,rare-earths,mining,CHN,720,USGS MCS 2027", "2024,rare-earths,mining,CHN,690,USGS MCS 2027"])
+    append(inputs / "stockpiles-2027.csv", ["2026,USA,rare-earths,16,100,90,false", "2026,FRA,rare-earths,20,50,60,false", "2026,AUS,rare-earths,3,50,60,false"])
+    append(inputs / "recycling-2027.csv", ["2026,USA,rare-earths,5,6,100", "2026,JPN,rare-earths,3,4,100"])
+    projects = (inputs / "projects.csv").read_text().replace("2027,T1,Alpha refinery,rare-earths,refining,USA,USA,construction", "2027,T1,Alpha refinery,rare-earths,refining,USA,USA,commissioning")
+    (inputs / "projects.csv").write_text(projects)
+    outcome = build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc", formats=("html",)))
+    return outputs, outcome
+
+
+def test_the_rolled_forward_cycle_builds_with_its_new_member_and_mineral(two_cycles):
+    outputs, outcome = two_cycles
+    out = outputs / "2027" / "public"
+    names = [r.name for r in outcome.results]
+    assert "mineral-cobalt" in names and "member-FRA" in names
+    fra = (out / "book" / "member-FRA.qmd").read_text()
+    assert "member since 2027" in fra
+    numbers = pd.read_csv(out / "data" / "member-FRA" / "fig-member-fra-heatmap.csv")
+    assert set(numbers["year"]) == {2027}  # no history before it joined
+    overview = (out / "book" / "overview.qmd").read_text()
+    assert "Compared with the scorecard the 2026 review published" in overview
+    records = next(j for j in manifest_mod.read(out)["jobs"] if j["name"] == "overview")["records"]
+    assert records["since_last_review_available"] is True
+    assert records["since_last_review_new_target"] == 1 and records["since_last_review_retired"] == 1
+    quality = (out / "book" / "data-quality.qmd").read_text()
+    assert "| 2024 | rare-earths | mining | CHN | 2025 | 700 | 2027 | 690 |" in quality  # a planted revision
+
+
+def test_the_first_cycle_says_when_its_previous_review_is_missing(tiny_build):
+    _, outputs, _ = tiny_build
+    overview = (outputs / "2026" / "public" / "book" / "overview.qmd").read_text()
+    assert "The published outputs of the 2025 review are not available to this build" in overview
+
+
+def test_compare_two_reviews(two_cycles):
+    outputs, _ = two_cycles
+    a, b = outputs / "2026" / "public", outputs / "2027" / "public"
+    proc = run_review("compare", a, b, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    movement = {(t["mineral"], t["stage"], t["kind"], t["indicator"]): t["movement"] for t in result["targets"]}
+    assert movement[("lithium", "refining", "target", "single_supplier_dependency")] == "retired"
+    assert movement[("cobalt", "refining", "target", "single_supplier_dependency")] == "new target"
+    re_target = next(t for t in result["targets"] if t["mineral"] == "rare-earths" and t["stage"] == "refining" and t["kind"] == "target")
+    # 2026: (80 + 70) / 200 = 0.75; 2027: (70 + 60 + 45) / 250 = 0.70
+    assert re_target["value_before"] == pytest.approx(0.75) and re_target["value_now"] == pytest.approx(0.70)
+    assert re_target["change"] == pytest.approx(-0.05)
+    # the revised 2024 world production changes the 2024 concentration in place
+    assert any(i["indicator"] == "hhi" and i["year"] == 2024 and i["mineral"] == "rare-earths" for i in result["indicators"])
+    assert result["indicators_added"] > 0
+    markdown = run_review("compare", a, b, "--format", "markdown")
+    assert markdown.returncode == 0 and "| Target |" in markdown.stdout and "retired" in markdown.stdout
+    table = run_review("compare", a, b)
+    assert table.returncode == 0 and "targets moved" in table.stdout
+
+
+def test_compare_finds_exactly_a_known_difference(tiny_build, tmp_path):
+    inputs, outputs, _ = tiny_build
+    changed = tmp_path / "inputs"
+    shutil.copytree(inputs, changed)
+    text = (changed / "dependency.csv").read_text()
+    (changed / "dependency.csv").write_text(text.replace("2026,JPN,rare-earths,refining,CHN,70,", "2026,JPN,rare-earths,refining,CHN,90,"))
+    build(BuildRequest(inputs=changed, outputs=tmp_path / "outputs", renderer="pandoc", formats=("html",)))
+    from review.cycles import review_tables
+    from review.indicators import scorecard
+
+    _, before, targets = review_tables(outputs / "2026" / "public")
+    _, after, _ = review_tables(tmp_path / "outputs" / "2026" / "public")
+    diff, added, removed = compare_indicators(before, after)
+    assert added == removed == 0
+    jpn = diff[(diff["indicator"] == "single_supplier_dependency") & (diff["scope"] == "JPN")]
+    # JPN 2026: CHN 70 of 100 -> 90 of 120: 0.70 -> 0.75
+    assert jpn["value_before"].iloc[0] == pytest.approx(0.70) and jpn["value_now"].iloc[0] == pytest.approx(0.75)
+    # only rare earths move: the 2026 values, and the projections to the 2030 target year made from them
+    assert set(diff["mineral"]) == {"rare-earths"} and set(diff["year"]) == {2026, 2030}
+    assert set(diff[diff["year"] == 2030]["indicator"]) <= {"projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t"}
+    moved = compare_scorecards(scorecard(before, targets), scorecard(after, targets))
+    assert set(moved[moved["movement"] != "unchanged"]["mineral"]) <= {"rare-earths"}
