@@ -40,8 +40,6 @@ def methodology() -> str:
 
 
 def data_quality(snapshot_dir: Path) -> str:
-    import pandas as pd
-
     from review import snapshot as snap
     from review.indicators import production_revisions
 

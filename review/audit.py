@@ -185,7 +185,8 @@ def reproduce(out: Path, notebooks: list[str] | None = None, images: bool = Fals
             source.parent.mkdir(parents=True, exist_ok=True)
             _clean_source(out / entry["output"], source)
             jobs.append(Job(entry["notebook"], entry["parameters"], entry["key"], str(source)))
-        reruns = {r.name: r for r in LocalExecutor(workers, warm=False).run(jobs, scratch, scratch / "kernels.log", lambda r: progress and progress(r.name))}
+        with LocalExecutor(workers, warm=False) as executor:
+            reruns = {r.name: r for r in executor.run(jobs, scratch, scratch / "kernels.log", lambda r: progress and progress(r.name))}
         for entry, job in zip(entries, jobs):
             rerun = reruns[entry["name"]]
             if not rerun.ok:

@@ -76,6 +76,7 @@ class BuildOutcome:
     render_reused: bool
     omitted: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
 class BuildLocked(Exception):
@@ -120,10 +121,21 @@ class _Lock:
         self.handle.close()
 
 
-def _remove_stale_staging(final: Path) -> None:
+def _remove_stale_staging(final: Path, ours: Path) -> None:
     """Staging folders of builds that were killed (we hold the lock, so none is running)."""
     for stale in final.parent.glob(f".{final.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        if stale != ours:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _snapshot_reusable(inputs: Path, edition: str, previous_snapshot: Path, previous_review: Path) -> bool:
+    from review import snapshot
+    from review.validated import snapshot_key
+
+    try:
+        return snapshot.read_meta(previous_snapshot).get("key") == snapshot_key(inputs, edition, previous_review)[0]
+    except FileNotFoundError:
+        return False
 
 
 def _indicator_files(stage: Path, previous: Path, reused: bool) -> None:
@@ -182,78 +194,92 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
 
     reporter = reporter or Silent()
     started = time.perf_counter()
+    timings: dict[str, float] = {}
+    clock = [started]
+
+    def lap(stage_name: str) -> None:
+        now = time.perf_counter()
+        timings[stage_name] = round(now - clock[0], 3)
+        clock[0] = now
+
     config = load_config(request.inputs)
     edition = request.edition or config.edition
     final = out_dir(request.outputs, config.cycle, edition)
     cache = JobCache(cache_dir(request.outputs))
-    with _Lock(request.outputs, config.cycle, edition):
-        _remove_stale_staging(final)
-        with Staging(final) as staging:
-            stage = staging.path
-            reporter.stage("validate")
-            previous = out_dir(request.outputs, config.previous_cycle, edition)
-            snap = make_snapshot(request.inputs, stage / "validated", edition, reuse_from=final / "validated", previous=previous)
-            _indicator_files(stage, final, snap.reused)
-            reporter.stage_done("validate", "unchanged inputs: validation skipped" if snap.reused else f"{sum(snap.rows.values()):,} rows valid")
+    executor = EXECUTORS["dask"](request.scheduler) if request.scheduler else EXECUTORS["local"](request.workers, warm=request.warm)
+    with _Lock(request.outputs, config.cycle, edition), executor, Staging(final) as staging:
+        _remove_stale_staging(final, staging.path)
+        stage = staging.path
+        logs = stage / "logs"
+        logs.mkdir()
+        reporter.stage("validate")
+        previous = out_dir(request.outputs, config.previous_cycle, edition)
+        if not _snapshot_reusable(request.inputs, edition, final / "validated", previous):
+            executor.warm_up(logs / "kernels.log")  # its imports overlap with validation
+        snap = make_snapshot(request.inputs, stage / "validated", edition, reuse_from=final / "validated", previous=previous)
+        _indicator_files(stage, final, snap.reused)
+        reporter.stage_done("validate", "unchanged inputs: validation skipped" if snap.reused else f"{sum(snap.rows.values()):,} rows valid")
+        lap("validate")
 
-            every = plan(snap.meta)
-            wanted = [j for j in every if request.only is None or selected(j, request.only)]
-            reporter.stage("execute", len(every))
-            executor = EXECUTORS["dask"](request.scheduler) if request.scheduler else EXECUTORS["local"](request.workers, warm=request.warm)
-            logs = stage / "logs"
-            logs.mkdir(exist_ok=True)
-            results = execute(wanted, stage, cache, executor, logs / "kernels.log", reporter.job_done, force=request.force)
-            omitted = []
-            for job in every:  # with --only, the other chapters come from the cache or are left out
-                if job in wanted:
-                    continue
-                hit = cache.restore(job, stage)
-                if hit is None:
-                    omitted.append(job.name)
-                else:
-                    results.append(hit)
-                    reporter.job_done(hit)
-            order = {j.name: i for i, j in enumerate(every)}
-            results.sort(key=lambda r: order[r.name])
-            failed = [r for r in results if not r.ok]
-            if failed:
-                raise JobsFailed(failed, _keep_failed(stage, final, failed))
-            shutil.rmtree(final.with_name(final.name + FAILED_SUFFIX), ignore_errors=True)
-            ran = sum(not r.cached for r in results)
-            reporter.stage_done("execute", f"{ran} executed, {len(results) - ran} reused from the cache" + (f", {len(omitted)} left out" if omitted else ""))
-
-            draft = manifest_mod.draft(config.cycle, edition, snap.meta["inputs"], snap.meta, results, stage, omitted)
-            today = date.today().isoformat()
-            book_key = key("book", draft["content_sha256"], today, code_hash(), omitted)
-            previous = _previous_manifest(final)
-            reporter.stage("assemble")
-            book_reused = previous.get("book_key") == book_key and (final / "book").is_dir()
-            if book_reused:
-                shutil.copytree(final / "book", stage / "book")
+        every = plan(snap.meta)
+        wanted = [j for j in every if request.only is None or selected(j, request.only)]
+        reporter.stage("execute", len(every))
+        results = execute(wanted, stage, cache, executor, logs / "kernels.log", reporter.job_done, force=request.force)
+        omitted = []
+        for job in every:  # with --only, the other chapters come from the cache or are left out
+            if job in wanted:
+                continue
+            hit = cache.restore(job, stage)
+            if hit is None:
+                omitted.append(job.name)
             else:
-                from review.assemble import write_book
+                results.append(hit)
+                reporter.job_done(hit)
+        order = {j.name: i for i, j in enumerate(every)}
+        results.sort(key=lambda r: order[r.name])
+        failed = [r for r in results if not r.ok]
+        if failed:
+            raise JobsFailed(failed, _keep_failed(stage, final, failed))
+        shutil.rmtree(final.with_name(final.name + FAILED_SUFFIX), ignore_errors=True)
+        ran = sum(not r.cached for r in results)
+        reporter.stage_done("execute", f"{ran} executed, {len(results) - ran} reused from the cache" + (f", {len(omitted)} left out" if omitted else ""))
+        lap("execute")
 
-                identity = {
-                    "date": today,
-                    "commit": draft["tool"]["commit"],
-                    "manifest_hash": draft["content_sha256"],
-                    "environment": draft["environment"],
-                    "tool_version": draft["tool"]["version"],
-                    "inputs": draft["inputs"],
-                    "jobs": draft["jobs"],
-                    "out": f"{request.outputs.name}/{config.cycle}/{edition}",
-                }
-                write_book(stage / "book", stage, results, stage / "validated", identity)
-            reporter.stage_done("assemble", "unchanged: book reused" if book_reused else f"{len(list((stage / 'book').glob('*.qmd')))} chapter sources")
+        draft = manifest_mod.draft(config.cycle, edition, snap.meta["inputs"], snap.meta, results, stage, omitted)
+        today = date.today().isoformat()
+        book_key = key("book", draft["content_sha256"], today, code_hash(), omitted)
+        previous = _previous_manifest(final)
+        reporter.stage("assemble")
+        book_reused = previous.get("book_key") == book_key and (final / "book").is_dir()
+        if book_reused:
+            shutil.copytree(final / "book", stage / "book")
+        else:
+            from review.assemble import write_book
 
-            reporter.stage("render")
-            report, render_reused = _render(stage / "book", stage / "report", request, config.cycle, edition, request.outputs)
-            reporter.stage_done("render", "unchanged: report reused" if render_reused else ", ".join(p.name for p in report))
+            identity = {
+                "date": today,
+                "commit": draft["tool"]["commit"],
+                "manifest_hash": draft["content_sha256"],
+                "environment": draft["environment"],
+                "tool_version": draft["tool"]["version"],
+                "inputs": draft["inputs"],
+                "jobs": draft["jobs"],
+                "out": f"{request.outputs.name}/{config.cycle}/{edition}",
+            }
+            write_book(stage / "book", stage, results, stage / "validated", identity)
+        reporter.stage_done("assemble", "unchanged: book reused" if book_reused else f"{len(list((stage / 'book').glob('*.qmd')))} chapter sources")
+        lap("assemble")
 
-            draft["book_key"] = book_key
-            draft["render"] = {"renderer": request.renderer, "formats": list(request.formats)}
-            manifest_mod.write(stage, draft)
-            staging.commit()
+        reporter.stage("render")
+        report, render_reused = _render(stage / "book", stage / "report", request, config.cycle, edition, request.outputs)
+        reporter.stage_done("render", "unchanged: report reused" if render_reused else ", ".join(p.name for p in report))
+        lap("render")
+
+        draft["book_key"] = book_key
+        draft["render"] = {"renderer": request.renderer, "formats": list(request.formats)}
+        manifest_mod.write(stage, draft)
+        staging.commit()
+        lap("manifest")
     cache.prune()
     return BuildOutcome(
         out=final,
@@ -264,6 +290,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         render_reused=render_reused,
         omitted=omitted,
         seconds=time.perf_counter() - started,
+        timings=timings,
     )
 
 

@@ -39,16 +39,6 @@ COUNTRY_COLORS = {
 }
 PALETTE = ["#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499", "#332288", "#E69F00", "#56B4E9", "#CC79A7"]
 
-STATUS_COLORS = {
-    "on track": "#009E73",
-    "at risk": "#E69F00",
-    "off track": "#D55E00",
-    "no data": GREY,
-    "no baseline": GREY,
-    "suppressed": GREY,
-    "meets target": "#009E73",
-    "misses target": "#D55E00",
-}
 PROJECT_STATUS_COLORS = dict(
     zip(
         ["announced", "feasibility", "permitting", "financing", "construction", "commissioning", "operating", "suspended", "cancelled"],

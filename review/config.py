@@ -24,7 +24,6 @@ STATUSES = (
     "suspended",
     "cancelled",
 )
-EDITIONS = ("public", "restricted")
 
 DEFAULT_STATUS_WEIGHTS = {
     "announced": 0.10,

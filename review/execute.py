@@ -100,9 +100,9 @@ def run_job(job: Job, out_dir: str, warm: bool = False) -> JobResult:
     output.parent.mkdir(parents=True, exist_ok=True)
     extra = {}
     if warm:
-        from review.warm_kernel import kernel_manager_class
+        from review.warm_client import WarmKernelManager
 
-        extra["kernel_manager_class"] = kernel_manager_class()
+        extra["kernel_manager_class"] = WarmKernelManager
     started = time.perf_counter()
     error = None
     for attempt in (1, 2):
@@ -199,8 +199,8 @@ class JobCache:
 Done = Callable[[JobResult], None]
 
 
-def _quiet_worker(log_path: str, socket: str | None) -> None:
-    """Worker start-up: kernels' own chatter goes to the build's log, not the terminal."""
+def _worker_start(log_path: str, socket: str | None) -> None:
+    """Worker start-up: kernels' chatter goes to the build's log, not the terminal; Papermill is imported once."""
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -209,38 +209,63 @@ def _quiet_worker(log_path: str, socket: str | None) -> None:
         from review.warm_kernel import SOCKET_ENV
 
         os.environ[SOCKET_ENV] = socket
+    import papermill  # noqa: F401  (paid here, while the build is still validating)
 
 
 class LocalExecutor:
-    """Worker processes on this machine; warm kernels unless `warm=False`."""
+    """Worker processes on this machine; warm kernels unless `warm=False`.
+
+    `warm_up` starts the warm process and the workers ahead of time (the build calls it
+    before validating, so their imports overlap with validation); `run` does it if nobody
+    did; `close` stops them.
+    """
 
     def __init__(self, workers: int | None = None, warm: bool = True):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.warm = warm
+        self.zygote = None
+        self.pool = None
 
-    def run(self, jobs: list[Job], out_dir: Path, log_path: Path, done: Done) -> list[JobResult]:
+    def warm_up(self, log_path: Path) -> None:
         import multiprocessing
 
         from review.warm_kernel import Zygote
 
+        if self.pool is not None:
+            return
+        self.zygote = Zygote(str(log_path)) if self.warm else None
+        context = multiprocessing.get_context("spawn")
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start, initargs=(str(log_path), self.zygote.socket if self.zygote else None))
+        for _ in range(self.workers):  # start every worker now
+            self.pool.submit(int)
+
+    def run(self, jobs: list[Job], out_dir: Path, log_path: Path, done: Done) -> list[JobResult]:
         if not jobs:
             return []
-        zygote = Zygote() if self.warm else None
+        self.warm_up(log_path)
+        if self.zygote:
+            self.zygote.wait_ready()
         results = []
-        try:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_quiet_worker, initargs=(str(log_path), zygote.socket if zygote else None)) as pool:
-                if zygote:
-                    zygote.wait_ready()
-                futures = {pool.submit(run_job, job, str(out_dir), self.warm): job for job in jobs}
-                for future in as_completed(futures):
-                    result = future.result()
-                    results.append(result)
-                    done(result)
-        finally:
-            if zygote:
-                zygote.close()
+        futures = {self.pool.submit(run_job, job, str(out_dir), self.warm): job for job in jobs}
+        for future in as_completed(futures):
+            result = future.result()
+            results.append(result)
+            done(result)
         return results
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
+
+    def __enter__(self) -> "LocalExecutor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class DaskExecutor:
@@ -248,6 +273,18 @@ class DaskExecutor:
 
     def __init__(self, address):
         self.address = address
+
+    def warm_up(self, log_path: Path) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "DaskExecutor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def run(self, jobs: list[Job], out_dir: Path, log_path: Path, done: Done) -> list[JobResult]:
         from dask.distributed import Client

@@ -16,9 +16,6 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
 
 def replace_dir(new: Path, final: Path) -> None:
     """Move a completed folder into place; the previous one stays until the new one is there."""

@@ -6,8 +6,6 @@ text can never disagree with the tables and figures beside it.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from review import indicators as ind
@@ -87,9 +85,6 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def alt_number(value, unit: str = "share") -> str:
-    return "not available" if value is None or (isinstance(value, float) and math.isnan(value)) else format_value(value, unit)
-
 
 def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     """The executive summary's key messages, most important first."""
@@ -119,9 +114,8 @@ def since_last_review(comparison: pd.DataFrame, previous_review: dict, cycle: in
     """The opening of the 'since the last review' section, from review.cycles.compare_scorecards."""
     prev = previous_review["cycle"]
     if not previous_review["available"]:
-        where = f" ({previous_review['folder']})" if previous_review.get("folder") else ""
         return (
-            f"The published outputs of the {prev} review are not available to this build{where}, so this section cannot say "
+            f"The published outputs of the {prev} review are not available to this build, so this section cannot say "
             f"what that review reported. The scorecard's 'Previous' columns restate {prev} from this cycle's data instead."
         )
     counts = comparison["movement"].value_counts()

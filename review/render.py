@@ -20,7 +20,6 @@ from pathlib import Path
 from review.paths import PACKAGE
 
 TEMPLATES = PACKAGE / "templates"
-FORMATS = ("html", "pdf")
 
 
 def pdf_name(cycle: int) -> str:
@@ -66,59 +65,75 @@ class PandocRenderer:
 
         self.pandoc = pypandoc.get_pandoc_path()
 
-    def _pandoc(self, args: list[str], source: str, cwd: Path) -> None:
+    def _start(self, args: list[str], source: Path, cwd: Path) -> subprocess.Popen:
         filters = ["--lua-filter", str(TEMPLATES / "filters" / "crossref.lua"), "--lua-filter", str(TEMPLATES / "filters" / "status.lua")]
-        proc = subprocess.run([self.pandoc, "--from", "markdown", "--wrap=none", *filters, *args], input=source, text=True, capture_output=True, cwd=cwd)
+        return subprocess.Popen(
+            [self.pandoc, str(source), "--from", "markdown", "--wrap=none", *filters, *args],
+            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+
+    @staticmethod
+    def _finish(proc: subprocess.Popen) -> None:
+        _, errors = proc.communicate()
         if proc.returncode != 0:
-            raise RuntimeError(f"pandoc failed: {proc.stderr.strip()}")
+            raise RuntimeError(f"pandoc failed: {errors.strip()}")
 
     def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
+        """HTML and PDF side by side: Pandoc writes the HTML while Typst compiles the PDF."""
+        import tempfile
+
         book, report = Path(book).resolve(), Path(report).resolve()  # pandoc runs in the book folder
         settings = _settings(book)
         meta = settings["book"]
-        source = combined_markdown(book, settings)
         report.mkdir(parents=True, exist_ok=True)
         common = ["--metadata", f"title={meta['title']}", "--metadata", f"subtitle={meta['subtitle']}", "--metadata", f"date={meta['date']}"]
         written = []
-        if "html" in formats:
-            target = report / "index.html"
-            self._pandoc(
-                [
-                    "--to", "html5", "--standalone", "--embed-resources", "--toc", "--toc-depth=2",
-                    "--css", str(book / "styles" / "report.css"), "--resource-path", str(book),
-                    "--variable", "document-css=false", "--metadata", "lang=en-GB",
-                    "--output", str(target), *common,
-                ],
-                source,
-                book,
-            )
-            html = target.read_text()
-            target.write_text(html.replace("<body>", '<body class="review">', 1))
-            written.append(target)
-        if "pdf" in formats:
-            typ = book / ".report.typ"  # in the book folder so figure paths resolve; removed after
-            edition_title = "Public edition" if edition == "public" else "Restricted edition — not for publication"
-            edition_note = (
-                "Values reported as confidential are replaced by a mark; totals that could reveal one are withheld."
-                if edition == "public"
-                else "Contains values reported as confidential. Do not publish or forward."
-            )
-            try:
-                self._pandoc(
+        with tempfile.TemporaryDirectory(prefix="review-render-") as tmp:
+            source = Path(tmp) / "book.md"
+            source.write_text(combined_markdown(book, settings))
+            html = None
+            if "html" in formats:
+                html = self._start(
                     [
-                        "--to", "typst", "--standalone", "--template", str(TEMPLATES / "pandoc" / "report.typ"),
-                        "--variable", f"cycle={cycle}", "--variable", f"edition={edition}",
-                        "--variable", f"edition-title={edition_title}", "--variable", f"edition-note={edition_note}",
-                        "--output", str(typ), *common,
+                        "--to", "html5", "--standalone", "--embed-resources", "--toc", "--toc-depth=2",
+                        "--css", str(book / "styles" / "report.css"), "--resource-path", str(book),
+                        "--variable", "document-css=false", "--metadata", "lang=en-GB",
+                        "--output", str(report / "index.html"), *common,
                     ],
                     source,
                     book,
                 )
-                target = report / pdf_name(cycle)
-                compile_typst(typ, target, book)
-                written.append(target)
-            finally:
-                typ.unlink(missing_ok=True)
+            if "pdf" in formats:
+                typ = book / ".report.typ"  # in the book folder so figure paths resolve; removed after
+                edition_title = "Public edition" if edition == "public" else "Restricted edition — not for publication"
+                edition_note = (
+                    "Values reported as confidential are replaced by a mark; totals that could reveal one are withheld."
+                    if edition == "public"
+                    else "Contains values reported as confidential. Do not publish or forward."
+                )
+                try:
+                    self._finish(
+                        self._start(
+                            [
+                                "--to", "typst", "--standalone", "--template", str(TEMPLATES / "pandoc" / "report.typ"),
+                                "--variable", f"cycle={cycle}", "--variable", f"edition={edition}",
+                                "--variable", f"edition-title={edition_title}", "--variable", f"edition-note={edition_note}",
+                                "--output", str(typ), *common,
+                            ],
+                            source,
+                            book,
+                        )
+                    )
+                    target = report / pdf_name(cycle)
+                    compile_typst(typ, target, book)
+                    written.append(target)
+                finally:
+                    typ.unlink(missing_ok=True)
+            if html is not None:
+                self._finish(html)
+                target = report / "index.html"
+                target.write_text(target.read_text().replace("<body>", '<body class="review">', 1))
+                written.insert(0, target)
         return written
 
 

@@ -66,7 +66,7 @@ def write(dest: Path, tables: dict, config, edition: str, inputs: dict[str, str]
         "inputs": inputs,
         "members": list(tables["members"]["code"]),
         "minerals": list(tables["minerals"]["id"]),
-        "previous_review": previous_review or {"cycle": config.previous_cycle, "available": False, "folder": None},
+        "previous_review": previous_review or {"cycle": config.previous_cycle, "available": False},
         "tables": {},
     }
     for name in sorted(tables):

@@ -53,12 +53,12 @@ def _previous_review(previous: Path | None, cycle: int):
 
     from review.indicators import SCORECARD_COLUMNS
 
+    # where the outputs live is left out on purpose: the same inputs must give the same notebooks wherever they are built
     if previous is not None and _previous_fingerprint(previous) not in ("none", "absent"):
         from review.cycles import previous_scorecard
 
-        return previous_scorecard(previous), {"cycle": cycle, "available": True, "folder": "/".join(Path(previous).parts[-3:])}
-    folder = "/".join(Path(previous).parts[-3:]) if previous else None
-    return pd.DataFrame(columns=SCORECARD_COLUMNS), {"cycle": cycle, "available": False, "folder": folder}
+        return previous_scorecard(previous), {"cycle": cycle, "available": True}
+    return pd.DataFrame(columns=SCORECARD_COLUMNS), {"cycle": cycle, "available": False}
 
 
 def make_snapshot(inputs: Path, dest: Path, edition: str | None, reuse_from: Path | None = None, previous: Path | None = None) -> SnapshotResult:

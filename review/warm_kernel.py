@@ -9,7 +9,7 @@ process and namespace (results are compared with plain Papermill in the tests).
 How a kernel is born:
 
 1. The build starts the zygote (`Zygote`), which listens on a Unix socket.
-2. Papermill starts a kernel through `WarmKernelManager`, whose command is the tiny
+2. Papermill starts a kernel through `review.warm_client.WarmKernelManager`, whose command is the tiny
    `python -m review.warm_kernel attach SOCKET -f CONNECTION_FILE` (standard library only).
 3. The attach process sends the connection file, its working directory, environment and
    standard streams (as file descriptors) to the zygote, which forks; the child takes
@@ -34,7 +34,6 @@ import sys
 import tempfile
 import threading
 import time
-from functools import lru_cache
 
 SOCKET_ENV = "REVIEW_WARM_KERNEL_SOCKET"
 #: Imported once by the zygote; everything a notebook of this review imports.
@@ -51,6 +50,8 @@ PRELOAD = (
     "IPython",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",  # imported by every kernel at start; debugpy alone costs 0.3 s
     "review.chapter",
     "review.charts",
     "review.views",
@@ -106,6 +107,7 @@ def serve(path: str) -> None:
     import importlib
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # what ipykernel sets before matplotlib is imported
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's start-up warning about frozen modules
     for module in PRELOAD:
         importlib.import_module(module)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -164,12 +166,14 @@ def serve(path: str) -> None:
 class Zygote:
     """The warm process of one build; `socket` is what `WarmKernelManager` connects to."""
 
-    def __init__(self, start_timeout: float = 120):
+    def __init__(self, log_path: str | None = None, start_timeout: float = 120):
         self.dir = tempfile.mkdtemp(prefix="review-zygote-")
         self.socket = os.path.join(self.dir, "zygote.sock")
+        self._log = open(log_path, "ab") if log_path else None
         self.process = subprocess.Popen(
             [sys.executable, "-m", "review.warm_kernel", "serve", self.socket],
             stdout=subprocess.PIPE,
+            stderr=self._log,
             stdin=subprocess.DEVNULL,
             text=True,
         )
@@ -197,6 +201,8 @@ class Zygote:
             os.rmdir(self.dir)
         except OSError:
             pass
+        if self._log:
+            self._log.close()
 
     def __enter__(self) -> "Zygote":
         return self
@@ -230,18 +236,6 @@ def attach(path: str, connection_file: str) -> int:
 
 
 # --- the kernel manager Papermill uses ------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def kernel_manager_class():
-    """A jupyter_client kernel manager whose kernels come from the zygote named in SOCKET_ENV."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class WarmKernelManager(AsyncKernelManager):
-        def format_kernel_cmd(self, extra_arguments=None):
-            return [sys.executable, "-m", "review.warm_kernel", "attach", os.environ[SOCKET_ENV], "-f", self.connection_file]
-
-    return WarmKernelManager
 
 
 def main(argv: list[str]) -> int:
