@@ -39,12 +39,52 @@ def methodology() -> str:
     return "\n".join(lines) + "\n"
 
 
+ANNEX_FILE = "annex.json"
+
+
+def annex_facts(tables: dict) -> dict:
+    """What the data-quality and sources annexes report, taken from the edition's tables when the
+    snapshot is written (so assembling the book needs no data library): revisions between source
+    editions, totals withheld and why, confidential figures, and every source with its tables."""
+    from review.indicators import production_revisions
+
+    revisions = production_revisions(tables["production"])
+    totals = tables["stockpile_totals"]
+    withheld = totals[~totals["disclosed"].astype(bool)]
+    targets = tables["targets"]
+    illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
+    found: dict[str, dict] = {}
+    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets"):
+        frame = tables[name]
+        if "source" not in frame.columns:
+            continue
+        for source, count in frame["source"].fillna("(not given)").value_counts().sort_index().items():
+            entry = found.setdefault(source, {"source": source, "tables": [], "rows": 0})
+            entry["tables"].append(f"{name}.csv")
+            entry["rows"] += int(count)
+    for entry in found.values():
+        entry["illustrative"] = ILLUSTRATIVE_MARK in entry["source"].lower() or entry["source"] in illustrative_targets
+    return {
+        "revisions": [
+            {k: (int(v) if k in ("year", "previous_edition", "revised_edition") else float(v) if k.endswith("_t") else v) for k, v in r.items()}
+            for r in revisions.to_dict("records")
+        ],
+        "withheld": [{"mineral": r.mineral, "year": int(r.year), "contributors": int(r.contributors), "reason": r.withheld_because} for r in withheld.itertuples()],
+        "confidential_figures": int(totals["confidential_contributors"].sum()),
+        "sources": [found[s] for s in sorted(found)],
+    }
+
+
+def _facts(snapshot_dir: Path) -> dict:
+    return json.loads((Path(snapshot_dir) / ANNEX_FILE).read_text())
+
+
 def data_quality(snapshot_dir: Path) -> str:
     from review import snapshot as snap
-    from review.indicators import production_revisions
 
     results = json.loads((Path(snapshot_dir) / snap.VALIDATION_FILE).read_text())
     meta = snap.read_meta(snapshot_dir)
+    facts = _facts(snapshot_dir)
     by_file: dict[str, dict] = {}
     for r in results:
         f = by_file.setdefault(r["file"], {"rules": 0, "failed": 0})
@@ -58,32 +98,30 @@ def data_quality(snapshot_dir: Path) -> str:
         ("Rows checked", "Failures"),
         mark=False,
     )
-    revisions = production_revisions(snap.read_table(snapshot_dir, "production"))
+    revisions = facts["revisions"]
     rev_table = pipe_table(
         ["Year", "Mineral", "Stage", "Country", "Edition", "Figure, t", "Revised in", "Revised, t"],
-        [[r.year, r.mineral, r.stage, r.country, r.previous_edition, f"{r.previous_t:,.0f}", r.revised_edition, f"{r.revised_t:,.0f}"] for r in revisions.itertuples()],
+        [[r["year"], r["mineral"], r["stage"], r["country"], r["previous_edition"], f"{r['previous_t']:,.0f}", r["revised_edition"], f"{r['revised_t']:,.0f}"] for r in revisions],
         ("Figure, t", "Revised, t"),
     )
-    totals = snap.read_table(snapshot_dir, "stockpile_totals")
-    withheld = totals[~totals["disclosed"].astype(bool)]
+    withheld = facts["withheld"]
     if meta["edition"] == "restricted":
         intro = "This is the restricted edition: every value is shown, including those reported as confidential."
     else:
-        confidential = int(totals["confidential_contributors"].sum())
         intro = (
-            f"This public edition withholds every value of the stockpile rows reported as confidential ({confidential} member-year figures across minerals). "
+            f"This public edition withholds every value of the stockpile rows reported as confidential ({facts['confidential_figures']} member-year figures across minerals). "
             "An Alliance total that includes a confidential value is shown only where at least three members contribute, none holds more than 80% of it, "
             "and at least two contributions are confidential, so that no single confidential holding can be worked out from it."
         )
-        if len(withheld):
+        if withheld:
             intro += f" {len(withheld)} totals are withheld:"
-    withheld_rows = pipe_table(["Mineral", "Year end", "Members", "Reason"], [[r.mineral, r.year, r.contributors, r.withheld_because] for r in withheld.itertuples()]) if len(withheld) else ""
+    withheld_rows = pipe_table(["Mineral", "Year end", "Members", "Reason"], [[w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
     return render_template(
         "data-quality.md.j2",
         rules=len(results),
         checks=f"{sum(r['checked'] for r in results):,}",
         by_file=files,
-        revisions=rev_table if len(revisions) else "",
+        revisions=rev_table if revisions else "",
         revisions_count=len(revisions),
         withheld=withheld_rows,
         withheld_intro=intro,
@@ -126,24 +164,9 @@ def reproducibility(identity: dict) -> str:
 
 def sources(snapshot_dir: Path) -> tuple[str, str]:
     """The sources annex, and the sample-data notice for the front page ('' when all data are official)."""
-    from review import snapshot as snap
-
-    found: dict[str, dict] = {}
-    for table in ("production", "dependency", "projects", "stockpiles", "recycling", "targets"):
-        frame = snap.read_table(snapshot_dir, table)
-        if "source" not in frame.columns:
-            continue
-        for source, count in frame["source"].fillna("(not given)").value_counts().sort_index().items():
-            entry = found.setdefault(source, {"tables": [], "rows": 0})
-            entry["tables"].append(f"{table}.csv")
-            entry["rows"] += int(count)
-    targets = snap.read_table(snapshot_dir, "targets")
-    illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
-    rows, illustrative = [], 0
-    for source, entry in sorted(found.items()):
-        is_ill = ILLUSTRATIVE_MARK in source.lower() or source in illustrative_targets
-        illustrative += is_ill
-        rows.append([source, ", ".join(entry["tables"]), f"{entry['rows']:,}", "illustrative" if is_ill else "published"])
+    found = _facts(snapshot_dir)["sources"]
+    rows = [[e["source"], ", ".join(e["tables"]), f"{e['rows']:,}", "illustrative" if e["illustrative"] else "published"] for e in found]
+    illustrative = any(e["illustrative"] for e in found)
     statement = (
         "Figures marked illustrative are sample data made for this build (consistent with the published market sizes, but not official statistics); world production figures are the U.S. Geological Survey's as published."
         if illustrative

@@ -12,6 +12,7 @@ the order of chapters.
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,11 @@ def _escape_caption(text: str) -> str:
     return text.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
 
 
+def _joined(value) -> str:
+    """A notebook's multi-line string, which the .ipynb JSON may store as a list of lines."""
+    return "".join(value) if isinstance(value, list) else value
+
+
 def chapter_source(nb, name: str, book: Path) -> str:
     """The Markdown of one chapter; its figures are written to `book/figures/`."""
     blocks: list[str] = []
@@ -52,15 +58,15 @@ def chapter_source(nb, name: str, book: Path) -> str:
                 continue  # recorded values, stray prints and warnings stay in the notebook
             data = output["data"]
             if meta["kind"] in ("heading", "text"):
-                blocks.append(data["text/markdown"])
+                blocks.append(_joined(data["text/markdown"]))
             elif meta["kind"] == "figure":
                 target = book / "figures" / f"{meta['id']}.png"
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(base64.b64decode(data["image/png"]))
+                target.write_bytes(base64.b64decode(_joined(data["image/png"])))
                 blocks.append(f'![{_escape_caption(meta["caption"])}](figures/{meta["id"]}.png){{#{meta["id"]} fig-alt="{_escape_attr(meta["alt"])}"}}')
                 data_files.append(meta["data"])
             elif meta["kind"] == "table":
-                blocks.append(f'{data["text/markdown"]}\n\n: {_escape_caption(meta["caption"])} {{#{meta["id"]}}}')
+                blocks.append(f'{_joined(data["text/markdown"])}\n\n: {_escape_caption(meta["caption"])} {{#{meta["id"]}}}')
                 data_files.append(meta["data"])
     footer = f"*Executed notebook:* [`notebooks/{name}.ipynb`](../notebooks/{name}.ipynb)."
     if data_files:
@@ -93,7 +99,6 @@ def quarto_config(title: str, subtitle: str, date: str, chapters: list[Chapter])
 
 def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dict) -> list[Chapter]:
     """Write the whole book project into `book`; returns its chapters in reading order."""
-    import nbformat
     import yaml
 
     from review import snapshot as snap
@@ -105,7 +110,7 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
     edition = snap.edition(snapshot_dir)
     chapters = [Chapter("index", "front")]
     for result in results:
-        nb = nbformat.read(out / "notebooks" / f"{result.name}.ipynb", as_version=4)
+        nb = json.loads((out / "notebooks" / f"{result.name}.ipynb").read_text())  # our own output: no need to validate it again
         (book / f"{result.name}.qmd").write_text(chapter_source(nb, result.name, book))
         chapters.append(Chapter(result.name, NOTEBOOKS[result.notebook].part))
     annexes, notice = annex_sources(snapshot_dir, identity)

@@ -64,6 +64,7 @@ class BuildRequest:
     renderer: str = "auto"
     formats: tuple[str, ...] = ("html", "pdf")
     warm: bool = True
+    server: bool = False  # use, or start for next time, the warm server (review.server)
 
 
 @dataclass
@@ -138,18 +139,10 @@ def _snapshot_reusable(inputs: Path, edition: str, previous_snapshot: Path, prev
         return False
 
 
-def _indicator_files(stage: Path, previous: Path, reused: bool) -> None:
-    """OUT/data/indicators.csv and .parquet, the published form of the snapshot's indicators table."""
-    data = stage / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    if reused and (previous / "data" / "indicators.csv").is_file():
-        copy_file(previous / "data" / "indicators.csv", data / "indicators.csv")
-    else:
-        import pandas as pd
-
-        table = pd.read_parquet(stage / "validated" / "indicators.parquet")
-        table.to_csv(data / "indicators.csv", index=False, lineterminator="\n", float_format="%.10g")
-    copy_file(stage / "validated" / "indicators.parquet", data / "indicators.parquet")
+def _reuse_indicator_files(stage: Path, previous: Path) -> None:
+    """OUT/data/indicators.csv and .parquet as the previous build published them (the snapshot is the same)."""
+    for name in ("indicators.csv", "indicators.parquet"):
+        copy_file(previous / "data" / name, stage / "data" / name)
 
 
 def _keep_failed(stage: Path, final: Path, failed: list[JobResult]) -> Path:
@@ -206,7 +199,15 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
     edition = request.edition or config.edition
     final = out_dir(request.outputs, config.cycle, edition)
     cache = JobCache(cache_dir(request.outputs))
-    executor = EXECUTORS["dask"](request.scheduler) if request.scheduler else EXECUTORS["local"](request.workers, warm=request.warm)
+    server = None
+    if request.server and not request.scheduler:
+        from review.server import WarmServer
+
+        server = WarmServer.running()
+    if request.scheduler:
+        executor = EXECUTORS["dask"](request.scheduler)
+    else:
+        executor = EXECUTORS["local"](request.workers, warm=request.warm, socket=server.socket if server else None)
     with _Lock(request.outputs, config.cycle, edition), executor, Staging(final) as staging:
         _remove_stale_staging(final, staging.path)
         stage = staging.path
@@ -216,8 +217,13 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         previous = out_dir(request.outputs, config.previous_cycle, edition)
         if not _snapshot_reusable(request.inputs, edition, final / "validated", previous):
             executor.warm_up(logs / "kernels.log")  # its imports overlap with validation
-        snap = make_snapshot(request.inputs, stage / "validated", edition, reuse_from=final / "validated", previous=previous)
-        _indicator_files(stage, final, snap.reused)
+        passed = cache_dir(request.outputs) / "validation"
+        if server:
+            snap = server.snapshot(request.inputs, stage / "validated", edition, final / "validated", previous, passed, stage / "data")
+        else:
+            snap = make_snapshot(request.inputs, stage / "validated", edition, final / "validated", previous, passed, stage / "data")
+        if snap.reused:
+            _reuse_indicator_files(stage, final)
         reporter.stage_done("validate", "unchanged inputs: validation skipped" if snap.reused else f"{sum(snap.rows.values()):,} rows valid")
         lap("validate")
 
@@ -281,6 +287,10 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         staging.commit()
         lap("manifest")
     cache.prune()
+    if request.server and server is None and not request.scheduler:
+        from review.server import WarmServer
+
+        WarmServer.start_in_background()
     return BuildOutcome(
         out=final,
         results=results,

@@ -104,7 +104,7 @@ def validate(
     Exit code 0 when valid, 2 when the data is invalid (each problem names file, row,
     column, rule and value), 1 on any other failure.
     """
-    from review.paths import default_inputs, out_dir
+    from review.paths import cache_dir, default_inputs, out_dir
     from review.validated import write_snapshot_in_place
 
     with exits(verbose):
@@ -113,7 +113,7 @@ def validate(
         config = _config_or_report(inputs)
         chosen = edition.value if edition else config.edition
         final = out_dir(outputs, config.cycle, chosen) / "validated"
-        result = write_snapshot_in_place(inputs, final, chosen, previous=out_dir(outputs, config.previous_cycle, chosen))
+        result = write_snapshot_in_place(inputs, final, chosen, previous=out_dir(outputs, config.previous_cycle, chosen), passed=cache_dir(outputs) / "validation")
         table = Table(title=f"Validated cycle {config.cycle} ({chosen} edition)")
         table.add_column("table")
         table.add_column("rows", justify="right")
@@ -241,6 +241,7 @@ def build(
     force: bool = typer.Option(False, "--force", help="Execute every notebook again, ignoring the cache."),
     renderer: Renderer = typer.Option(Renderer.auto, help="auto (Quarto when on the PATH), quarto, or pandoc (built in)."),
     to: str = typer.Option("html,pdf", "--to", help="Formats to render: html, pdf, or both."),
+    server: bool = typer.Option(True, "--server/--no-server", envvar="REVIEW_SERVER", help="Use the warm server that keeps the libraries imported between builds (started after a build; env REVIEW_SERVER=off)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars; errors and the final paths only."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="A line per notebook, and tracebacks of tool failures."),
 ) -> None:
@@ -263,7 +264,7 @@ def build(
         _config_or_report(inputs)
         request = BuildRequest(
             inputs=inputs, outputs=outputs, edition=edition.value if edition else None, workers=jobs, scheduler=scheduler,
-            only=parse_only(only) if only else None, force=force, renderer=renderer.value, formats=formats,
+            only=parse_only(only) if only else None, force=force, renderer=renderer.value, formats=formats, server=server,
         )
         try:
             with RichReporter(quiet, verbose) as reporter:
@@ -357,6 +358,27 @@ def reproduce(
         typer.echo(f"{'Reproduced' if result.ok else 'Not reproduced'}: {len(result.checks) - failed} of {len(result.checks)} checks match. Audit report: {html_path}")
         if not result.ok:
             raise typer.Exit(EXIT_FAILED)
+
+
+class ServerAction(str, Enum):
+    status = "status"
+    stop = "stop"
+
+
+@app.command("server")
+def server_command(action: ServerAction = typer.Argument(ServerAction.status, help="status or stop.")) -> None:
+    """Show or stop the warm server that `review build` uses between builds.
+
+    The server keeps pandas, seaborn, Jupyter and Great Expectations imported so a rebuild
+    does not pay for them; every request is a fresh forked process. It exits by itself
+    after 30 minutes without builds.
+    """
+    from review import server as warm_server
+
+    if action is ServerAction.stop:
+        typer.echo("stopped" if warm_server.stop() else "no server was running")
+    else:
+        typer.echo(warm_server.status())
 
 
 @app.command("new-cycle")

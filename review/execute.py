@@ -220,9 +220,10 @@ class LocalExecutor:
     did; `close` stops them.
     """
 
-    def __init__(self, workers: int | None = None, warm: bool = True):
+    def __init__(self, workers: int | None = None, warm: bool = True, socket: str | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.warm = warm
+        self.warm = warm or socket is not None
+        self.socket = socket  # a warm process that is already up (review.server); else one is started
         self.zygote = None
         self.pool = None
 
@@ -233,9 +234,11 @@ class LocalExecutor:
 
         if self.pool is not None:
             return
-        self.zygote = Zygote(str(log_path)) if self.warm else None
+        if self.warm and self.socket is None:
+            self.zygote = Zygote(str(log_path))
+            self.socket = self.zygote.socket
         context = multiprocessing.get_context("spawn")
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start, initargs=(str(log_path), self.zygote.socket if self.zygote else None))
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start, initargs=(str(log_path), self.socket))
         for _ in range(self.workers):  # start every worker now
             self.pool.submit(int)
 
@@ -260,6 +263,7 @@ class LocalExecutor:
         if self.zygote is not None:
             self.zygote.close()
             self.zygote = None
+            self.socket = None
 
     def __enter__(self) -> "LocalExecutor":
         return self

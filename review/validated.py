@@ -7,6 +7,7 @@ auditor re-running them, read every number from one place.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,14 +62,24 @@ def _previous_review(previous: Path | None, cycle: int):
     return pd.DataFrame(columns=SCORECARD_COLUMNS), {"cycle": cycle, "available": False}
 
 
-def make_snapshot(inputs: Path, dest: Path, edition: str | None, reuse_from: Path | None = None, previous: Path | None = None) -> SnapshotResult:
+def make_snapshot(
+    inputs: Path,
+    dest: Path,
+    edition: str | None,
+    reuse_from: Path | None = None,
+    previous: Path | None = None,
+    passed: Path | None = None,
+    publish: Path | None = None,
+) -> SnapshotResult:
     """Validate `inputs` and write the snapshot of `edition` (None: the one review.yml names) to `dest`.
 
     `previous` is the previous review's output folder of the same edition: its published
     scorecard goes into the snapshot (table `previous_scorecard`) for the executive
     summary's "since the last review" section. When `reuse_from` holds a snapshot made
     from the same inputs, edition, code and previous review, it is copied instead:
-    validation (and importing Great Expectations) is skipped.
+    validation (and importing Great Expectations) is skipped. `passed` remembers tables that
+    passed validation (review.validation.validate); `publish` is a folder that receives the
+    indicators table as CSV and Parquet (OUT/data/).
     """
     if edition is not None:
         k, hashes = snapshot_key(inputs, edition, previous)
@@ -78,11 +89,12 @@ def make_snapshot(inputs: Path, dest: Path, edition: str | None, reuse_from: Pat
                 if Path(reuse_from).resolve() != Path(dest).resolve():
                     shutil.copytree(reuse_from, dest, dirs_exist_ok=True)
                 return SnapshotResult(dest, meta, True, {n: t["rows"] for n, t in meta["tables"].items()})
+    from review.annexes import ANNEX_FILE, annex_facts
     from review.disclosure import edition_tables
     from review.indicators import compute_all
     from review.validation import validate
 
-    outcome = validate(inputs)
+    outcome = validate(inputs, passed)
     if not outcome.ok:
         raise InvalidInputs(outcome.problems)
     edition = edition or outcome.config.edition
@@ -91,15 +103,20 @@ def make_snapshot(inputs: Path, dest: Path, edition: str | None, reuse_from: Pat
     tables["indicators"] = compute_all(tables, outcome.config)
     tables["previous_scorecard"], review_meta = _previous_review(previous, outcome.config.previous_cycle)
     meta = snapshot.write(dest, tables, outcome.config, edition, hashes, outcome.results, k, previous_review=review_meta)
+    (dest / ANNEX_FILE).write_text(json.dumps(annex_facts(tables), indent=1, sort_keys=True) + "\n")
+    if publish is not None:
+        publish.mkdir(parents=True, exist_ok=True)
+        tables["indicators"].to_csv(publish / "indicators.csv", index=False, lineterminator="\n", float_format="%.10g")
+        shutil.copyfile(dest / "indicators.parquet", publish / "indicators.parquet")
     return SnapshotResult(dest, meta, False, {n: t["rows"] for n, t in meta["tables"].items()})
 
 
-def write_snapshot_in_place(inputs: Path, final: Path, edition: str | None, previous: Path | None = None) -> SnapshotResult:
+def write_snapshot_in_place(inputs: Path, final: Path, edition: str | None, previous: Path | None = None, passed: Path | None = None) -> SnapshotResult:
     """`review validate`: make the snapshot in a staging folder and move it to `final` only if valid."""
     from review.fsutil import Staging
 
     with Staging(final) as staging:
-        result = make_snapshot(inputs, staging.path, edition, previous=previous)
+        result = make_snapshot(inputs, staging.path, edition, previous=previous, passed=passed)
         staging.commit()
     result.path = final
     return result

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from review.config import CONFIG_FILE, STATUSES, ConfigError, ReviewConfig, load_config
@@ -367,8 +367,26 @@ def _run(source, name: str, frame, rules: list[_Rule], origins: list[tuple[str, 
     return problems, results
 
 
-def validate(inputs: Path) -> Validation:
-    """Load and validate every table of a cycle; never raises for bad data (see `Validation.problems`)."""
+def _table_keys(inputs: Path, config: ReviewConfig | None) -> dict[str, str]:
+    """What a table's validation depends on: its files, the reference tables, the settings and the code."""
+    from review.fingerprint import code_hash, key
+    from review.fsutil import sha256_file
+
+    files = {name: [sha256_file(p) for p in table_files(inputs, spec) if p.is_file()] for name, spec in TABLES.items()}
+    reference = [files["members"], files["partners"], files["minerals"]]
+    settings = config.model_dump_json() if config else None
+    return {name: key("validated-table", name, files[name], reference, settings, code_hash()) for name in TABLES}
+
+
+def validate(inputs: Path, passed: Path | None = None) -> Validation:
+    """Load and validate every table of a cycle; never raises for bad data (see `Validation.problems`).
+
+    `passed` is a folder that remembers, by content, tables that passed every rule: a table
+    whose files, reference tables, settings and code are unchanged is not checked again
+    (its rule results are reused), so a change to one table re-validates that table only.
+    """
+    import json
+
     inputs = Path(inputs)
     try:
         config = load_config(inputs)
@@ -379,14 +397,22 @@ def validate(inputs: Path) -> Validation:
     raws = {name: read_raw(inputs, spec) for name, spec in TABLES.items()}
     for raw in raws.values():
         outcome.problems += raw.problems
-    _, source = _context()
-    usable, origins = {}, {}
+    keys = _table_keys(inputs, outcome.config) if passed is not None else {}
+    remembered = {}
+    for name, k in keys.items():
+        if (passed / f"{k}.json").is_file() and raws[name].frame is not None:
+            remembered[name] = json.loads((passed / f"{k}.json").read_text())
+    source = _context()[1] if len(remembered) < len(TABLES) else None
+    usable, origins, raw_results, typed_results, failed = {}, {}, {}, {}, set()
     for name, raw in raws.items():
         if raw.frame is None:
             continue
-        problems, results = _run(source, name, raw.frame, _raw_rules(raw), raw.origins)
-        outcome.problems += problems
-        outcome.results += results
+        if name in remembered:
+            raw_results[name] = [RuleResult(**r) for r in remembered[name]["raw"]]
+        else:
+            problems, raw_results[name] = _run(source, name, raw.frame, _raw_rules(raw), raw.origins)
+            outcome.problems += problems
+            failed |= {name} if problems else set()
         missing = [c.name for c in raw.spec.columns if c.required and c.name not in raw.frame.columns]
         if not missing:
             usable[name] = typed(raw)
@@ -394,9 +420,19 @@ def validate(inputs: Path) -> Validation:
     ref = _reference(usable)
     iso3 = iso3_codes()
     for name, frame in usable.items():
-        problems, results = _run(source, name, _with_pairs(frame), _typed_rules(name, outcome.config, ref, iso3), origins[name])
+        if name in remembered:
+            typed_results[name] = [RuleResult(**r) for r in remembered[name]["typed"]]
+            continue
+        problems, typed_results[name] = _run(source, name, _with_pairs(frame), _typed_rules(name, outcome.config, ref, iso3), origins[name])
         outcome.problems += problems
-        outcome.results += results
+        failed |= {name} if problems else set()
+    if passed is not None and not outcome.problems:
+        passed.mkdir(parents=True, exist_ok=True)
+        for name in usable:
+            if name not in remembered and name not in failed:
+                record = {"raw": [asdict(r) for r in raw_results[name]], "typed": [asdict(r) for r in typed_results[name]]}
+                (passed / f"{keys[name]}.json").write_text(json.dumps(record))
+    outcome.results = [r for name in raw_results for r in raw_results[name]] + [r for name in typed_results for r in typed_results[name]]
     order = {path.name: i for i, spec in enumerate(TABLES.values()) for path in table_files(inputs, spec)}
     outcome.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
     outcome.tables = {name: frame.reset_index(drop=True) for name, frame in usable.items()}

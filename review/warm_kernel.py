@@ -60,17 +60,25 @@ PRELOAD = (
     "review.record",
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: Functions a `call` request may run in a fork (review.server uses them; nothing else is callable).
+CALLS = {"snapshot": "review.server:snapshot_in_fork"}
 
 
 # --- the zygote ---------------------------------------------------------------------------
 
 
 def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
+    """One request: a JSON line, with the client's standard streams as file descriptors for a kernel."""
     fds = array.array("i")
     data, ancdata, _, _ = conn.recvmsg(1 << 20, socket.CMSG_LEN(3 * fds.itemsize))
     for level, kind, payload in ancdata:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(payload[: len(payload) - (len(payload) % fds.itemsize)])
+    while data and not data.endswith(b"\n"):
+        more = conn.recv(1 << 20)
+        if not more:
+            break
+        data += more
     return json.loads(data.decode()), list(fds)
 
 
@@ -102,20 +110,47 @@ def _become_kernel(request: dict, fds: list[int]) -> None:
     launch_new_instance()
 
 
-def serve(path: str) -> None:
-    """Import the heavy libraries once, then fork a kernel for every attach request."""
+def _run_call(request: dict, conn: socket.socket) -> None:
+    """In the forked child: run one of CALLS in the client's directory and environment, answer with its JSON."""
+    import importlib
+    import traceback
+
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    module, _, name = CALLS[request["call"]].partition(":")
+    try:
+        answer = {"result": getattr(importlib.import_module(module), name)(**request["kwargs"])}
+    except Exception as exc:  # the client re-raises it
+        answer = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    conn.sendall((json.dumps(answer) + "\n").encode())
+
+
+def serve(path: str, preload: tuple[str, ...] = PRELOAD, idle_s: float | None = None) -> None:
+    """Import the heavy libraries once, then fork a child for every request.
+
+    A request is a kernel (`attach`) or, for the warm server, a `call` of one of CALLS.
+    With `idle_s`, the process exits after that long without requests or children.
+    The socket is bound only once everything is imported, so a client that can connect
+    is served at once.
+    """
     import importlib
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # what ipykernel sets before matplotlib is imported
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's start-up warning about frozen modules
-    for module in PRELOAD:
+    for module in preload:
         importlib.import_module(module)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
+    old_mask = os.umask(0o177)  # only this user may connect
+    try:
+        server.bind(path)
+    finally:
+        os.umask(old_mask)
     server.listen(128)
     print("ready", flush=True)
     waiting: dict[int, socket.socket] = {}
     stop = False
+    last_activity = time.monotonic()
 
     def on_term(*_):
         nonlocal stop
@@ -123,23 +158,34 @@ def serve(path: str) -> None:
 
     signal.signal(signal.SIGTERM, on_term)
     while not stop:
+        if idle_s is not None and not waiting and time.monotonic() - last_activity > idle_s:
+            break
         readable, _, _ = select.select([server], [], [], 0.05)
         if readable:
+            last_activity = time.monotonic()
             conn, _ = server.accept()
-            request, fds = _recv_request(conn)
+            try:
+                request, fds = _recv_request(conn)
+            except (OSError, ValueError):  # a probe that only connects, or a garbled request
+                conn.close()
+                continue
             pid = os.fork()
             if pid == 0:
                 server.close()
                 for other in waiting.values():
                     other.close()
-                conn.close()
                 try:
-                    _become_kernel(request, fds)
+                    if request.get("call"):
+                        _run_call(request, conn)
+                    else:
+                        conn.close()
+                        _become_kernel(request, fds)
                 finally:
                     os._exit(0)
             for fd in fds:
                 os.close(fd)
-            conn.sendall((json.dumps({"pid": pid}) + "\n").encode())
+            if not request.get("call"):
+                conn.sendall((json.dumps({"pid": pid}) + "\n").encode())
             waiting[pid] = conn
         while waiting:
             try:
@@ -149,6 +195,7 @@ def serve(path: str) -> None:
             if pid == 0:
                 break
             conn = waiting.pop(pid, None)
+            last_activity = time.monotonic()
             if conn is not None:
                 code = os.waitstatus_to_exitcode(status)
                 try:
@@ -161,6 +208,11 @@ def serve(path: str) -> None:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+    server.close()
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 class Zygote:
@@ -219,7 +271,9 @@ def attach(path: str, connection_file: str) -> int:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.connect(path)
     request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(), "env": dict(os.environ), "client_pid": os.getpid()}
-    socket.send_fds(conn, [json.dumps(request).encode()], [0, 1, 2])
+    payload = (json.dumps(request) + "\n").encode()
+    sent = socket.send_fds(conn, [payload], [0, 1, 2])
+    conn.sendall(payload[sent:])
     reader = conn.makefile("r")
     child = json.loads(reader.readline())["pid"]
 
@@ -241,6 +295,11 @@ def attach(path: str, connection_file: str) -> int:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["serve"]:
         serve(argv[1])
+        return 0
+    if argv[:1] == ["server"] and len(argv) == 3:  # the warm server: review.server starts it
+        from review.server import SERVER_PRELOAD
+
+        serve(argv[1], PRELOAD + SERVER_PRELOAD, idle_s=float(argv[2]))
         return 0
     if argv[:1] == ["attach"] and len(argv) == 4 and argv[2] == "-f":
         return attach(argv[1], argv[3])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ["REVIEW_SERVER"] = "off"  # no test leaves a warm server behind unless it starts one itself
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 SAMPLE = ROOT / "inputs"
 

@@ -177,3 +177,27 @@ def test_every_command_has_help():
     for name in get_command(app).commands:
         proc = run_review(name, "--help")
         assert proc.returncode == 0 and "Usage" in proc.stdout, name
+
+
+def test_tables_that_passed_are_not_checked_again(tiny, tmp_path, monkeypatch):
+    import review.validation as validation
+
+    passed = tmp_path / "passed"
+    first = validate(tiny, passed)
+    assert first.ok and len(list(passed.glob("*.json"))) == 9
+    checked = []
+    real_run = validation._run
+    monkeypatch.setattr(validation, "_run", lambda source, name, *a: checked.append(name) or real_run(source, name, *a))
+    again = validate(tiny, passed)
+    assert checked == [] and again.ok
+    assert [(r.file, r.rule, r.checked) for r in again.results] == [(r.file, r.rule, r.checked) for r in first.results]
+    edit_csv(tiny / "stockpiles.csv", 2, "holdings_t", "11")
+    assert validate(tiny, passed).ok and checked == ["stockpiles", "stockpiles"]  # its raw and its typed pass
+    checked.clear()
+    edit_csv(tiny / "minerals.csv", 3, "priority", "low")  # a reference table: every table is checked again
+    validate(tiny, passed)
+    assert set(checked) == {"members", "partners", "minerals", "targets", "dependency", "production", "projects", "stockpiles", "recycling"}
+    checked.clear()
+    edit_csv(tiny / "recycling.csv", 2, "recycled_output_t", "-1")
+    assert not validate(tiny, passed).ok  # a bad table is never remembered
+    assert "recycling" in checked
