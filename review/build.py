@@ -254,9 +254,8 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         draft = manifest_mod.draft(config.cycle, edition, snap.meta["inputs"], snap.meta, results, stage, omitted)
         today = date.today().isoformat()
         book_key = key("book", draft["content_sha256"], today, code_hash(), omitted)
-        previous = _previous_manifest(final)
         reporter.stage("assemble")
-        book_reused = previous.get("book_key") == book_key and (final / "book").is_dir()
+        book_reused = _previous_manifest(final).get("book_key") == book_key and (final / "book").is_dir()
         if book_reused:
             shutil.copytree(final / "book", stage / "book")
         else:
