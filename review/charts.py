@@ -279,6 +279,7 @@ def heatmap(values: pd.DataFrame) -> plt.Figure:
     sns.heatmap(values, ax=ax, vmin=0, vmax=1, cmap="rocket_r", annot=True, fmt=".0%", annot_kws={"fontsize": 7.5}, linewidths=0.5, linecolor="white", cbar_kws={"format": PercentFormatter(1.0, decimals=0), "shrink": 0.8})
     ax.set_xlabel("")
     ax.set_ylabel("")
+    ax.grid(False)  # a stage a mineral does not have stays blank
     ax.tick_params(axis="y", rotation=0)
     fig.tight_layout()
     return fig
