@@ -8,8 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from review.fsutil import sha256_file
+from review.paths import PACKAGE, shipped
 
-PACKAGE_DIR = Path(__file__).parent
 CODE_SUFFIXES = (".py", ".ipynb", ".md", ".yml", ".lua", ".typ", ".css", ".html", ".j2")
 
 
@@ -22,14 +22,35 @@ def input_files(inputs: Path) -> dict[str, str]:
     return {p.name: sha256_file(p) for p in paths if p.is_file()}
 
 
+# Repository files that shape the report; a wheel carries them under review/shipped/.
+SHIPPED_CODE = ("_quarto.yml", "docs/methodology.md")
+
+
 @lru_cache(maxsize=1)
 def code_hash() -> str:
     """One hash of the `review` package's source, notebooks and templates."""
+    return package_code_hash(PACKAGE)
+
+
+def package_code_hash(package: Path) -> str:
+    """The code hash of the package at `package`, the same for a checkout and an installed wheel.
+
+    Auditors compare it with the manifest's to know they re-run the build's code, so it
+    covers what shapes the results and nothing that depends on how the package was
+    installed: the sample cycle (hashed as inputs) and the lock file (recorded on its
+    own) are left out, and the shipped report files are hashed under their repository names.
+    """
+    files = {
+        path.relative_to(package).as_posix(): path
+        for path in package.rglob("*")
+        if path.is_file() and path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts
+        and path.relative_to(package).parts[0] not in ("sample", "shipped")
+    }
+    files.update({relative: shipped(relative, package) for relative in SHIPPED_CODE})
     h = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts and "sample" not in path.relative_to(PACKAGE_DIR).parts[:1]:
-            h.update(str(path.relative_to(PACKAGE_DIR)).encode())
-            h.update(sha256_file(path).encode())
+    for relative in sorted(files):
+        h.update(relative.encode())
+        h.update(sha256_file(files[relative]).encode())
     return h.hexdigest()
 
 

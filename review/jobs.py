@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from review import snapshot
 from review.catalog import NOTEBOOK_PACKAGES, NOTEBOOKS, NotebookSpec
-from review.fingerprint import PACKAGE_DIR, code_hash, key, package_versions
+from review.fingerprint import code_hash, key, package_versions
+from review.paths import PACKAGE
 from review.fsutil import sha256_file
 
-NOTEBOOK_DIR = PACKAGE_DIR / "notebooks"
+NOTEBOOK_DIR = PACKAGE / "notebooks"
 SNAPSHOT_PARAMETER = "validated"  # notebooks run in OUT, so the snapshot is always at this relative path
 
 

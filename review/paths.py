@@ -26,11 +26,11 @@ def cache_dir(outputs: Path) -> Path:
     return Path(outputs) / ".cache"
 
 
-def shipped(relative: str) -> Path:
+def shipped(relative: str, package: Path = PACKAGE) -> Path:
     """A repository file the wheel carries inside the package (`_quarto.yml`, `docs/methodology.md`, `uv.lock`).
 
     In a checkout it is read where it lives, so there is one copy to edit; an installed
     wheel has it under `review/shipped/`.
     """
-    packaged = PACKAGE / "shipped" / relative
-    return packaged if packaged.exists() else REPOSITORY / relative
+    packaged = package / "shipped" / relative
+    return packaged if packaged.exists() else package.parent / relative

@@ -145,3 +145,23 @@ def test_figures_carry_no_time_stamp(tiny_build):
         for chunk in png_chunks(figure):
             assert chunk[:4] != b"tIME"
             assert b"Creation Time" not in chunk and b"Software" not in chunk
+
+
+def test_an_installed_wheel_has_the_code_hash_of_the_checkout(tmp_path):
+    """An auditor who `pip install`s the package must not be told its code differs from the build's."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from review.fingerprint import code_hash, package_code_hash
+    from review.paths import PACKAGE
+
+    uv = Path(sys.executable).parent / "uv"
+    subprocess.run([str(uv), "build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(PACKAGE.parent)], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    installed = tmp_path / "site" / "review"
+    assert (installed / "shipped" / "docs" / "methodology.md").is_file()  # the wheel carries the report's files
+    assert package_code_hash(installed) == code_hash()
+    (installed / "shipped" / "docs" / "methodology.md").write_text("an edited methodology")
+    assert package_code_hash(installed) != code_hash()
