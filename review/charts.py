@@ -80,6 +80,18 @@ def _percent(ax, axis="y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
+def _shared_legend(fig: plt.Figure, axes, columns: int, bottom: float, second_row: float) -> None:
+    """One legend under all panels, each label once; room is made for a second row when it wraps."""
+    handles, names = [], []
+    for ax in axes:
+        for h, n in zip(*ax.get_legend_handles_labels()):
+            if n not in names:
+                handles.append(h)
+                names.append(n)
+    fig.legend(handles, names, loc="lower center", ncol=min(columns, len(names)), bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, bottom + second_row * (len(names) > columns), 1, 1))
+
+
 def _thousands(ax, axis="x") -> None:
     fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
@@ -127,14 +139,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
         ax.set_xlim(wide.index.min() - (0.5 if len(wide) == 1 else 0), max(wide.index.max() + (0.5 if len(wide) == 1 else 0), last))
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
         _percent(ax)
-    handles, names = [], []
-    for ax in axes:
-        for h, n in zip(*ax.get_legend_handles_labels()):
-            if n not in names:
-                handles.append(h)
-                names.append(n)
-    fig.legend(handles, names, loc="lower center", ncol=min(5, len(names)), bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.1 + 0.02 * (len(names) > 5), 1, 1))
+    _shared_legend(fig, axes, columns=5, bottom=0.1, second_row=0.02)
     return fig
 
 
@@ -262,14 +267,7 @@ def share_lines(shares: pd.DataFrame, targets: pd.DataFrame, panel: str = "panel
         ax.set_title(name)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
         _percent(ax)
-    handles, names = [], []
-    for ax in axes:
-        for h, n in zip(*ax.get_legend_handles_labels()):
-            if n not in names:
-                handles.append(h)
-                names.append(n)
-    fig.legend(handles, names, loc="lower center", ncol=min(6, len(names)), bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.06 + 0.04 * (len(names) > 6), 1, 1))
+    _shared_legend(fig, axes, columns=6, bottom=0.06, second_row=0.04)
     return fig
 
 

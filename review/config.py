@@ -37,17 +37,7 @@ DEFAULT_STATUS_WEIGHTS = {
     "cancelled": 0.00,
 }
 
-Status = Literal[
-    "announced",
-    "feasibility",
-    "permitting",
-    "financing",
-    "construction",
-    "commissioning",
-    "operating",
-    "suspended",
-    "cancelled",
-]
+Status = Literal[STATUSES]
 
 
 class DisclosureRule(BaseModel):

@@ -192,14 +192,21 @@ def recycling_series(ch, table: pd.DataFrame) -> pd.DataFrame:
     return sel[["mineral", "panel", "scope", "code", "year", "value"]].sort_values(["mineral", "scope", "year"]).reset_index(drop=True)
 
 
+def _target_name(r, ch) -> str:
+    """A target's label with the mineral's display name in place of its code."""
+    from review.text import target_label
+
+    return target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
+
+
 def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
     """The executive scorecard as display strings; status words carry the meaning, colours repeat it."""
-    from review.text import target_label, unit_of
+    from review.text import unit_of
 
     rows = []
     for r in card.itertuples(index=False):
         unit = unit_of(r.indicator)
-        label = target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
+        label = _target_name(r, ch)
         rows.append(
             {
                 "Target": label,
@@ -290,12 +297,12 @@ def recycling_table(ch, table: pd.DataFrame, scope: str) -> pd.DataFrame:
 
 def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
     """What changed for each target between the previous review's published scorecard and this one."""
-    from review.text import target_label, unit_of
+    from review.text import unit_of
 
     rows = []
     for r in comparison.itertuples(index=False):
         unit = unit_of(r.indicator)
-        label = target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
+        label = _target_name(r, ch)
         rows.append(
             {
                 "Target": label,
