@@ -80,14 +80,21 @@ def _percent(ax, axis="y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def _shared_legend(fig: plt.Figure, axes, columns: int, bottom: float, second_row: float) -> None:
-    """One legend under all panels, each label once; room is made for a second row when it wraps."""
+def _shared_legend(fig: plt.Figure, axes, columns: int, bottom: float, second_row: float, order: list[str] | None = None) -> None:
+    """One legend under all panels, each label once; room is made for a second row when it wraps.
+
+    `order` lists labels in the order they should be read (others follow as first seen),
+    so a label drawn in a later panel only still sits with its kind.
+    """
     handles, names = [], []
     for ax in axes:
         for h, n in zip(*ax.get_legend_handles_labels()):
             if n not in names:
                 handles.append(h)
                 names.append(n)
+    if order:
+        rank = {name: i for i, name in enumerate(order)}
+        handles, names = zip(*sorted(zip(handles, names), key=lambda pair: rank.get(pair[1], len(rank))))
     fig.legend(handles, names, loc="lower center", ncol=min(columns, len(names)), bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, bottom + second_row * (len(names) > columns), 1, 1))
 
@@ -139,7 +146,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
         ax.set_xlim(wide.index.min() - (0.5 if len(wide) == 1 else 0), max(wide.index.max() + (0.5 if len(wide) == 1 else 0), last))
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
         _percent(ax)
-    _shared_legend(fig, axes, columns=5, bottom=0.1, second_row=0.02)
+    _shared_legend(fig, axes, columns=5, bottom=0.1, second_row=0.02, order=list(dict.fromkeys(shares["label"])) + ["target path", "ambition path"])
     return fig
 
 

@@ -189,6 +189,7 @@ class RichReporter:
 
     def __init__(self, quiet: bool, verbose: bool):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.table import Column
 
         self.verbose = verbose
         self.progress = Progress(
@@ -196,8 +197,8 @@ class RichReporter:
             TextColumn("{task.description:<20}"),
             BarColumn(bar_width=16),
             MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(table_column=Column(no_wrap=True, min_width=7)),
+            TextColumn("{task.fields[detail]}", table_column=Column(ratio=1, overflow="fold")),  # the detail wraps, the counts do not
             console=err,
             disable=quiet,
             transient=False,

@@ -39,7 +39,8 @@ def _aligned(ch) -> frozenset[str]:
 def origin_shares(ch, sourcing: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
     """Alliance supply shares by origin per stage and year: the largest non-aligned origins by name,
     then other non-aligned, unattributed (XXX) and aligned supply, stages in the order given.
-    Columns: stage, year, origin, label, share."""
+    Rows list every stage's named origins before the three groups, so the first appearance of
+    each label is the order a shared legend reads in. Columns: stage, year, origin, label, share."""
     aligned = _aligned(ch)
     vol = sourcing.groupby(["stage", "year", "origin"], as_index=False)["quantity_t"].sum()
     vol["total"] = vol.groupby(["stage", "year"])["quantity_t"].transform("sum")
@@ -65,7 +66,9 @@ def origin_shares(ch, sourcing: pd.DataFrame, stages: list[str]) -> pd.DataFrame
         out.append(summed.assign(stage=stage))
     if not out:
         return pd.DataFrame(columns=["stage", "year", "origin", "label", "share"])
-    return pd.concat(out, ignore_index=True)[["stage", "year", "origin", "label", "share"]]
+    shares = pd.concat(out, ignore_index=True)
+    rank = shares["origin"].map({"other": 1, ind.UNATTRIBUTED: 2, "aligned": 3}).fillna(0)  # named origins: 0
+    return shares.sort_values("origin", key=lambda _: rank, kind="stable")[["stage", "year", "origin", "label", "share"]].reset_index(drop=True)
 
 
 def target_path_points(table: pd.DataFrame, targets: pd.DataFrame, mineral: str) -> pd.DataFrame:

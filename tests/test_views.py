@@ -1,0 +1,35 @@
+"""Views: the display frames notebooks hand to charts and tables."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+
+from review import views
+
+
+def test_origin_shares_stack_named_origins_first_and_list_every_stage_named_before_the_groups():
+    ch = SimpleNamespace(
+        tables={"members": pd.DataFrame({"code": ["USA"]}), "partners": pd.DataFrame({"code": ["CHL"]})},
+        country=lambda code: {"CHN": "China", "MYS": "Malaysia"}[code],
+    )
+    sourcing = pd.DataFrame(
+        [
+            ("mining", 2026, "CHN", 60.0),
+            ("mining", 2026, "USA", 40.0),
+            ("refining", 2026, "CHN", 80.0),
+            ("refining", 2026, "MYS", 10.0),
+            ("refining", 2026, "XXX", 5.0),
+            ("refining", 2026, "CHL", 5.0),
+        ],
+        columns=["stage", "year", "origin", "quantity_t"],
+    )
+    shares = views.origin_shares(ch, sourcing, ["mining", "refining"])
+    # Each stage stacks its named origins, largest first, then unattributed, then aligned supply.
+    assert list(shares[shares["stage"] == "refining"]["origin"]) == ["CHN", "MYS", "XXX", "aligned"]
+    assert list(shares[shares["stage"] == "mining"]["origin"]) == ["CHN", "aligned"]
+    # Malaysia, named only in refining, is still listed before every group, and the groups in stacking order.
+    assert list(dict.fromkeys(shares["label"])) == ["China", "Malaysia", "Unattributed", "Members and partners"]
+    # Shares of each stage and year: mining 60/100 and 40/100; refining 80/100, 10/100, 5/100, 5/100.
+    assert list(shares["share"]) == [0.6, 0.8, 0.1, 0.05, 0.4, 0.05]
