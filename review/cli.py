@@ -453,12 +453,12 @@ def compare(
             return
         target_rows = [
             [target_label(r), format_value(r.value_before, unit_of(r.indicator)), r.status_before, format_value(r.value_now, unit_of(r.indicator)), r.status_now,
-             format_value(r.change, "share_diff" if unit_of(r.indicator) == "share" else unit_of(r.indicator), signed=True), r.movement]
+             format_value(r.change, unit_of(r.indicator), signed=True), r.movement]
             for r in targets.itertuples(index=False)
         ]
         indicator_rows = [
             [r.indicator, r.mineral, r.stage, r.scope, str(r.year), format_value(r.value_before, r.unit), format_value(r.value_now, r.unit),
-             format_value(r.change, "share_diff" if r.unit == "share" else r.unit, signed=True), f"{r.status_before} -> {r.status_now}" if r.status_before != r.status_now else ""]
+             format_value(r.change, r.unit, signed=True), f"{r.status_before} -> {r.status_now}" if r.status_before != r.status_now else ""]
             for r in changed.itertuples(index=False)
         ]
         target_cols = ["Target", label_a, "Status", label_b, "Status ", "Change", "Movement"]

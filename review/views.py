@@ -202,6 +202,11 @@ def _target_name(r, ch) -> str:
     return target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
 
 
+def _published(value, status: str, unit: str) -> str:
+    """A scorecard value as printed: the withheld mark where disclosure suppressed it."""
+    return WITHHELD if status == ind.SUPPRESSED else format_value(value, unit)
+
+
 def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
     """The executive scorecard as display strings; status words carry the meaning, colours repeat it."""
     from review.text import unit_of
@@ -214,12 +219,12 @@ def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
             {
                 "Target": label,
                 "Year": "" if pd.isna(r.year) else str(r.year),
-                "Value": WITHHELD if r.status == ind.SUPPRESSED else format_value(r.value, unit),
+                "Value": _published(r.value, r.status, unit),
                 "Path": format_value(r.path, unit),
                 "status": r.status,
-                "Previous": (WITHHELD if r.previous_status == ind.SUPPRESSED else format_value(r.previous_value, unit)),
+                "Previous": _published(r.previous_value, r.previous_status, unit),
                 "Previous status": r.previous_status,
-                "Change": format_value(r.change, "share_diff" if unit == "share" else unit, signed=True),
+                "Change": format_value(r.change, unit, signed=True),
             }
         )
     return pd.DataFrame(rows).rename(columns={"status": "Status"})
@@ -309,11 +314,11 @@ def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "Target": label,
-                "Then": WITHHELD if r.status_before == ind.SUPPRESSED else format_value(r.value_before, unit),
+                "Then": _published(r.value_before, r.status_before, unit),
                 "Status then": r.status_before,
-                "Now": WITHHELD if r.status_now == ind.SUPPRESSED else format_value(r.value_now, unit),
+                "Now": _published(r.value_now, r.status_now, unit),
                 "Status now": r.status_now,
-                "Change": format_value(r.change, "share_diff" if unit == "share" else unit, signed=True),
+                "Change": format_value(r.change, unit, signed=True),
                 "Movement": r.movement,
             }
         )

@@ -1,0 +1,34 @@
+"""How the report writes numbers: the formats every table and key message share."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from review.text import format_value
+
+
+@pytest.mark.parametrize(
+    "value, unit, signed, written",
+    [
+        (0.8561, "share", False, "85.6%"),
+        (-0.0102, "share", True, "-1.0 pp"),  # a change of a share reads in percentage points
+        (0.02, "share", True, "+2.0 pp"),
+        (-0.0102, "share_diff", False, "-1.0 pp"),  # a share difference is signed even unasked
+        (2712.5, "index", False, "2,712"),  # HHI: whole points (banker's rounding of .5 aside, 2712.5 -> 2,712)
+        (-150.0, "index", True, "-150"),
+        (123.4, "days", False, "123"),
+        (12.25, "days", True, "+12.2"),
+        (1234567.0, "t", False, "1,234,567"),
+        (math.nan, "share", False, ""),
+        (None, "days", True, ""),
+    ],
+)
+def test_format_value(value, unit, signed, written):
+    assert format_value(value, unit, signed=signed) == written
+
+
+def test_a_signed_share_and_a_share_difference_read_the_same():
+    for change in (-0.0102, 0.0, 0.3333):
+        assert format_value(change, "share", signed=True) == format_value(change, "share_diff")
