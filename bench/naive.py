@@ -18,7 +18,8 @@ import papermill
 from review import manifest
 from review.assemble import write_book
 from review.config import load_config
-from review.execute import JobResult, normalize, outputs_of
+from review.execute import JobResult, normalize
+from review.record import data_files
 from review.jobs import plan
 from review.paths import out_dir
 from review.record import read_records
@@ -47,7 +48,7 @@ def main() -> None:
         nb = nbformat.read(output, as_version=4)
         normalize(nb, job)
         nbformat.write(nb, output)
-        files = sorted({m["data"] for m in outputs_of(nb) if m.get("data")})
+        files = data_files(nb)
         results.append(JobResult(job.name, job.notebook, job.parameters, job.key, True, False, time.perf_counter() - begun, read_records(nb), files))
     draft = manifest.draft(config.cycle, config.edition, snap.meta["inputs"], snap.meta, results, out, [])
     identity = {

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from review.markdown import anchor
 from review.paths import PACKAGE, shipped
-from review.record import REVIEW_KEY
+from review.record import published_outputs
 
 TEMPLATES = PACKAGE / "templates"
 PARTS = {"minerals": "Minerals", "members": "Members", "themes": "Themes"}
@@ -49,25 +49,21 @@ def chapter_source(nb, name: str, book: Path) -> str:
     """The Markdown of one chapter; its figures are written to `book/figures/`."""
     blocks: list[str] = []
     data_files: list[str] = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue  # markdown cells document the notebook for its readers, not the report
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get(REVIEW_KEY)
-            if not meta:
-                continue  # recorded values, stray prints and warnings stay in the notebook
-            data = output["data"]
-            if meta["kind"] in ("heading", "text"):
-                blocks.append(_joined(data["text/markdown"]))
-            elif meta["kind"] == "figure":
-                target = book / "figures" / f"{meta['id']}.png"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(base64.b64decode(_joined(data["image/png"])))
-                blocks.append(f'![{_escape_caption(meta["caption"])}](figures/{meta["id"]}.png){{#{meta["id"]} fig-alt="{_escape_attr(meta["alt"])}"}}')
-                data_files.append(meta["data"])
-            elif meta["kind"] == "table":
-                blocks.append(f'{_joined(data["text/markdown"])}\n\n: {_escape_caption(meta["caption"])} {{#{meta["id"]}}}')
-                data_files.append(meta["data"])
+    # Only published outputs: markdown cells document the notebook for its readers, and
+    # recorded values, stray prints and warnings stay in the notebook.
+    for meta, output in published_outputs(nb):
+        data = output["data"]
+        if meta["kind"] in ("heading", "text"):
+            blocks.append(_joined(data["text/markdown"]))
+        elif meta["kind"] == "figure":
+            target = book / "figures" / f"{meta['id']}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(_joined(data["image/png"])))
+            blocks.append(f'![{_escape_caption(meta["caption"])}](figures/{meta["id"]}.png){{#{meta["id"]} fig-alt="{_escape_attr(meta["alt"])}"}}')
+            data_files.append(meta["data"])
+        elif meta["kind"] == "table":
+            blocks.append(f'{_joined(data["text/markdown"])}\n\n: {_escape_caption(meta["caption"])} {{#{meta["id"]}}}')
+            data_files.append(meta["data"])
     footer = f"*Executed notebook:* [`notebooks/{name}.ipynb`](../notebooks/{name}.ipynb)."
     if data_files:
         footer += " *Data of its figures and tables:* " + ", ".join(f"[`{Path(f).name}`](../{f})" for f in data_files) + "."

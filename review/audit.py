@@ -137,16 +137,10 @@ def _clean_source(executed: Path, target: Path) -> None:
 def _figure_images(path: Path) -> dict[str, str]:
     import nbformat
 
-    from review.record import REVIEW_KEY
+    from review.record import published_outputs
 
     nb = nbformat.read(path, as_version=4)
-    images = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get(REVIEW_KEY, {})
-            if meta.get("kind") == "figure":
-                images[meta["id"]] = output["data"]["image/png"]
-    return images
+    return {meta["id"]: output["data"]["image/png"] for meta, output in published_outputs(nb) if meta["kind"] == "figure"}
 
 
 def reproduce(out: Path, notebooks: list[str] | None = None, images: bool = False, progress=None, workers: int | None = None) -> Reproduction:

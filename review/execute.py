@@ -27,7 +27,7 @@ from typing import Callable
 
 from review.fsutil import copy_file
 from review.jobs import Job
-from review.record import REVIEW_KEY, read_records
+from review.record import data_files, read_records
 
 #: Kernel start failures of these kinds are retried once (a slow machine, a busy port).
 KERNEL_START_ERRORS = ("Kernel didn't respond", "Kernel died before replying", "kernel_info", "timed out")
@@ -68,17 +68,6 @@ def normalize(nb, job: Job) -> None:
         if pm is not None:
             for k in ("start_time", "end_time", "duration"):
                 pm.pop(k, None)
-
-
-def outputs_of(nb) -> list[dict]:
-    """The review metadata of every published output (figures, tables, text, headings), in order."""
-    found = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get(REVIEW_KEY)
-            if meta:
-                found.append(meta)
-    return found
 
 
 def _error_text(exc) -> str:
@@ -136,7 +125,7 @@ def run_job(job: Job, out_dir: str, warm: bool = False) -> JobResult:
     nbformat.write(nb, output)
     if result.ok:
         result.records = read_records(nb)
-        result.files = sorted({m["data"] for m in outputs_of(nb) if m.get("data")})
+        result.files = data_files(nb)
     return result
 
 

@@ -50,3 +50,18 @@ def read_records(nb) -> dict:
                     item = json.loads(item)
                 values[item["name"]] = item["value"]
     return values
+
+
+def published_outputs(nb):
+    """(review metadata, output) of every output a notebook published through review.chapter
+    (headings, text, figures, tables), in order; recorded values and stray prints are not."""
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get(REVIEW_KEY)
+            if meta:
+                yield meta, output
+
+
+def data_files(nb) -> list[str]:
+    """The data CSVs of a notebook's figures and tables, relative to OUT."""
+    return sorted({meta["data"] for meta, _ in published_outputs(nb) if meta.get("data")})

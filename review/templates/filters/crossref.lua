@@ -9,6 +9,17 @@ local labels = {}
 
 local function letter(n) return string.char(64 + n) end
 
+-- Numbers a figure or table ("Figure 3.2") for references and prefixes its caption with it.
+local function label_caption(block, kind, current, count)
+  local n = (current and (current .. ".") or "") .. count
+  labels[block.identifier] = kind .. " " .. n
+  local caption = block.caption.long
+  if #caption > 0 and caption[1].t == "Plain" then
+    caption[1].content = {pandoc.Strong({pandoc.Str(kind .. " " .. n .. ":")}), pandoc.Space()} .. caption[1].content
+  end
+  block.caption.long = caption
+end
+
 local function number_document(blocks)
   local chapter, annex, section, fig, tbl = 0, 0, 0, 0, 0
   local current = nil
@@ -40,13 +51,7 @@ local function number_document(blocks)
         end
       elseif block.t == "Figure" and block.identifier ~= "" then
         fig = fig + 1
-        local n = (current and (current .. ".") or "") .. fig
-        labels[block.identifier] = "Figure " .. n
-        local caption = block.caption.long
-        if #caption > 0 and caption[1].t == "Plain" then
-          caption[1].content = {pandoc.Strong({pandoc.Str("Figure " .. n .. ":")}), pandoc.Space()} .. caption[1].content
-        end
-        block.caption.long = caption
+        label_caption(block, "Figure", current, fig)
         block.content = pandoc.walk_block(pandoc.Div(block.content), {
           Image = function(img)
             local alt = img.attributes["fig-alt"]
@@ -59,13 +64,7 @@ local function number_document(blocks)
         }).content
       elseif block.t == "Table" and block.identifier ~= "" then
         tbl = tbl + 1
-        local n = (current and (current .. ".") or "") .. tbl
-        labels[block.identifier] = "Table " .. n
-        local caption = block.caption.long
-        if #caption > 0 and caption[1].t == "Plain" then
-          caption[1].content = {pandoc.Strong({pandoc.Str("Table " .. n .. ":")}), pandoc.Space()} .. caption[1].content
-        end
-        block.caption.long = caption
+        label_caption(block, "Table", current, tbl)
       elseif block.t == "Div" then
         walk(block.content)
       end
