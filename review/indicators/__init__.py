@@ -1,0 +1,101 @@
+"""The Alliance's indicators, as pure functions over validated tables, one module per family.
+
+Every number the report prints comes from `compute_all`, one tidy table with columns
+`indicator, mineral, stage, scope, year, value, unit, status, detail`, assembled here
+from the families: `dependency`, `concentration`, `targets` (paths, statuses and the
+pipeline-adjusted projection), `projects`, `stockpiles`, `recycling`, and the
+`scorecard` view. The definitions (and a worked example of each) are in
+docs/methodology.md, which is also the report's methodology annex; the tests in
+tests/test_indicators.py work each one out by hand.
+
+The package re-exports every public name, so `from review import indicators as ind;
+ind.dependency(...)` reads the same whatever module a function lives in.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from review.config import ReviewConfig
+from review.indicators.common import (  # noqa: F401
+    COLUMNS,
+    ALLIANCE,
+    WORLD,
+    UNATTRIBUTED,
+    SHARE_DIFF,
+    NOT_IN_PIPELINE,
+    PIPELINE_ORDER,
+    EPS,
+    rows,
+    aligned_codes,
+)
+from review.indicators.dependency import (  # noqa: F401
+    dependency,
+    dependency_rows,
+)
+from review.indicators.concentration import (  # noqa: F401
+    edition_year,
+    latest_production,
+    production_revisions,
+    concentration,
+    concentration_rows,
+)
+from review.indicators.stockpiles import (  # noqa: F401
+    cover_days,
+    stockpile_totals,
+    stockpile_rows,
+)
+from review.indicators.recycling import (  # noqa: F401
+    recycling_share,
+    recycling_rows,
+)
+from review.indicators.targets import (  # noqa: F401
+    path_value,
+    path_status,
+    alliance_series,
+    assessed_years,
+    target_rows,
+    pipeline_capacity,
+    projection,
+    projection_rows,
+)
+from review.indicators.projects import (  # noqa: F401
+    project_snapshots,
+    status_change,
+    project_changes,
+    project_rows,
+)
+from review.indicators.scorecard import (  # noqa: F401
+    SCORECARD_COLUMNS,
+    scorecard,
+)
+
+
+def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.DataFrame:
+    """Every indicator of a cycle as one tidy table (sorted, so the same inputs give the same bytes)."""
+    aligned = aligned_codes(tables["members"], tables["partners"])
+    member_dep = dependency(tables["dependency"], aligned, by_member=True)
+    alliance_dep = dependency(tables["dependency"], aligned, by_member=False)
+    totals = tables.get("stockpile_totals")
+    if totals is None:
+        totals = stockpile_totals(tables["stockpiles"])
+    parts = [
+        dependency_rows(alliance_dep),
+        dependency_rows(member_dep),
+        concentration_rows(concentration(tables["production"])),
+        stockpile_rows(tables["stockpiles"], totals),
+        recycling_rows(tables["recycling"]),
+    ]
+    observed = pd.concat(parts, ignore_index=True)
+    current_projects, _, _, _ = project_snapshots(tables["projects"], config.cycle)
+    derived = [
+        target_rows(tables["targets"], observed, config),
+        projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config),
+        project_rows(tables["projects"], tables["minerals"], config.cycle),
+    ]
+    table = pd.concat([observed] + derived, ignore_index=True)
+    table["year"] = table["year"].astype("Int64")
+    table["value"] = table["value"].astype(float)
+    return table.sort_values(["indicator", "mineral", "stage", "scope", "year", "detail"], ignore_index=True, kind="mergesort")
+
+
