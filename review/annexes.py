@@ -129,7 +129,12 @@ def data_quality(snapshot_dir: Path) -> str:
     )
 
 
-def reproducibility(identity: dict) -> str:
+def _grouped(digest: str) -> str:
+    """A SHA-256 in groups of 16 hex digits, so that it wraps inside the page's margins."""
+    return " ".join(digest[i : i + 16] for i in range(0, len(digest), 16))
+
+
+def reproducibility(identity: dict, cycle: int, edition_label: str) -> str:
     env = identity["environment"]
     packages = ", ".join(f"{k} {v}" for k, v in env["packages"].items())
     environment = pipe_table(
@@ -138,7 +143,7 @@ def reproducibility(identity: dict) -> str:
             ["Alliance Review", identity["tool_version"]],
             ["Code version", identity["commit"]],
             ["Python", env["python"]],
-            ["Lock file (uv.lock) SHA-256", env["lock_sha256"] or "not available"],
+            ["Lock file (uv.lock) SHA-256", _grouped(env["lock_sha256"]) if env["lock_sha256"] else "not available"],
             ["Packages", packages],
         ],
     )
@@ -151,7 +156,11 @@ def reproducibility(identity: dict) -> str:
     params = " ".join(f"-p {k} {v}" for k, v in example["parameters"].items())
     return render_template(
         "reproducibility.md.j2",
-        manifest_hash=identity["manifest_hash"],
+        cycle=cycle,
+        edition_label=edition_label,
+        date=identity["date"],
+        commit=identity["commit"],
+        manifest_hash_lines=_grouped(identity["manifest_hash"]),
         environment=environment,
         inputs=inputs,
         out=identity["out"],
@@ -182,12 +191,15 @@ def sources(snapshot_dir: Path) -> tuple[str, str]:
 
 def annex_sources(snapshot_dir: Path, identity: dict) -> tuple[dict[str, str], str]:
     """Each annex's Markdown by file name, in order, and the front page's sample-data notice."""
+    from review import snapshot as snap
+
     sources_text, notice = sources(snapshot_dir)
+    edition = snap.edition(snapshot_dir)
     return (
         {
             "methodology": methodology(),
             "data-quality": data_quality(snapshot_dir),
-            "reproducibility": reproducibility(identity),
+            "reproducibility": reproducibility(identity, snap.read_config(snapshot_dir).cycle, f"{edition} edition"),
             "sources": sources_text,
         },
         notice,

@@ -20,10 +20,12 @@ from pathlib import Path
 from review.markdown import anchor
 from review.paths import PACKAGE, shipped
 from review.record import published_outputs
+from review.render import BANNER_HTML
 
 TEMPLATES = PACKAGE / "templates"
 PARTS = {"minerals": "Minerals", "members": "Members", "themes": "Themes"}
 BOOK_ASSETS = ("filters", "styles")
+SAMPLE_BANNER = "Illustrative sample data"
 
 
 @dataclass
@@ -105,9 +107,14 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
     config = snap.read_config(snapshot_dir)
     edition = snap.edition(snapshot_dir)
     chapters = [Chapter("index", "front")]
+    front = []  # the "At a glance" page: the top of the first page of the book, before the contents
     for result in results:
         nb = json.loads((out / "notebooks" / f"{result.name}.ipynb").read_text())  # our own output: no need to validate it again
-        (book / f"{result.name}.qmd").write_text(chapter_source(nb, result.name, book))
+        source = chapter_source(nb, result.name, book)
+        if NOTEBOOKS[result.notebook].part == "front":
+            front.append(f"::: {{#{result.name} .glance}}\n\n{source}\n:::\n\n")
+            continue
+        (book / f"{result.name}.qmd").write_text(source)
         chapters.append(Chapter(result.name, NOTEBOOKS[result.notebook].part))
     annexes, notice = annex_sources(snapshot_dir, identity)
     for name, text in annexes.items():
@@ -116,7 +123,8 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
     first = {part: next((c.name for c in chapters if c.part == part), "overview") for part in ("minerals", "members")}
     edition_label = f"{edition} edition"
     (book / "index.qmd").write_text(
-        render_template(
+        "".join(front)
+        + render_template(
             "about.md.j2",
             title=config.title,
             cycle=config.cycle,
@@ -124,8 +132,6 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
             edition=edition,
             edition_label=edition_label,
             date=identity["date"],
-            commit=identity["commit"],
-            manifest_hash=identity["manifest_hash"],
             illustrative=notice,
             first_mineral=anchor(first["minerals"]),
             first_member=anchor(first["members"]),
@@ -133,11 +139,16 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
     )
     subtitle = f"Annual review {config.cycle} · {edition_label}"
     settings = quarto_config(config.title, subtitle, identity["date"], chapters)
+    banner = f"{SAMPLE_BANNER} · " if notice else ""
+    if notice:  # every page of a sample build says so: the PDF's running header and the top of each HTML page
+        settings["banner"] = SAMPLE_BANNER
+        (book / BANNER_HTML).write_text(f'<div class="sample-banner" role="note">{SAMPLE_BANNER}: not official statistics</div>\n')
+        settings["format"]["html"]["include-before-body"] = BANNER_HTML
     (book / "_quarto.yml").write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True))
     for folder in BOOK_ASSETS:
         shutil.copytree(TEMPLATES / folder, book / folder, dirs_exist_ok=True)
     (book / "typst").mkdir(exist_ok=True)
     (book / "typst" / "header.typ").write_text(
-        f'#set page(header: align(right, text(size: 8pt, fill: rgb("#555555"))[Alliance Review {config.cycle} · {edition_label}]))\n'
+        f'#set page(header: align(right, text(size: 8pt, fill: rgb("#555555"))[{banner}Alliance Review {config.cycle} · {edition_label}]))\n'
     )
     return chapters

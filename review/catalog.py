@@ -19,6 +19,11 @@ PROJECT_INDICATORS = (
 )
 STOCKPILE_INDICATORS = ("stockpile_cover_days", "stockpile_holdings_t")
 RECYCLING_INDICATORS = ("recycling_share",)
+MEMBER_INDICATORS = ("single_supplier_dependency", "stockpile_cover_days", "recycling_share")
+
+
+#: In a Read's `keys`, stands for the job's parameter: ("alliance", PARAMETER) reads a member's rows and the Alliance's.
+PARAMETER = "{parameter}"
 
 
 @dataclass(frozen=True)
@@ -29,13 +34,21 @@ class Read:
     by: str | None = None
     keys: tuple[str, ...] | None = None
 
+    def slice_keys(self, value: str | None) -> tuple:
+        """The keys of the slice a job with parameter `value` reads (none for a whole table)."""
+        if self.by is None:
+            return ()
+        if self.keys is None:
+            return (value,)
+        return tuple(value if k == PARAMETER else k for k in self.keys)
+
 
 @dataclass(frozen=True)
 class NotebookSpec:
     name: str
     parameter: str | None
     reads: tuple[Read, ...]
-    part: str  # where the chapter goes in the book: summary, minerals, members, themes
+    part: str  # where the chapter goes in the book: front (the At a glance page), summary, minerals, members, themes
 
     def chapter_id(self, value: str | None = None) -> str:
         """'overview', 'mineral-rare-earths', 'member-JPN': also the executed notebook's file name."""
@@ -47,7 +60,13 @@ REFERENCE = (Read("members"), Read("partners"), Read("minerals"))
 NOTEBOOKS: dict[str, NotebookSpec] = {
     spec.name: spec
     for spec in (
-        NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("previous_scorecard")) + REFERENCE, "summary"),
+        NotebookSpec(
+            "glance",
+            None,
+            (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("dependency", "mineral", ("rare-earths",)), Read("projects", "mineral", ("rare-earths",))) + REFERENCE,
+            "front",
+        ),
+        NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("previous_scorecard"), Read("dependency"), Read("projects")) + REFERENCE, "summary"),
         NotebookSpec(
             "mineral",
             "mineral",
@@ -57,16 +76,29 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 Read("production", "mineral"),
                 Read("projects", "mineral"),
                 Read("targets", "mineral"),
+                Read("stockpiles", "mineral"),
+                Read("recycling", "mineral"),
             )
             + REFERENCE,
             "minerals",
         ),
-        NotebookSpec("member", "member", (Read("indicators", "scope"), Read("projects", "sponsors")) + REFERENCE, "members"),
+        NotebookSpec(
+            "members",
+            None,
+            (Read("indicators", "indicator", MEMBER_INDICATORS), Read("projects"), Read("dependency")) + REFERENCE,
+            "members",
+        ),
+        NotebookSpec(
+            "member",
+            "member",
+            (Read("indicators", "scope", ("alliance", PARAMETER)), Read("projects", "sponsors"), Read("dependency", "member"), Read("targets")) + REFERENCE,
+            "members",
+        ),
         NotebookSpec("projects", None, (Read("indicators", "indicator", PROJECT_INDICATORS), Read("projects")) + REFERENCE, "themes"),
         NotebookSpec(
             "stockpiles",
             None,
-            (Read("indicators", "indicator", STOCKPILE_INDICATORS), Read("stockpile_totals"), Read("targets")) + REFERENCE,
+            (Read("indicators", "indicator", STOCKPILE_INDICATORS), Read("stockpile_totals"), Read("stockpiles"), Read("targets")) + REFERENCE,
             "themes",
         ),
         NotebookSpec("recycling", None, (Read("indicators", "indicator", RECYCLING_INDICATORS), Read("recycling"), Read("targets")) + REFERENCE, "themes"),

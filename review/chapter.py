@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import io
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,25 @@ from review import snapshot as _snapshot
 from review.catalog import NOTEBOOKS
 from review.markdown import anchor, markdown_table
 from review.record import REVIEW_KEY
+
+HTML_ONLY_OPEN = '::: {.content-visible when-format="html"}'
+HTML_ONLY_CLOSE = ":::"
+
+
+def constant_columns_in_caption(frame: pd.DataFrame, caption: str) -> tuple[pd.DataFrame, str]:
+    """Columns with one value in every row leave the table and are said once in the caption.
+
+    A table of two or more rows only (one row is its own statement), and never its first
+    column, which names the rows. Example: 'Year end' 2025 in every row ->
+    'Year end: 2025 for every row.' after the caption."""
+    if len(frame) < 2:
+        return frame, caption
+    constant = [c for c in frame.columns[1:] if frame[c].astype(str).nunique() == 1]
+    if not constant:
+        return frame, caption
+    said = "; ".join(f"{c}: {frame[c].iloc[0]}" for c in constant if str(frame[c].iloc[0]).strip())
+    return frame.drop(columns=constant), f"{caption} {said} for every row." if said else caption
+
 
 def _csv(frame: pd.DataFrame, path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,8 +70,7 @@ class Chapter:
         self.previous_review = meta["previous_review"]
         self.tables = {}
         for read in self.spec.reads:
-            keys = read.keys if read.keys is not None else (self.value,)
-            self.tables[read.table] = _snapshot.read_table(self.snapshot, read.table, read.by, keys if read.by else ())
+            self.tables[read.table] = _snapshot.read_table(self.snapshot, read.table, read.by, read.slice_keys(self.value))
         self.data_dir = Path("data") / self.id
         self._names = self._country_names()
         use_house_style()
@@ -87,20 +106,55 @@ class Chapter:
         """A cross-reference to a figure ('fig') or table ('tbl') of this chapter."""
         return f"@{kind}-{self.anchor}-{name}"
 
-    def heading(self, title: str, level: int = 1) -> None:
+    def heading(self, title: str, level: int = 1, numbered: bool = True) -> None:
         """The chapter title (level 1, with the chapter's id) or a section heading."""
         ident = f"sec-{self.anchor}" if level == 1 else f"sec-{self.anchor}-{anchor(title)}"
-        text = f"{'#' * level} {title} {{#{ident}}}"
+        text = f"{'#' * level} {title} {{#{ident}{'' if numbered else ' .unnumbered'}}}"
         self._display({"text/markdown": text, "text/plain": title}, {"kind": "heading", "level": level, "id": ident})
 
     def text(self, markdown: str) -> None:
         self._display({"text/markdown": markdown, "text/plain": markdown}, {"kind": "text"})
 
-    def figure(self, name: str, fig, caption: str, alt: str, data: pd.DataFrame) -> None:
-        """Publish a figure: PNG (no time stamps), caption, alt text, and its data as CSV."""
+    def source_line(self, tables: tuple | None = None) -> str:
+        """'Source: USGS MCS 2026; Illustrative sample data (not official statistics).': the
+        `source` values of what a figure is drawn from, each a table this chapter read (by
+        name) or rows of one (a DataFrame); default: every table read except the targets,
+        which are goals, not data. Published sources first; a source the inputs mark
+        illustrative says so."""
+        from review.annexes import ILLUSTRATIVE_MARK
+
+        published, illustrative = set(), set()
+        for item in tables if tables is not None else [t for t in self.tables if t != "targets"]:
+            frame = item if isinstance(item, pd.DataFrame) else self.tables.get(item)
+            if frame is None or "source" not in frame.columns:
+                continue
+            flagged = frame["illustrative"].fillna(False).astype(bool) if "illustrative" in frame.columns else pd.Series(False, index=frame.index)
+            for source, marked in zip(frame["source"].fillna(""), flagged):
+                if not source:
+                    continue
+                if ILLUSTRATIVE_MARK in source.lower():
+                    illustrative.add(source)
+                elif marked:
+                    illustrative.add(f"{source} (illustrative)")
+                else:
+                    published.add(source)
+        named = sorted(published) + sorted(illustrative)
+        return f"Source: {'; '.join(named)}." if named else ""
+
+    def figure(self, name: str, fig, caption: str, alt: str, data: pd.DataFrame, sources: tuple | None = None) -> None:
+        """Publish a figure: PNG (no time stamps), caption with its source line, alt text, and its data as CSV.
+
+        `sources` says what the figure is drawn from (see `source_line`). The
+        figure's legend collisions (review.charts.legend_collisions) are kept in its
+        metadata, so a test can check every chart a build draws."""
         import matplotlib.pyplot as plt
 
+        from review.charts import legend_collisions
+
         ident = f"fig-{self.anchor}-{name}"
+        source = self.source_line(sources)
+        caption = f"{caption} {source}".strip()
+        collisions = legend_collisions(fig)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
@@ -108,13 +162,17 @@ class Chapter:
         csv = _csv(data, self.data_dir / f"{ident}.csv")
         self._display(
             {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": f"Figure: {caption}"},
-            {"kind": "figure", "id": ident, "caption": caption, "alt": alt, "data": csv, "width_in": round(float(width), 2)},
+            {"kind": "figure", "id": ident, "caption": caption, "alt": alt, "data": csv, "width_in": round(float(width), 2), "legend_collisions": collisions},
         )
 
     def table(self, name: str, frame: pd.DataFrame, caption: str, right: tuple[str, ...] = (), data: pd.DataFrame | None = None) -> None:
-        """Publish a table of display strings; `data` (default: the same frame) is written as CSV."""
+        """Publish a table of display strings; `data` (default: the same frame) is written as CSV.
+
+        A column with one value in every row (of two or more) goes from the shown table into
+        the caption ('Year end: 2025 for every row.'): the CSV keeps it."""
         ident = f"tbl-{self.anchor}-{name}"
         csv = _csv(frame if data is None else data, self.data_dir / f"{ident}.csv")
+        frame, caption = constant_columns_in_caption(frame, caption)
         self._display(
             {
                 "text/markdown": markdown_table(frame, right),
@@ -123,6 +181,15 @@ class Chapter:
             },
             {"kind": "table", "id": ident, "caption": caption, "data": csv},
         )
+
+    @contextmanager
+    def html_only(self):
+        """Outputs published inside stay in the HTML (and their CSVs) and out of the PDF: a
+        `.content-visible when-format="html"` block, as Quarto reads it and the built-in
+        renderer's filters/layout.lua does too."""
+        self.text(HTML_ONLY_OPEN)
+        yield
+        self.text(HTML_ONLY_CLOSE)
 
     def record(self, name: str, value) -> None:
         _record.record(name, value)

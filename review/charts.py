@@ -39,12 +39,16 @@ COUNTRY_COLORS = {
 }
 PALETTE = ["#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499", "#332288", "#E69F00", "#56B4E9", "#CC79A7"]
 
+#: One distinguishable colour per project status (Paul Tol's muted scheme, early statuses light,
+#: late dark); none of them is China's vermilion; cancelled projects are grey where they are shown.
 PROJECT_STATUS_COLORS = dict(
     zip(
         ["announced", "feasibility", "permitting", "financing", "construction", "commissioning", "operating", "suspended", "cancelled"],
-        ["#DCE9F5", "#B3CDE3", "#8CB3D9", "#5E96C6", "#2F79B5", "#0B559F", "#08306B", "#E69F00", "#D55E00"],
+        ["#DDCC77", "#88CCEE", "#44AA99", "#999933", "#CC6677", "#AA4499", "#332288", "#A08070", LIGHT_GREY],
     )
 )
+#: Statuses the capacity charts leave out: a cancelled project adds no capacity.
+NOT_CHARTED = ("cancelled",)
 
 
 def use_house_style() -> None:
@@ -205,21 +209,48 @@ def world_shares(shares: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def capacity_by_status(capacity: pd.DataFrame, group: str) -> plt.Figure:
-    """Horizontal stacked bars of project capacity by status. `capacity`: <group>, status, capacity_t."""
-    wide = capacity.pivot_table(index=group, columns="status", values="capacity_t", aggfunc="sum").fillna(0.0)
+def _status_bars(ax, capacity: pd.DataFrame, group: str) -> None:
+    """Stacked horizontal bars of capacity by status, bars in the order `group` first appears."""
+    capacity = capacity[~capacity["status"].isin(NOT_CHARTED)]
+    order = list(dict.fromkeys(capacity[group]))
+    wide = capacity.pivot_table(index=group, columns="status", values="capacity_t", aggfunc="sum").reindex(order).fillna(0.0)
     statuses = [s for s in PROJECT_STATUS_COLORS if s in wide.columns]
-    wide = wide[statuses]
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.35 * len(wide) + 1.3))
     left = np.zeros(len(wide))
     for status in statuses:
-        ax.barh(wide.index, wide[status], left=left, color=PROJECT_STATUS_COLORS[status], label=status)
+        ax.barh(wide.index, wide[status], left=left, color=PROJECT_STATUS_COLORS[status], label=status, edgecolor="white", linewidth=0.4)
         left += wide[status].to_numpy()
     ax.invert_yaxis()
-    ax.set_xlabel("capacity, t a year")
     _thousands(ax)
-    ax.legend(loc="lower center", ncol=5, bbox_to_anchor=(0.5, 1.0))
-    fig.tight_layout()
+
+
+def capacity_by_status(capacity: pd.DataFrame, group: str) -> plt.Figure:
+    """Horizontal stacked bars of project capacity by status, one bar per <group> in the order
+    given (stages as in minerals.csv); cancelled projects left out. `capacity`: <group>, status, capacity_t."""
+    bars = capacity[~capacity["status"].isin(NOT_CHARTED)][group].nunique()
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.35 * bars + 1.5))
+    _status_bars(ax, capacity, group)
+    ax.set_xlabel("capacity, t a year")
+    _shared_legend(fig, [ax], columns=7, bottom=0.16, second_row=0.08, order=list(PROJECT_STATUS_COLORS))
+    return fig
+
+
+def capacity_panels(capacity: pd.DataFrame) -> plt.Figure:
+    """Project capacity by stage and status, one panel per mineral with its own scale (copper's
+    hundreds of thousands of tonnes would hide gallium's tens). `capacity`: panel, stage, status,
+    capacity_t, stages in the order of minerals.csv; cancelled projects left out."""
+    shown = capacity[~capacity["status"].isin(NOT_CHARTED)]
+    panels = list(dict.fromkeys(shown["panel"]))
+    cols = 3
+    rows = int(np.ceil(len(panels) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, 1.25 * rows + 0.9), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, panel in zip(axes.flat, panels):
+        _status_bars(ax, shown[shown["panel"] == panel], "stage")
+        ax.set_title(panel)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(nbins=3))
+        ax.tick_params(axis="both", labelsize=7)
+    _shared_legend(fig, list(axes.flat[: len(panels)]), columns=7, bottom=0.08, second_row=0.04, order=list(PROJECT_STATUS_COLORS))
     return fig
 
 
@@ -234,7 +265,7 @@ def projection_bars(points: pd.DataFrame, target: float | None) -> plt.Figure:
         if target is not None:
             ax.axhline(target, color="black", linewidth=1.1, label="target")
         for x, v in enumerate(part["value"]):
-            ax.text(x, v + 0.02, f"{v:.0%}", ha="center", fontsize=7.5)
+            ax.text(x, label_height(v, [target] if target is not None else []), f"{v:.0%}", ha="center", fontsize=7.5)
         ax.set_title(stage.capitalize())
         ax.set_ylim(0, 1.05)
         ax.tick_params(axis="x", labelsize=7)
@@ -251,30 +282,84 @@ def cover_bars(cover: pd.DataFrame, label: str) -> plt.Figure:
     ax.scatter(targets["target_days"], targets[label], marker="|", s=260, color="black", linewidths=2, zorder=3, label="target")
     ax.invert_yaxis()
     ax.set_xlabel("days of consumption")
-    ax.legend(loc="lower right")
+    _shared_legend(fig, [ax], columns=2, bottom=0.22 if len(cover) < 4 else 0.12, second_row=0.0)  # under the chart: never over a target mark
+    return fig
+
+
+def label_height(value: float, levels: list[float], gap: float = 0.02, height: float = 0.06) -> float:
+    """Where a bar's value label goes: just above the bar, or above a target line it would sit on.
+
+    A label occupies [y, y + height] in axis units (shares); a level inside that band moves it
+    to just above the level. Example: a 58% bar under a 60% line: 0.60 is in [0.60, 0.66], so
+    the label goes to 0.62."""
+    y = value + gap
+    for level in sorted(levels):
+        if y - gap / 2 <= level <= y + height:
+            y = level + gap
+    return y
+
+
+def _recycling_path(ax, series: pd.DataFrame, path: pd.DataFrame) -> None:
+    ax.plot(series["year"], series["value"], color="black", linewidth=2, marker="o", markersize=2.5, label="Alliance")
+    if len(path):
+        ax.plot(path["year"], path["value"], "--", color=ALIGNED_COLOR, linewidth=1.2, label="target path")
+        end = path.sort_values("year").iloc[-1]
+        ax.scatter([end["year"]], [end["value"]], marker="o", s=18, color=ALIGNED_COLOR, zorder=3, label="target")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
+    ax.set_ylim(0, max(float(series["value"].max()), float(path["value"].max()) if len(path) else 0.0) * 1.15 or 0.1)
+    _percent(ax)
+
+
+def recycling_paths(series: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
+    """The Alliance's recycling share per mineral with the straight path to its target.
+
+    `series`: panel, year, value (Alliance). `paths`: panel, year, value."""
+    panels = list(dict.fromkeys(series["panel"]))
+    fig, axes = _facets(len(panels), height=1.9)
+    for ax, panel in zip(axes, panels):
+        _recycling_path(ax, series[series["panel"] == panel], paths[paths["panel"] == panel])
+        ax.set_title(panel)
+    for ax in axes:  # own scales: cobalt's 20% would flatten rare earths' 2%
+        ax.yaxis.set_tick_params(labelleft=True)
+    _shared_legend(fig, axes, columns=3, bottom=0.06, second_row=0.0)
+    return fig
+
+
+def _ranked(ax, latest: pd.DataFrame) -> None:
+    part = latest.sort_values("value", ascending=True)
+    colors = ["black" if a else ALIGNED_COLOR for a in part["alliance"]]
+    ax.barh(part["label"], part["value"], color=colors, height=0.7)
+    ax.tick_params(axis="y", labelsize=6.5)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(nbins=3))
+    _percent(ax, "x")
+
+
+def recycling_ranks(latest: pd.DataFrame) -> plt.Figure:
+    """Members ranked by recycling share in the latest year, one panel per mineral, the Alliance in black.
+
+    `latest`: panel, label, value, alliance (bool)."""
+    panels = list(dict.fromkeys(latest["panel"]))
+    cols = 3
+    rows = int(np.ceil(len(panels) / cols))
+    longest = latest.groupby("panel").size().max()
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.13 * longest + 0.6) * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, panel in zip(axes.flat, panels):
+        _ranked(ax, latest[latest["panel"] == panel])
+        ax.set_title(panel)
     fig.tight_layout()
     return fig
 
 
-def share_lines(shares: pd.DataFrame, targets: pd.DataFrame, panel: str = "panel") -> plt.Figure:
-    """Shares over time per scope (the Alliance bold), one panel each, with target markers.
-
-    `shares`: <panel>, scope, year, value. `targets`: <panel>, year, value.
-    """
-    panels = list(dict.fromkeys(shares[panel]))
-    fig, axes = _facets(len(panels), height=2.3)
-    for ax, name in zip(axes, panels):
-        part = shares[shares[panel] == name]
-        for scope, line in part.groupby("scope", sort=True):
-            bold = scope == "Alliance"
-            ax.plot(line["year"], line["value"], color="black" if bold else country_color(line["code"].iloc[0]), linewidth=2.2 if bold else 0.9, alpha=1 if bold else 0.75, label=scope)
-        t = targets[targets[panel] == name]
-        if len(t):
-            ax.scatter(t["year"], t["value"], marker="*", s=60, color=COUNTRY_COLORS["CHN"], zorder=3, label="target")
-        ax.set_title(name)
-        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
-        _percent(ax)
-    _shared_legend(fig, axes, columns=6, bottom=0.06, second_row=0.04)
+def recycling_mineral(series: pd.DataFrame, path: pd.DataFrame, latest: pd.DataFrame) -> plt.Figure:
+    """One mineral's recycling: the Alliance against its target path, and members ranked in the latest year."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, max(2.4, 0.13 * len(latest) + 0.9)), gridspec_kw={"width_ratios": (1.3, 1)})
+    _recycling_path(left, series, path)
+    left.set_title("Alliance against the target path")
+    _ranked(right, latest)
+    right.set_title(f"Members, {int(latest['year'].max())}" if "year" in latest else "Members, latest year")
+    _shared_legend(fig, [left], columns=3, bottom=0.1, second_row=0.0)
     return fig
 
 
@@ -297,4 +382,104 @@ def count_bars(counts: pd.DataFrame, x: str, color: str = ALIGNED_COLOR) -> plt.
     ax.set_ylabel("projects")
     ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
     fig.tight_layout()
+    return fig
+
+
+CASE_COLORS = {"baseline": GREY, "today": COUNTRY_COLORS["CHN"], "best case": ALIGNED_COLOR, "slip case": "#56B4E9"}
+
+
+def founding_targets(points: pd.DataFrame, lines: pd.DataFrame) -> plt.Figure:
+    """Per stage: dependency at the baseline, today, and at the target year in the best case and
+    the slip case, against the target and the ambition lines.
+
+    `points`: stage, case, year, value. `lines`: stage, kind ('target', 'ambition'), value."""
+    stages = list(dict.fromkeys(points["stage"]))
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 2.5), squeeze=False, sharey=True)
+    for ax, stage in zip(axes.flat, stages):
+        part = points[points["stage"] == stage]
+        levels = lines[lines["stage"] == stage]
+        labels = [f"{c}\n{y}" if c in ("baseline", "today") else f"{y}\n{c}" for c, y in zip(part["case"], part["year"])]
+        ax.bar(labels, part["value"], color=[CASE_COLORS[c] for c in part["case"]], width=0.7)
+        for kind, style in (("target", "-"), ("ambition", ":")):
+            level = levels[levels["kind"] == kind]
+            if len(level):
+                ax.axhline(float(level["value"].iloc[0]), color="black", linestyle=style, linewidth=1.1, label=f"{kind} {float(level['value'].iloc[0]):.0%}")
+        for x, v in enumerate(part["value"]):
+            ax.text(x, label_height(v, list(levels["value"].astype(float))), f"{v:.0%}", ha="center", fontsize=7.5)
+        ax.set_title(stage.capitalize())
+        ax.set_ylim(0, 1.08)
+        ax.tick_params(axis="x", labelsize=6.5)
+        _percent(ax)
+    _shared_legend(fig, list(axes.flat), columns=2, bottom=0.1, second_row=0.0)
+    return fig
+
+
+def _inside(box, points) -> bool:
+    """Whether any of the display points (n x 2) lies in the box."""
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    x, y = points[:, 0], points[:, 1]
+    return bool(((x >= box.x0) & (x <= box.x1) & (y >= box.y0) & (y <= box.y1)).any())
+
+
+def legend_collisions(fig: plt.Figure) -> list[str]:
+    """What a figure's legends cover: tick labels of any axes, or plotted markers, line
+    vertices, bars and points. Empty when every legend sits clear of the data and the axes.
+
+    Drawn once to know where everything is; boxes are in display units (matplotlib's
+    get_window_extent)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    found = []
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            if not ax.get_visible():
+                continue
+            for label in ax.get_xticklabels() + ax.get_yticklabels():
+                if label.get_visible() and label.get_text() and box.overlaps(label.get_window_extent(renderer)):
+                    found.append(f"tick label {label.get_text()!r} of {ax.get_title() or 'an axes'}")
+            for line in ax.get_lines():
+                points = line.get_transform().transform(line.get_xydata())
+                if _inside(box, points):
+                    found.append(f"line {line.get_label()!r} of {ax.get_title() or 'an axes'}")
+            for collection in ax.collections:
+                offsets = collection.get_offsets()
+                if len(offsets) and _inside(box, collection.get_offset_transform().transform(offsets)):
+                    found.append(f"markers {collection.get_label()!r} of {ax.get_title() or 'an axes'}")
+            for patch in ax.patches:
+                if patch.get_visible() and box.overlaps(patch.get_window_extent(renderer)):
+                    found.append(f"bar {patch.get_label()!r} of {ax.get_title() or 'an axes'}")
+    return sorted(set(found))
+
+
+def member_heatmap(values: pd.DataFrame) -> plt.Figure:
+    """Members (rows, the Alliance last) by mineral stage (columns), dependency annotated in percent."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(values) + 1.6))
+    sns.heatmap(values, ax=ax, vmin=0, vmax=1, cmap="rocket_r", annot=True, fmt=".0%", annot_kws={"fontsize": 5.5}, linewidths=0.4, linecolor="white", cbar=False)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.grid(False)  # a stage a member does not report stays blank
+    ax.tick_params(axis="y", rotation=0, labelsize=7)
+    ax.tick_params(axis="x", rotation=90, labelsize=6.5)
+    ax.axhline(len(values) - 1, color="black", linewidth=1.2)  # the Alliance row apart
+    fig.tight_layout()
+    return fig
+
+
+def member_vs_alliance(rows: pd.DataFrame, member: str) -> plt.Figure:
+    """A member's dependency per mineral stage beside the Alliance's: where it stands apart.
+
+    `rows`: label, value, alliance (labels in reading order)."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.17 * len(rows) + 1.0))
+    y = np.arange(len(rows))
+    ax.hlines(y, rows["alliance"], rows["value"], color=LIGHT_GREY, linewidth=2)
+    ax.scatter(rows["alliance"], y, color="black", s=14, zorder=3, label="Alliance")
+    ax.scatter(rows["value"], y, color=ALIGNED_COLOR, s=18, zorder=3, label=member)
+    ax.set_yticks(y, rows["label"])
+    ax.tick_params(axis="y", labelsize=6.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    _percent(ax, "x")
+    _shared_legend(fig, [ax], columns=2, bottom=0.1 if len(rows) > 8 else 0.18, second_row=0.0)
     return fig

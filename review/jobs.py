@@ -52,8 +52,7 @@ def job_key(spec: NotebookSpec, parameters: dict, meta: dict, versions: dict) ->
     value = parameters.get(spec.parameter) if spec.parameter else None
     reads = []
     for read in spec.reads:
-        keys = read.keys if read.keys is not None else (value,)
-        reads.append([read.table, read.by, snapshot.slice_hashes(meta, read.table, read.by, keys if read.by else ())])
+        reads.append([read.table, read.by, snapshot.slice_hashes(meta, read.table, read.by, read.slice_keys(value))])
     return key(
         "job",
         sha256_file(NOTEBOOK_DIR / f"{spec.name}.ipynb"),

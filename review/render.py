@@ -20,6 +20,8 @@ from pathlib import Path
 from review.paths import PACKAGE
 
 TEMPLATES = PACKAGE / "templates"
+#: The running banner of a sample build's HTML, written into the book by the assembler.
+BANNER_HTML = "banner.html"
 
 
 def pdf_name(cycle: int) -> str:
@@ -66,7 +68,7 @@ class PandocRenderer:
         self.pandoc = pypandoc.get_pandoc_path()
 
     def _start(self, args: list[str], source: Path, cwd: Path) -> subprocess.Popen:
-        filters = ["--lua-filter", str(TEMPLATES / "filters" / "crossref.lua"), "--lua-filter", str(TEMPLATES / "filters" / "status.lua")]
+        filters = ["--lua-filter", str(TEMPLATES / "filters" / "layout.lua"), "--lua-filter", str(TEMPLATES / "filters" / "crossref.lua"), "--lua-filter", str(TEMPLATES / "filters" / "status.lua")]
         return subprocess.Popen(
             [self.pandoc, str(source), "--from", "markdown", "--wrap=none", *filters, *args],
             cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -87,6 +89,7 @@ class PandocRenderer:
         meta = settings["book"]
         report.mkdir(parents=True, exist_ok=True)
         common = ["--metadata", f"title={meta['title']}", "--metadata", f"subtitle={meta['subtitle']}", "--metadata", f"date={meta['date']}"]
+        banner = ["--metadata", f"banner={settings['banner']}"] if settings.get("banner") else []  # sample builds say so on every page
         written = []
         with tempfile.TemporaryDirectory(prefix="review-render-") as tmp:
             source = Path(tmp) / "book.md"
@@ -99,6 +102,7 @@ class PandocRenderer:
                         "--css", str(book / "styles" / "report.css"), "--resource-path", str(book),
                         "--variable", "document-css=false", "--metadata", "lang=en-GB",
                         "--output", str(report / "index.html"), *common,
+                        *(["--include-before-body", str(book / BANNER_HTML)] if banner else []),
                     ],
                     source,
                     book,
@@ -118,7 +122,7 @@ class PandocRenderer:
                                 "--to", "typst", "--standalone", "--template", str(TEMPLATES / "pandoc" / "report.typ"),
                                 "--variable", f"cycle={cycle}", "--variable", f"edition={edition}",
                                 "--variable", f"edition-title={edition_title}", "--variable", f"edition-note={edition_note}",
-                                "--output", str(typ), *common,
+                                "--output", str(typ), *common, *banner,
                             ],
                             source,
                             book,

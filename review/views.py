@@ -160,8 +160,19 @@ def project_table(ch, changes: pd.DataFrame, with_mineral: bool = True) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def capacity_by_status(current: pd.DataFrame, group: str) -> pd.DataFrame:
-    return current.groupby([group, "status"], as_index=False)["capacity_t"].sum()
+def capacity_panels(ch, current: pd.DataFrame) -> pd.DataFrame:
+    """Project capacity by mineral, stage and status, minerals and stages in the order of
+    minerals.csv (mining, refining, magnets), statuses from early to late.
+    Columns: mineral, panel (mineral name), stage, status, capacity_t."""
+    from review.charts import PROJECT_STATUS_COLORS
+
+    order = {(m, s): i for i, (m, s) in enumerate((m, s) for m, stages in zip(ch.tables["minerals"]["id"], ch.tables["minerals"]["stages"]) for s in stages.split(";"))}
+    status_rank = {s: i for i, s in enumerate(PROJECT_STATUS_COLORS)}
+    summed = current.groupby(["mineral", "stage", "status"], as_index=False)["capacity_t"].sum()
+    summed["rank"] = [(order.get((m, s), len(order)), status_rank.get(st, len(status_rank))) for m, s, st in zip(summed["mineral"], summed["stage"], summed["status"])]
+    summed = summed.sort_values("rank").drop(columns="rank").reset_index(drop=True)
+    summed.insert(1, "panel", summed["mineral"].map(ch.mineral))
+    return summed
 
 
 # --- stockpiles and recycling ------------------------------------------------------------
@@ -323,3 +334,27 @@ def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+# --- recycling charts ---------------------------------------------------------------------
+
+
+def recycling_paths(ch, table: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """Each recycling target's straight path from the Alliance's share in its baseline year to
+    the target value in the target year (no path without a baseline value).
+    Columns: mineral, panel, year, value."""
+    out = []
+    for t in targets[targets["indicator"] == "recycling_share"].itertuples():
+        base = value_at(ind.alliance_series(table, "recycling_share", t.mineral, ""), int(t.baseline_year))
+        if np.isnan(base):
+            continue
+        for year in range(int(t.baseline_year), int(t.year) + 1):
+            out.append(dict(mineral=t.mineral, panel=ch.mineral(t.mineral), year=year, value=ind.path_value(base, int(t.baseline_year), float(t.value), int(t.year), year)))
+    return pd.DataFrame(out, columns=["mineral", "panel", "year", "value"])
+
+
+def recycling_latest(series: pd.DataFrame) -> pd.DataFrame:
+    """Every scope's recycling share in the latest year of each mineral, for ranked bars.
+    `series` as recycling_series returns it. Columns: mineral, panel, label, year, value, alliance."""
+    latest = series[series["year"] == series.groupby("mineral")["year"].transform("max")]
+    return latest.assign(label=latest["scope"], alliance=latest["code"] == ind.ALLIANCE)[["mineral", "panel", "label", "year", "value", "alliance"]].reset_index(drop=True)

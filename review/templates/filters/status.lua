@@ -15,7 +15,7 @@ function Span(el)
   for _, class in ipairs(el.classes) do
     local colour = colours[class]
     if colour then
-      local text = pandoc.utils.stringify(el.content)
+      local text = pandoc.utils.stringify(el.content):gsub(" ", "~")  -- one line: a badge never wraps
       return pandoc.RawInline("typst",
         '#box(fill: rgb("' .. colour .. '").lighten(80%), stroke: 0.5pt + rgb("' .. colour .. '"), inset: (x: 3pt, y: 1.5pt), radius: 2pt)[#text(fill: rgb("' .. colour .. '").darken(35%), weight: "bold")[' .. text .. ']]')
     end

@@ -1,0 +1,113 @@
+-- Page layout of the book, for both renderers (Quarto lists it in _quarto.yml; the built-in
+-- renderer passes it to Pandoc before the numbering filter).
+--
+-- 1. Conditional content, as Quarto writes it: `::: {.content-visible when-format="html"}`
+--    keeps a block only in HTML, `.content-hidden` drops it there; `unless-format` inverts.
+--    Quarto does this itself, so the filter only does it when Pandoc runs alone: then the
+--    full member tables stay in the HTML and out of the PDF under either renderer.
+-- 2. Typst: table columns follow their content, not the widths Pandoc derives from the
+--    pipe table's dashes, which made numbers run into the next column.
+-- 3. Typst: the contents (chapters only) come after the "At a glance" page, not before it.
+
+local function format_matches(name)
+  if name == "html" then return FORMAT:match("html") ~= nil end
+  if name == "pdf" then return FORMAT:match("typst") ~= nil or FORMAT:match("latex") ~= nil end
+  return FORMAT == name
+end
+
+-- Whether a `.content-visible`/`.content-hidden` block shows in this format (nil: not conditional).
+local function shown(el)
+  local visible = el.classes:includes("content-visible")
+  if not visible and not el.classes:includes("content-hidden") then return nil end
+  local when, unless = el.attributes["when-format"], el.attributes["unless-format"]
+  local matches = true
+  if when then matches = format_matches(when) end
+  if unless then matches = matches and not format_matches(unless) end
+  if visible then return matches end
+  return not matches
+end
+
+local function conditional(el)
+  if quarto ~= nil then return nil end  -- Quarto has already resolved it
+  local show = shown(el)
+  if show == nil then return nil end
+  if show then return el.content end
+  return {}
+end
+
+-- Characters a table row holds across the text width at the tables' type size (7.6pt DejaVu Sans).
+local ROW_CHARACTERS = 100
+
+local function measure(cell, longest, widest)
+  local text = pandoc.utils.stringify(cell.contents)
+  longest = math.max(longest, utf8.len(text) or #text)
+  for word in text:gmatch("%S+") do widest = math.max(widest, utf8.len(word) or #word) end
+  return longest, widest
+end
+
+-- Column widths that follow content: a table that fits takes its natural (auto) widths; in
+-- a wider one each column gets at least its longest word, and the rest of the row goes to
+-- the columns that wrap, in proportion to their longest cell (capped at 40 characters, so
+-- one long name does not starve the others).
+local function content_widths(tbl)
+  local n = #tbl.colspecs
+  local longest, widest = {}, {}
+  for i = 1, n do longest[i], widest[i] = 0, 0 end
+  local function rows(list)
+    for _, row in ipairs(list) do
+      for i, cell in ipairs(row.cells) do
+        if i <= n then longest[i], widest[i] = measure(cell, longest[i], widest[i]) end
+      end
+    end
+  end
+  rows(tbl.head.rows)
+  for _, body in ipairs(tbl.bodies) do rows(body.body) end
+  local natural = 0
+  for i = 1, n do natural = natural + longest[i] + 2 end
+  -- every column gets its longest word (plus the cell's inset); the room left goes to the
+  -- columns that would wrap, in proportion to what they lack
+  local least, wanted, spare, lacking = {}, {}, ROW_CHARACTERS, 0
+  for i = 1, n do
+    least[i] = widest[i] + 2
+    wanted[i] = math.max(least[i], math.min(longest[i], 40) + 2)
+    spare = spare - least[i]
+    lacking = lacking + wanted[i] - least[i]
+  end
+  local share, total = {}, 0
+  for i = 1, n do
+    share[i] = least[i]
+    if lacking > 0 and spare > 0 then share[i] = share[i] + (wanted[i] - least[i]) * math.min(1, spare / lacking) end
+    total = total + share[i]
+  end
+  for i, spec in ipairs(tbl.colspecs) do
+    tbl.colspecs[i] = {spec[1], natural <= ROW_CHARACTERS and pandoc.ColWidthDefault or share[i] / total}
+  end
+  return tbl
+end
+
+local OUTLINE = "#pagebreak(weak: true)\n#outline(title: [Contents], depth: 1, indent: 1.2em)\n#pagebreak()"
+
+local function place_contents(doc)
+  local blocks, placed = pandoc.List(), false
+  for _, block in ipairs(doc.blocks) do
+    if not placed and block.t == "Div" and block.classes:includes("glance") then
+      blocks:extend(block.content)  -- unwrapped: Typst allows no page break inside a block
+      blocks:insert(pandoc.RawBlock("typst", OUTLINE))
+      placed = true
+    else
+      blocks:insert(block)
+    end
+  end
+  if not placed then blocks:insert(1, pandoc.RawBlock("typst", OUTLINE)) end
+  doc.blocks = blocks
+  return doc
+end
+
+function Pandoc(doc)
+  doc = doc:walk({Div = conditional, Span = conditional})
+  if FORMAT:match("typst") then
+    doc = doc:walk({Table = content_widths})
+    doc = place_contents(doc)
+  end
+  return doc
+end
