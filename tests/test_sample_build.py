@@ -13,13 +13,24 @@ from review.build import BuildRequest, build
 from conftest import SAMPLE
 
 
+#: The tables' type size in the PDF (templates/pandoc/report.typ), which picks table text out of a page.
+TABLE_TEXT_PT = 7.6
+
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory):
+    """The shipped sample, built once for every test of this module."""
+    return build(BuildRequest(inputs=SAMPLE, outputs=tmp_path_factory.mktemp("sample") / "outputs", renderer="pandoc"))
+
+
 @pytest.mark.slow
-def test_the_sample_review_builds_end_to_end(tmp_path):
-    outcome = build(BuildRequest(inputs=SAMPLE, outputs=tmp_path / "outputs", renderer="pandoc"))
+def test_the_sample_review_builds_end_to_end(sample_build):
+    outcome = sample_build
     out = outcome.out
     members = pd.read_csv(SAMPLE / "members.csv")
     minerals = pd.read_csv(SAMPLE / "minerals.csv")
-    assert len(outcome.results) == 1 + len(minerals) + len(members) + 3
+    # at a glance, overview, one per mineral, members compared, one per member, three themes
+    assert len(outcome.results) == 1 + 1 + len(minerals) + 1 + len(members) + 3
     assert (out / "notebooks" / "mineral-rare-earths.ipynb").is_file() and (out / "notebooks" / "member-JPN.ipynb").is_file()
     manifest = manifest_mod.read(out)
     records = {j["name"]: j["records"] for j in manifest["jobs"]}
@@ -31,3 +42,69 @@ def test_the_sample_review_builds_end_to_end(tmp_path):
     assert "Scorecard" in text and "Annex" in text
     html = (out / "report" / "index.html").read_text()
     assert html.count("<img") >= 60
+
+
+def overprinted_table_rows(pdf_path, size: float = TABLE_TEXT_PT) -> list[str]:
+    """Rows of table text (characters of the tables' type size on one line) where two
+    neighbouring characters overlap by more than a fifth of the type size, or stand apart by
+    more than glyph spacing but less than a word space (text of two cells touching), and
+    characters past the page's right margin (a hash that does not wrap)."""
+    import pdfplumber
+
+    found = []
+    with pdfplumber.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            lines: dict[int, list] = {}
+            for c in page.chars:
+                if abs(c["size"] - size) < 0.3 and c["text"].strip():
+                    lines.setdefault(round(c["top"]), []).append(c)
+            for row in lines.values():
+                row.sort(key=lambda c: c["x0"])
+                text = "".join(c["text"] for c in row)
+                for a, b in zip(row, row[1:]):
+                    overlap = a["x1"] - b["x0"]
+                    if overlap > 0.2 * size:  # more than any kerning pair (y. and r, kern by about 0.15 em)
+                        found.append(f"page {page.page_number}: overprinted {text!r}")
+                        break
+                    if 0.3 < -overlap < 0.2 * size and a["text"] not in "-/":  # wider than kerning (a hyphen kerns wider), narrower than a space
+                        found.append(f"page {page.page_number}: cells touching {text!r}")
+                        break
+            past = [c["text"] for c in page.chars if c["x1"] > page.width - 28]  # 28 pt: 1 cm from the edge, past the 2.2 cm margin
+            if past:
+                found.append(f"page {page.page_number}: text past the margin {''.join(past)!r}")
+    return found
+
+
+@pytest.mark.slow
+def test_no_table_text_overprints_in_the_sample_pdf(sample_build):
+    assert overprinted_table_rows(sample_build.out / "report" / "alliance-review-2026.pdf") == []
+
+
+@pytest.mark.slow
+def test_no_legend_covers_tick_labels_or_data_in_any_chart_of_the_sample(sample_build):
+    """Every figure the build drew carries its legend collisions (review.charts.legend_collisions)."""
+    import json
+
+    from review.record import published_outputs
+
+    figures = 0
+    collisions = {}
+    for path in sorted((sample_build.out / "notebooks").glob("*.ipynb")):
+        for meta, _ in published_outputs(json.loads(path.read_text())):
+            if meta["kind"] == "figure":
+                figures += 1
+                if meta["legend_collisions"]:
+                    collisions[meta["id"]] = meta["legend_collisions"]
+    assert figures >= 60
+    assert collisions == {}
+
+
+@pytest.mark.slow
+def test_the_sample_pdf_opens_with_the_answer_and_says_it_is_a_sample(sample_build):
+    text = subprocess.run(["pdftotext", "-layout", str(sample_build.out / "report" / "alliance-review-2026.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")
+    assert "At a glance" in pages[1] and "founding target" in pages[1] and "For the High-Level Group" in pages[1]
+    assert "Contents" in pages[2] and "Contents" not in pages[1]
+    assert all("Illustrative sample data" in page for page in pages[1:] if page.strip())
+    html = (sample_build.out / "report" / "index.html").read_text()
+    assert html.index('class="sample-banner"') < html.index(">At a glance<")
