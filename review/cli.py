@@ -172,8 +172,10 @@ def indicators(
     from review import snapshot
     from review.indicators import compute_all, scorecard
     from review.paths import default_inputs
+    from review.narrative import status_word
     from review.text import format_value, target_label, unit_of
     from review.validated import make_snapshot
+    from review.views import displayed_change
 
     with exits(verbose):
         inputs = inputs or default_inputs()
@@ -196,9 +198,9 @@ def indicators(
             for r in card.itertuples(index=False):
                 view.add_row(
                     target_label(r), "" if pd.isna(r.year) else str(r.year), format_value(r.value, unit_of(r.indicator)),
-                    format_value(r.path, unit_of(r.indicator)), r.status,
-                    f"{format_value(r.previous_value, unit_of(r.indicator))} {r.previous_status}".strip(),
-                    format_value(r.change, unit_of(r.indicator), signed=True),
+                    format_value(r.path, unit_of(r.indicator)), status_word(r.status),
+                    f"{format_value(r.previous_value, unit_of(r.indicator))} {status_word(r.previous_status)}".strip(),
+                    displayed_change(r.value, r.previous_value, unit_of(r.indicator)),
                 )
             console.print(view)
             console.print(f"{len(table):,} indicator values; `--format csv` prints them all.")

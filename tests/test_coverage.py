@@ -147,3 +147,12 @@ def test_capacity_gap_rows_on_the_tiny_cycle():
     assert one(table, indicator="capacity_gap_t", mineral="rare-earths", stage="refining", detail="ambition")["value"] == pytest.approx(50.0)
     assert one(table, indicator="capacity_gap_t", mineral="rare-earths", stage="refining", detail="target")["year"] == 2030
     assert not math.isnan(one(table, indicator="pipeline_weighted_capacity_t", mineral="rare-earths", stage="refining")["value"])
+
+
+def test_methodology_worked_example_of_the_gap():
+    # docs/methodology.md: total 200, aligned 40, CHN 150, XXX 10; g = 5%, four years -> demand 243.1
+    today = SimpleNamespace(total_t=200.0, aligned_t=40.0, supplier_t=150.0, year=2026)
+    # non-aligned may be 0.60 * 243.1 * 160/150 = 155.6; aligned 243.1 - 155.6 = 87.5, i.e. 47.5 t more than 40
+    assert ind.capacity_gap(today, 0.60, 0.05, 2030) == pytest.approx(47.5, abs=0.05)
+    # the best case with 47 t added: (243.1 - 87) * 150/160 / 243.1 = 60.2%
+    assert ind.projection(today, 47.0, 0.05, 2030)[0] == pytest.approx(0.602, abs=5e-4)

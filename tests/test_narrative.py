@@ -13,6 +13,12 @@ from review.validation import validate
 from tests.conftest import TINY
 
 
+@pytest.fixture(scope="module")
+def tiny_outcome():
+    """The tiny cycle validated once for this module (validation imports Great Expectations: slow)."""
+    return validate(TINY)
+
+
 def dep_row(mineral, stage, year, value, status=""):
     return dict(indicator="single_supplier_dependency", mineral=mineral, stage=stage, scope="alliance", year=year, value=value, unit="share", status=status, detail="CHN")
 
@@ -111,11 +117,11 @@ def test_founding_targets_are_counted_apart_from_the_others():
     )
 
 
-def test_target_origins_reads_the_source_and_the_illustrative_column():
-    tables = validate(TINY).tables
+def test_target_origins_reads_the_source_and_the_illustrative_column(tiny_outcome):
+    tables = tiny_outcome.tables
     targets = tables["targets"].copy()
     targets.loc[0, "source"] = "Alliance founding text: under 60% by 2030"
-    card = narrative.target_origins(ind.scorecard(ind.compute_all(tables, validate(TINY).config), targets), targets)
+    card = narrative.target_origins(ind.scorecard(ind.compute_all(tables, tiny_outcome.config), targets), targets)
     assert list(card["founding"]) == [True, False, False, False, False]
     assert not card["illustrative"].any()  # the tiny targets.csv has no illustrative column
     shown = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: m))
@@ -137,8 +143,8 @@ def _tiny_ch(tables, config):
     return SimpleNamespace(config=config, tables=tables, country=lambda c: names.get(c, c), mineral=lambda m: {"rare-earths": "Rare earths", "lithium": "Lithium"}[m])
 
 
-def test_key_messages_quote_the_best_case_with_its_slip_case_and_the_gap_in_tonnes():
-    outcome = validate(TINY)
+def test_key_messages_quote_the_best_case_with_its_slip_case_and_the_gap_in_tonnes(tiny_outcome):
+    outcome = tiny_outcome
     table = ind.compute_all(outcome.tables, outcome.config)
     card = narrative.target_origins(ind.scorecard(table, outcome.tables["targets"]), outcome.tables["targets"])
     messages = narrative.key_messages(_tiny_ch(outcome.tables, outcome.config), card, table)
@@ -151,8 +157,8 @@ def test_key_messages_quote_the_best_case_with_its_slip_case_and_the_gap_in_tonn
     assert not any("provisional" in m for m in messages)
 
 
-def test_key_messages_skip_provisional_targets_and_say_how_many_and_why():
-    outcome = validate(TINY)
+def test_key_messages_skip_provisional_targets_and_say_how_many_and_why(tiny_outcome):
+    outcome = tiny_outcome
     tables = dict(outcome.tables)
     dep = tables["dependency"]
     tables["dependency"] = dep[~((dep["member"] == "JPN") & (dep["year"] == 2026))].reset_index(drop=True)

@@ -85,6 +85,7 @@ from review.indicators.coverage import (  # noqa: F401
     provisional_keys,
     mark_provisional,
     provisional_summary,
+    reporting_members,
 )
 from review.indicators.projects import (  # noqa: F401
     project_snapshots,

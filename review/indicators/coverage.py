@@ -104,3 +104,20 @@ def provisional_summary(table: pd.DataFrame) -> list[str]:
         where = " ".join(p for p in (r.mineral, r.stage) if p)
         lines.append(f"{where} {int(r.year)} ({source}): coverage {r.value * 100:.1f}%, {who}")
     return lines
+
+
+def reporting_members(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Which members reported to each table that Alliance figures sum, year by year (the data-quality annex).
+
+    Columns: table, year, reported (members with at least one row), members (the cycle's
+    members), missing (the members without a row, joined by ';'). A member that joined
+    later is listed as missing before it joined: the table states who is in the figures.
+    """
+    members = sorted(tables["members"]["code"])
+    out = []
+    for table in COVERED:
+        frame = tables[table]
+        for year, part in frame.groupby("year", sort=True, observed=True):
+            present = set(part["member"])
+            out.append(dict(table=table, year=int(year), reported=len(present & set(members)), members=len(members), missing=";".join(m for m in members if m not in present)))
+    return pd.DataFrame(out, columns=["table", "year", "reported", "members", "missing"])
