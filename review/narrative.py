@@ -46,11 +46,12 @@ def dependency_sentence(subject: str, series: pd.Series, supplier: str, projecti
     return text + "."
 
 
-def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int, target: float) -> str | None:
+def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int, goals: dict[str, float]) -> str | None:
     """The projection to a target year as the report quotes it: the best case with its slip case.
 
-    'at the current pipeline, 2030: 73.3% best case, 79.0% if every project slips a year,
-    above the 60.0% target'. The projection is an upper bound of what the pipeline can do
+    'at the current pipeline, 2030: 73.3% best case, 79.0% if every project slips a year
+    (best case above the 60.0% target and the 50.0% ambition)'. `goals` maps each kind
+    (target, ambition) to its value. The projection is an upper bound of what the pipeline can do
     (it assumes every new aligned tonne serves members), so it is never quoted alone. A
     projection from provisional data is said to be provisional, not compared with the target.
     """
@@ -66,22 +67,27 @@ def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year
     text = f"at the current pipeline, {target_year}: {pct(best['value'])} best case"
     if slip is not None and not is_missing(slip["value"]):
         text += f", {pct(slip['value'])} if every project slips a year"
-    side = "above" if best["value"] > target + 1e-12 else "at or below"
-    return text + f" (best case {side} the {pct(target)} target)"
+    sides = [("above" if best["value"] > value + 1e-12 else "at or below", f"the {pct(value)} {kind}") for kind, value in sorted(goals.items(), key=lambda kv: kv[0] != "target")]
+    if len(sides) == 2 and sides[0][0] == sides[1][0]:
+        return text + f" (best case {sides[0][0]} {sides[0][1]} and {sides[1][1]})"
+    return text + " (best case " + "; ".join(f"{side} {goal}" for side, goal in sides) + ")"
 
 
 def gap_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int) -> str | None:
-    """'closing the gap to the target needs 12,000 t of aligned supply by 2030 (the ambition 15,000 t),
-    against 6,000 t in the probability-weighted pipeline'."""
+    """'the target needs 12,000 t more aligned supply by 2030; the ambition needs 15,000 t more
+    aligned supply by 2030, against 6,000 t in the probability-weighted pipeline'."""
     sel = table[(table["mineral"] == mineral) & (table["stage"] == stage) & (table["year"] == target_year) & (table["scope"] == ind.ALLIANCE)]
     gaps = sel[sel["indicator"] == "capacity_gap_t"].set_index("detail")["value"]
     pipeline = sel[sel["indicator"] == "pipeline_weighted_capacity_t"]["value"]
     if "target" not in gaps or sel[sel["indicator"] == "capacity_gap_t"]["status"].eq(ind.PROVISIONAL).any():
         return None
-    text = f"reaching the target needs {format_value(gaps['target'], 't')} t more aligned supply by {target_year}"
-    if "ambition" in gaps:
-        text += f" (the ambition {format_value(gaps['ambition'], 't')} t)"
-    if len(pipeline):
+    needs = [
+        f"the {kind} needs {format_value(gaps[kind], 't')} t more aligned supply by {target_year}" if gaps[kind] > 0 else f"today's aligned supply already suffices for the {kind}"
+        for kind in ("target", "ambition")
+        if kind in gaps
+    ]
+    text = "; ".join(needs)
+    if len(pipeline) and (gaps > 0).any():
         text += f", against {format_value(pipeline.iloc[0], 't')} t in the probability-weighted pipeline"
     return text
 
@@ -94,11 +100,12 @@ FOUNDING_SOURCE = "alliance founding text"
 def _counts(card: pd.DataFrame) -> str:
     """'2 of 6 on track, 1 at risk and 3 off track; 1 provisional' (statuses without a rank said apart)."""
     counts = card["status"].value_counts()
-    text = f"{counts.get(ind.ON_TRACK, 0)} of {len(card)} on track, {counts.get(ind.AT_RISK, 0)} at risk and {counts.get(ind.OFF_TRACK, 0)} off track"
+    assessed = sum(counts.get(s, 0) for s in ASSESSED)
+    text = f"{counts.get(ind.ON_TRACK, 0)} of {len(card)} on track, {counts.get(ind.AT_RISK, 0)} at risk and {counts.get(ind.OFF_TRACK, 0)} off track" if assessed else f"none of {len(card)} assessed"
     rest = [
         f"{counts.get(status, 0)} {label}"
         for status, label in (
-            (ind.PROVISIONAL, "provisional (too few members reported)"),
+            (ind.PROVISIONAL, "provisional"),
             (ind.SUPPRESSED, "withheld in this edition"),
             (ind.BASELINE, "at its baseline year"),
             (ind.NO_DATA, "without data"),
@@ -106,7 +113,7 @@ def _counts(card: pd.DataFrame) -> str:
         )
         if counts.get(status, 0)
     ]
-    return text + ("; " + ", ".join(rest) + " not assessed" if rest else "")
+    return text + (("; not assessed: " if assessed else " (") + ", ".join(rest) + ("" if assessed else ")") if rest else "")
 
 
 def is_founding(sources: pd.Series) -> pd.Series:
@@ -226,7 +233,8 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
         supplier = ch.country(supplier_rows["detail"].iloc[0]) if len(supplier_rows) else "its largest supplier"
         target = group[group["kind"] == "target"]
         headline = target.iloc[0] if len(target) else group.iloc[0]
-        clause = projection_clause(table, mineral, stage, int(headline["target_year"]), float(headline["target"]))
+        goals = {r.kind: float(r.target) for r in group.itertuples() if int(r.target_year) == int(headline["target_year"])}
+        clause = projection_clause(table, mineral, stage, int(headline["target_year"]), goals)
         text = dependency_sentence(f"{ch.mineral(mineral)}, {stage}", series, supplier, clause)
         text += " " + target_status_sentence(group)
         gap = gap_clause(table, mineral, stage, int(headline["target_year"]))

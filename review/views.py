@@ -222,7 +222,8 @@ def displayed_change(value, before, unit: str) -> str:
     if unit in ("share", "share_diff"):
         return f"{round(value * 100, 1) - round(before * 100, 1):+.1f} pp"
     if unit == "days":
-        return f"{round(value) - round(before):+,.0f} days"
+        days = round(value) - round(before)
+        return f"{days:+,.0f} day{'' if abs(days) == 1 else 's'}"
     return format_value(value - before, unit, signed=True)
 
 

@@ -61,6 +61,7 @@ def test_displayed_change_is_the_difference_of_the_displayed_values():
     # 59.4 days and 41.6 days display as 59 and 42: +17 days (raw +17.8), with the unit
     assert views.displayed_change(59.4, 41.6, "days") == "+17 days"
     assert views.displayed_change(float("nan"), 41.6, "days") == ""
+    assert views.displayed_change(42.4, 43.2, "days") == "-1 day"
 
 
 @pytest.mark.parametrize("hhi, band", [(1071, "unconcentrated"), (1499.9, "unconcentrated"), (1500, "moderately concentrated"), (2500, "moderately concentrated"), (2501, "highly concentrated")])
@@ -113,8 +114,10 @@ def test_founding_targets_are_counted_apart_from_the_others():
     )
     assert narrative.status_counts_sentence(card) == (
         "Founding targets and ambitions: 2 of 6 on track, 1 at risk and 3 off track; "
-        "other targets (illustrative): 1 of 4 on track, 1 at risk and 0 off track; 1 provisional (too few members reported), 1 withheld in this edition not assessed."
+        "other targets (illustrative): 1 of 4 on track, 1 at risk and 0 off track; not assessed: 1 provisional, 1 withheld in this edition."
     )
+    # nothing assessed: said so, not "0 of 2 on track, 0 at risk and 0 off track"
+    assert narrative.status_counts_sentence(_card([ind.PROVISIONAL, ind.PROVISIONAL], [])) == "Founding targets and ambitions: none of 2 assessed (2 provisional)."
 
 
 def test_target_origins_reads_the_source_and_the_illustrative_column(tiny_outcome):
@@ -150,10 +153,10 @@ def test_key_messages_quote_the_best_case_with_its_slip_case_and_the_gap_in_tonn
     messages = narrative.key_messages(_tiny_ch(outcome.tables, outcome.config), card, table)
     ree = next(m for m in messages if m.startswith("Rare earths, refining"))
     # tiny: 2030 best case 67.0% (16 t weighted pipeline), slip case: T1 online 2028 + 1 still by 2030, so also 67.0%
-    assert "2030: 67.0% best case, 67.0% if every project slips a year (best case above the 60.0% target)" in ree
+    assert "2030: 67.0% best case, 67.0% if every project slips a year (best case above the 60.0% target and the 50.0% ambition)" in ree
     assert "Target 60.0% by 2030: on track; ambition 50.0% by 2030: at risk." in ree
     # capacity_gap_t by hand in tests/test_coverage.py: 30 t (target), 50 t (ambition)
-    assert "reaching the target needs 30 t more aligned supply by 2030 (the ambition 50 t), against 16 t in the probability-weighted pipeline" in ree
+    assert "the target needs 30 t more aligned supply by 2030; the ambition needs 50 t more aligned supply by 2030, against 16 t in the probability-weighted pipeline" in ree
     assert not any("provisional" in m for m in messages)
 
 
@@ -171,4 +174,22 @@ def test_key_messages_skip_provisional_targets_and_say_how_many_and_why(tiny_out
         "The members that reported held less than 90% of the Alliance's volume of the year before (as little as 50.0%); "
         "these figures will be assessed when the other members have reported (the data-quality annex lists who is missing)."
     )
-    assert "2 provisional (too few members reported)" in messages[0]
+    assert "not assessed: 2 provisional" in messages[0]
+
+
+def test_projection_clause_states_the_ambition_and_says_provisional():
+    table = pd.DataFrame(
+        [
+            dict(indicator="projected_dependency", mineral="re", stage="mining", scope="alliance", year=2030, value=0.497, status=ind.MEETS),
+            dict(indicator="projected_dependency_slip", mineral="re", stage="mining", scope="alliance", year=2030, value=0.521, status=ind.MEETS),
+        ]
+    )
+    # 49.7% best case is below both the 60% target and the 50% ambition: the clause says both
+    assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60, "ambition": 0.50}) == (
+        "at the current pipeline, 2030: 49.7% best case, 52.1% if every project slips a year (best case at or below the 60.0% target and the 50.0% ambition)"
+    )
+    # 55% would meet the target but not the ambition
+    table.loc[0, "value"] = 0.55
+    assert narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60}).endswith("(best case at or below the 60.0% target; above the 50.0% ambition)")
+    table["status"] = ind.PROVISIONAL
+    assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60}) == "the 2030 projection is not assessed: it starts from a provisional figure"
