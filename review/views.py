@@ -188,12 +188,12 @@ def stockpile_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.D
 
 
 def recycling_series(ch, table: pd.DataFrame) -> pd.DataFrame:
-    """Recycling shares over time. Columns: mineral, panel (mineral name), scope (display), code, year, value."""
+    """Recycling shares over time. Columns: mineral, panel (mineral name), scope (display), code, year, value, status (provisional or '')."""
     sel = rows_of(table, "recycling_share").copy()
     sel["panel"] = sel["mineral"].map(ch.mineral)
     sel["code"] = sel["scope"]
     sel["scope"] = np.where(sel["scope"] == ind.ALLIANCE, "Alliance", sel["scope"].map(ch.country))
-    return sel[["mineral", "panel", "scope", "code", "year", "value"]].sort_values(["mineral", "scope", "year"]).reset_index(drop=True)
+    return sel[["mineral", "panel", "scope", "code", "year", "value", "status"]].sort_values(["mineral", "scope", "year"]).reset_index(drop=True)
 
 
 def _target_name(r, ch) -> str:
@@ -272,7 +272,9 @@ def target_panels(ch, table: pd.DataFrame, targets: pd.DataFrame) -> tuple[pd.Da
         p = target_path_points(table, dep, mineral)
         paths += [dict(panel=panel, year=r.year, value=r.value, kind=r.kind) for r in p[p["stage"] == stage].itertuples()]
         for indicator, kind in (("projected_dependency", "projection"), ("projected_dependency_slip", "slip")):
-            for r in rows_of(table, indicator, mineral=mineral, stage=stage).itertuples():
+            # a projection from a provisional figure is not drawn: it would read as an assessment
+            drawn = rows_of(table, indicator, mineral=mineral, stage=stage)
+            for r in drawn[drawn["status"] != ind.PROVISIONAL].itertuples():
                 projections.append(dict(panel=panel, year=int(r.year), value=r.value, kind=kind))
     return (
         pd.DataFrame(series, columns=["panel", "mineral", "stage", "year", "value"]),
