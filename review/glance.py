@@ -43,12 +43,12 @@ def joined(words: list[str]) -> str:
 
 
 def founding_targets(targets: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
-    """The founding dependency targets and ambitions, stages in the order given (minerals.csv).
+    """The founding dependency targets and ambitions (their source is the founding text, as
+    narrative.is_founding reads it), stages in the order given (minerals.csv)."""
+    from review.narrative import is_founding
 
-    A target row marked `illustrative` is a sample stand-in, not the founding text's."""
     sel = targets[(targets["indicator"] == DEPENDENCY) & (targets["mineral"] == FOUNDING_MINERAL)]
-    if "illustrative" in sel.columns:
-        sel = sel[~sel["illustrative"].fillna(False).astype(bool)]
+    sel = sel[is_founding(sel["source"])]
     order = {s: i for i, s in enumerate(stages)}
     return sel.assign(order=sel["stage"].map(order)).dropna(subset=["order"]).sort_values(["order", "kind"]).drop(columns="order").reset_index(drop=True)
 

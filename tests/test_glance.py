@@ -22,7 +22,7 @@ def founding_targets(illustrative_extra: bool = True) -> pd.DataFrame:
     rows = []
     for stage in ("refining", "magnets"):
         for kind, value in (("target", 0.60), ("ambition", 0.50)):
-            rows.append(dict(mineral="rare-earths", stage=stage, indicator="single_supplier_dependency", comparator="max", value=value, year=2030, kind=kind, baseline_year=2024, source="founding text", illustrative=False))
+            rows.append(dict(mineral="rare-earths", stage=stage, indicator="single_supplier_dependency", comparator="max", value=value, year=2030, kind=kind, baseline_year=2024, source="Alliance founding text: under 60% by 2030", illustrative=False))
     if illustrative_extra:
         rows.append(dict(mineral="lithium", stage="refining", indicator="single_supplier_dependency", comparator="max", value=0.65, year=2030, kind="target", baseline_year=2024, source="Illustrative", illustrative=True))
         rows.append(dict(mineral="rare-earths", stage="mining", indicator="single_supplier_dependency", comparator="max", value=0.70, year=2030, kind="target", baseline_year=2024, source="Illustrative", illustrative=True))
@@ -61,9 +61,9 @@ def card(refining: str = ind.OFF_TRACK, magnets: str = ind.ON_TRACK) -> pd.DataF
     )
 
 
-def test_founding_targets_leave_out_illustrative_rows_and_follow_the_stage_order():
+def test_founding_targets_are_the_founding_texts_and_follow_the_stage_order():
     founding = glance.founding_targets(founding_targets(), STAGES)
-    assert list(dict.fromkeys(founding["stage"])) == ["refining", "magnets"]  # mining's row is illustrative
+    assert list(dict.fromkeys(founding["stage"])) == ["refining", "magnets"]  # mining's row is not the founding text's
     assert set(founding["kind"]) == {"target", "ambition"}
 
 

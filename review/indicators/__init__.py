@@ -2,8 +2,9 @@
 
 Every number the report prints comes from `compute_all`, one tidy table with columns
 `indicator, mineral, stage, scope, year, value, unit, status, detail`, assembled here
-from the families: `dependency`, `concentration`, `targets` (paths, statuses and the
-pipeline-adjusted projection), `projects`, `stockpiles`, `recycling`, and the
+from the families: `dependency`, `concentration`, `coverage` (which Alliance figures are
+provisional), `targets` (paths, statuses, the pipeline-adjusted projection and the gap
+in tonnes), `projects`, `stockpiles`, `recycling`, and the
 `scorecard` view. The definitions (and a worked example of each) are in
 docs/methodology.md, which is also the report's methodology annex; the tests in
 tests/test_indicators.py work each one out by hand.
@@ -36,6 +37,8 @@ from review.indicators.common import (  # noqa: F401
     NO_DATA,
     SUPPRESSED,
     CONFIDENTIAL,
+    PROVISIONAL,
+    BASELINE,
     MEETS,
     MISSES,
     NOT_IN_PIPELINE,
@@ -72,7 +75,17 @@ from review.indicators.targets import (  # noqa: F401
     target_rows,
     pipeline_capacity,
     projection,
+    capacity_gap,
     projection_rows,
+)
+from review.indicators.coverage import (  # noqa: F401
+    COVERED,
+    coverage,
+    coverage_rows,
+    provisional_keys,
+    mark_provisional,
+    provisional_summary,
+    reporting_members,
 )
 from review.indicators.projects import (  # noqa: F401
     project_snapshots,
@@ -101,11 +114,14 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
         stockpile_rows(tables["stockpiles"], totals),
         recycling_rows(tables["recycling"]),
     ]
-    observed = pd.concat(parts, ignore_index=True)
+    cover = coverage_rows(tables)
+    observed = mark_provisional(pd.concat(parts, ignore_index=True), cover, config.coverage_threshold)
+    provisional = frozenset((m, s, y) for table, m, s, y in provisional_keys(cover, config.coverage_threshold) if table == "dependency")
     current_projects, _, _, _ = project_snapshots(tables["projects"], config.cycle)
     derived = [
+        cover,
         target_rows(tables["targets"], observed, config),
-        projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config),
+        projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config, provisional),
         project_rows(tables["projects"], tables["minerals"], config.cycle),
     ]
     table = pd.concat([observed] + derived, ignore_index=True)
