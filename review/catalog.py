@@ -19,7 +19,7 @@ PROJECT_INDICATORS = (
 )
 STOCKPILE_INDICATORS = ("stockpile_cover_days", "stockpile_holdings_t")
 RECYCLING_INDICATORS = ("recycling_share",)
-MEMBER_INDICATORS = ("single_supplier_dependency", "stockpile_cover_days", "recycling_share")
+MEMBER_INDICATORS = ("single_supplier_dependency",)
 
 
 #: In a Read's `keys`, stands for the job's parameter: ("alliance", PARAMETER) reads a member's rows and the Alliance's.
