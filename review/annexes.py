@@ -54,9 +54,9 @@ def annex_facts(tables: dict) -> dict:
     targets = tables["targets"]
     illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
     found: dict[str, dict] = {}
-    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets"):
-        frame = tables[name]
-        if "source" not in frame.columns:
+    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets", "prices", "price_floors", "events", "traceability"):
+        frame = tables.get(name)  # the last four are optional tables
+        if frame is None or "source" not in frame.columns:
             continue
         for source, count in frame["source"].fillna("(not given)").value_counts().sort_index().items():
             entry = found.setdefault(source, {"source": source, "tables": [], "rows": 0})
@@ -173,7 +173,7 @@ def sources(snapshot_dir: Path) -> tuple[str, str]:
         else "All figures come from the published sources listed."
     )
     notice = (
-        "Member sourcing, projects, stockpiles and recycling in this build are illustrative sample data, not official statistics; world production figures are published USGS data. See @sec-sources."
+        "Member sourcing, projects, stockpiles and recycling in this build are illustrative sample data, not official statistics, except where the sources annex names a publication; world production figures are published USGS data. See @sec-sources."
         if illustrative
         else ""
     )
