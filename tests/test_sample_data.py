@@ -148,3 +148,13 @@ def test_the_2025_cycle_is_valid_and_holds_only_what_was_known_then():
     events = pd.read_csv(SAMPLE_2025 / "events.csv")
     assert events["date"].max() <= "2025-06-30"
     assert pd.read_csv(SAMPLE_2025 / "price_floors.csv").empty  # the NdPr floor came in July 2025
+
+
+def test_eu_rare_earth_recycling_stays_under_one_percent():
+    """Reuters (27 June 2024): less than 1% of the rare earths the EU consumes are recycled.
+
+    The EU's figure covers Germany, France and Italy (members in their own right) and the EU member's rows.
+    """
+    recycling = pd.read_csv(SAMPLE / "recycling.csv")
+    eu = recycling[(recycling["mineral"] == "rare-earths") & recycling["member"].isin(["DEU", "FRA", "ITA", "EUU"]) & (recycling["year"] == 2024)]
+    assert eu["recycled_output_t"].sum() / eu["consumption_t"].sum() < 0.01
