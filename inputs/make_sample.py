@@ -33,6 +33,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from review.indicators import edition_year
+
 HERE = Path(__file__).resolve().parent
 ILLUSTRATIVE = "Illustrative sample data (not official statistics)"
 ILLUSTRATIVE_REMAINDER = "Illustrative sample data (not official statistics): the part of a published total that the publication does not split by origin"
@@ -194,7 +196,7 @@ def mine_output(production: list[dict]) -> dict[tuple[str, str], dict[int, float
     for r in production:
         if r["stage"] == "mining" and r["country"] != "XXX":
             key = (r["mineral"], r["country"], int(r["year"]))
-            edition = int(r["source"].split("MCS ")[1][:4])
+            edition = edition_year(r["source"])
             if key not in editions or edition > editions[key][0]:
                 editions[key] = (edition, float(r["quantity_t"]))
     out: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
