@@ -32,6 +32,7 @@ def rows(frame: pd.DataFrame, **constant) -> pd.DataFrame:
     for col in COLUMNS:
         if col not in out.columns:
             out[col] = "" if col in ("stage", "status", "detail") else np.nan
+    out["value"] = out["value"].astype(float)  # an empty family's object column must not turn the table's NaN into pd.NA
     out["stage"] = out["stage"].fillna("")
     out["status"] = out["status"].fillna("")
     out["detail"] = out["detail"].fillna("")
