@@ -1,4 +1,4 @@
-"""Validation of the optional tables (prices, price_floors, events, traceability): each rule has a bad row that breaks it.
+"""The optional tables (prices, price_floors, events, traceability): validation rules, each with a bad row that breaks it, and new-cycle.
 
 The bad rows of one table are appended together and validated once (validation is the
 slow part); each row breaks one rule, and the message must name file, row, column, rule and value.
@@ -99,3 +99,25 @@ def test_a_part_without_its_main_file_is_still_an_error(tiny):
     (tiny / "prices-2026.csv").write_text("year,mineral,stage,product,price,unit,source\n")
     outcome = validate(tiny)
     assert any(p.file == "prices.csv" and "file must exist" in p.rule for p in outcome.problems)
+
+
+def test_new_cycle_carries_the_optional_tables_forward(tmp_path):
+    from review.cycles import new_cycle
+
+    source = mandate_inputs(tmp_path / "inputs")
+    dest = tmp_path / "inputs-2027"
+    new_cycle(2027, source, dest)
+    for name in ("prices", "price_floors", "events", "traceability"):
+        assert (dest / f"{name}.csv").read_bytes() == (source / f"{name}.csv").read_bytes(), name
+    for name in ("prices", "events", "traceability"):  # observations: a header-only part for the year's rows
+        assert (dest / f"{name}-2027.csv").read_text().splitlines() == [(source / f"{name}.csv").read_text().splitlines()[0]]
+    assert not (dest / "price_floors-2027.csv").exists()  # floors are a reference list, edited in place
+    assert "prices-2027.csv" in (dest / "CHECKLIST.md").read_text()
+
+
+def test_new_cycle_leaves_absent_optional_tables_absent(tiny, tmp_path):
+    from review.cycles import new_cycle
+
+    dest = tmp_path / "inputs-2027"
+    new_cycle(2027, tiny, dest)
+    assert not list(dest.glob("prices*")) and not list(dest.glob("traceability*")) and not list(dest.glob("events*"))
