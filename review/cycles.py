@@ -27,7 +27,7 @@ NEW_ROWS = ("dependency", "production", "stockpiles", "recycling", "prices", "ev
 STATUS_RANK = {ind.ON_TRACK: 0, ind.AT_RISK: 1, ind.OFF_TRACK: 2}
 TARGET_KEY = ["mineral", "stage", "indicator", "kind"]
 #: Indicators whose `detail` describes the value (a supplier, countries) rather than naming the row.
-DESCRIPTIVE_DETAIL = ("single_supplier_dependency", "top3_share", "hhi", "stockpile_cover_days", "projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t", "aligned_share", "supply_t", "recycling_share", "stockpile_holdings_t")
+DESCRIPTIVE_DETAIL = ("single_supplier_dependency", "top3_share", "hhi", "stockpile_cover_days", "projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t", "aligned_share", "supply_t", "recycling_share", "stockpile_holdings_t", "disruption_lost_share", "disruption_cover_days", "price_change", "price_volatility")
 
 
 # --- new cycle ---------------------------------------------------------------------------------

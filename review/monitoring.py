@@ -100,8 +100,8 @@ def price_table(ch, table: pd.DataFrame, prices: pd.DataFrame) -> tuple[pd.DataF
         c, v = change.loc[(p.mineral, p.stage)], vol.loc[(p.mineral, p.stage)]
         shown.append({
             "Mineral": ch.mineral(p.mineral), "Stage": p.stage, "Product": p.product, "Year": str(int(p.year)), "Price": _price(p.price, p.unit),
-            "Change": format_value(c["value"], "share_diff").replace(" pp", "%") if pd.notna(c["value"]) else c["status"],
-            "Window": c["detail"], "Volatility": format_value(v["value"], "share") if pd.notna(v["value"]) else v["status"],
+            "Change": f"{c['value']:+.1%}" if pd.notna(c["value"]) else c["status"],
+            "Window": c["detail"], "Volatility": f"{v['value']:.1%}" if pd.notna(v["value"]) else v["status"],
         })
         data.append(dict(mineral=p.mineral, stage=p.stage, product=p.product, year=int(p.year), price=p.price, unit=p.unit, change=c["value"], volatility=v["value"], window=c["detail"]))
     return pd.DataFrame(shown), pd.DataFrame(data)

@@ -20,7 +20,7 @@ def table():
 def test_price_change_is_over_the_five_year_window(table):
     # neodymium oxide 2020..2024: 49, 98, 134, 78, 56 -> 56 / 49 - 1 = 8/7 - 1 = 0.142857
     nd = one(table, "price_change", mineral="rare-earths", stage="refining", scope="world")
-    assert nd.year == 2024 and nd.value == pytest.approx(1 / 7) and nd.detail == "2020-2024" and nd.unit == "share"
+    assert nd.year == 2024 and nd.value == pytest.approx(1 / 7) and nd.detail == "2020-2024" and nd.unit == ind.RATIO
     # lithium carbonate 10,100 -> 14,000: 14000 / 10100 - 1 = 0.386139
     li = one(table, "price_change", mineral="lithium", stage="refining")
     assert li.value == pytest.approx(3900 / 10100)

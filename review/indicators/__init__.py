@@ -31,6 +31,7 @@ from review.indicators.common import (  # noqa: F401
     YEARS,
     COUNT,
     SHARE_DIFF,
+    MUSD,
     ON_TRACK,
     AT_RISK,
     OFF_TRACK,
@@ -85,7 +86,7 @@ from review.indicators.projects import (  # noqa: F401
 )
 from review.indicators.markets import (  # noqa: F401
     PER_TONNE,
-    MUSD,
+    RATIO,
     convert_price,
     price_statistics,
     price_rows,

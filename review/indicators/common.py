@@ -12,6 +12,8 @@ ALLIANCE = "alliance"
 WORLD = "world"
 UNATTRIBUTED = "XXX"
 SHARE, HHI_UNIT, DAYS, TONNES, YEARS, COUNT = "share", "index", "days", "t", "years", "projects"
+#: Money (project finance, the cost of a price-gap payment), in millions of US dollars.
+MUSD = "million USD"
 #: A difference of two shares (signed, -1 to 1), written in percentage points.
 SHARE_DIFF = "share_diff"
 ON_TRACK, AT_RISK, OFF_TRACK = "on track", "at risk", "off track"

@@ -6,11 +6,9 @@ import numpy as np
 import pandas as pd
 
 from review.config import ReviewConfig
-from review.indicators.common import ALLIANCE, SHARE_DIFF, rows
+from review.indicators.common import ALLIANCE, MUSD, SHARE_DIFF, rows
 from review.indicators.targets import pipeline_capacity, projection, projection_start
 
-#: Money in the projects table is in millions of US dollars.
-MUSD = "million USD"
 #: A sum over projects some of which did not report the figure: it is a lower bound.
 PROVISIONAL = "provisional"
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from review.indicators.common import NO_DATA, SHARE, WORLD, rows
+from review.indicators.common import MUSD, NO_DATA, WORLD, rows
 
 #: How many of each price unit make one tonne: 1 t = 1,000 kg = 2,204.62 lb; for tungsten,
 #: 1 mtu WO3 = 10 kg WO3 = 7.93 kg W, so a tonne of tungsten is 1,000 / 7.93 mtu.
 PER_TONNE = {"USD/kg": 1000.0, "USD/t": 1.0, "USD/lb": 2204.62, "USD/mtu WO3": 1000.0 / 7.93}
-#: The yearly cost of a price-gap payment is in millions of US dollars.
-MUSD = "million USD"
+#: A dimensionless ratio that is not a share (it may exceed 1 or be negative): a relative
+#: price change, a coefficient of variation. Printed as a percentage.
+RATIO = "ratio"
 #: Price change and volatility look at the annual prices of this many years, ending in the latest.
 WINDOW = 5
 
@@ -60,8 +61,8 @@ def price_rows(prices: pd.DataFrame) -> pd.DataFrame:
     change_status = np.where(stats["change"].isna(), NO_DATA, "")
     return pd.concat(
         [
-            rows(stats.assign(value=stats["change"], status=change_status, detail=detail), indicator="price_change", scope=WORLD, unit=SHARE),
-            rows(stats.assign(value=stats["volatility"], detail=detail), indicator="price_volatility", scope=WORLD, unit=SHARE),
+            rows(stats.assign(value=stats["change"], status=change_status, detail=detail), indicator="price_change", scope=WORLD, unit=RATIO),
+            rows(stats.assign(value=stats["volatility"], detail=detail), indicator="price_volatility", scope=WORLD, unit=RATIO),
         ],
         ignore_index=True,
     )
