@@ -54,7 +54,7 @@ def annex_facts(tables: dict) -> dict:
     targets = tables["targets"]
     illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
     found: dict[str, dict] = {}
-    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets"):
+    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets", "prices", "price_floors", "events", "traceability"):
         frame = tables[name]
         if "source" not in frame.columns:
             continue
