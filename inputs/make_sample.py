@@ -16,7 +16,8 @@ Two steps, both idempotent (a second run changes nothing):
      leading supplier's share moving by `TREND` a year (illustrative);
    - a member that mines the mineral (USGS, `production.csv`) sources its mining stage
      from its own mines up to its output (at most `DOMESTIC_CAP` of its supply), the rest
-     keeping its illustrative mix: Australia does not source rare-earth ore from China.
+     keeping its illustrative mix: Australia does not source rare-earth ore from China;
+   - a plant that came online (`NEW_PLANTS`) supplies a small share of some members.
 2. **The 2025 cycle** (`inputs/2025/`): the inputs as they stood for the 2025 review,
    derived from the 2026 inputs: information up to `CUTOFF_2025` (events, projects as of
    2025, price floors in force by then), data years up to 2025 (stocks and recycling up to
@@ -110,6 +111,14 @@ PUBLISHED: dict[tuple[str, str, str], dict] = {
         "years": {2022: ({"CHN": 0.728}, KITA_CO)},
         "remainder": {"FIN": 0.45, "BEL": 0.25, "JPN": 0.15, "XXX": 0.15},
     },
+}
+
+
+#: Supply from a plant that came online, as a share of a member's sourcing taken from its largest
+#: supplier (illustrative): Neo's Narva magnet plant opened in September 2025 (2,000 t a year).
+NEW_PLANTS = {
+    ("EUU", "rare-earths", "magnets", 2026): ("EST", 0.05, "CHN"),
+    ("DEU", "rare-earths", "magnets", 2026): ("EST", 0.03, "CHN"),
 }
 
 
@@ -258,6 +267,11 @@ def calibrated_sourcing(header: list[str], rows: list[dict], production: list[di
             mix = domestic_mix(current, member, output_in(output, mineral, member, year))
         else:
             mix = {o: q / total for o, q in current.items()}
+        if (member, mineral, stage, year) in NEW_PLANTS:
+            plant, share, instead = NEW_PLANTS[(member, mineral, stage, year)]
+            mix = dict(mix)
+            mix[instead] -= share - mix.get(plant, 0.0)
+            mix[plant] = share
         groups[key] = {o: share * total for o, share in mix.items()}
     within_world_output(groups, output)
     out = []
