@@ -1,13 +1,15 @@
 """Make the sample's calibrated sourcing and its 2025 cycle, reproducibly.
 
 Run from the repository root: `.venv/bin/python inputs/make_sample.py` (rewrites
-`inputs/dependency.csv`, `inputs/traceability.csv` and the folder `inputs/2025/`), or with `--check` to verify that
-the committed files are what this script makes (exit 1 naming the files that differ).
+`inputs/dependency.csv`, `inputs/traceability.csv` and the folder `inputs/2025/`), or with
+`--check` to verify that the committed files are what this script makes (exit 1 naming the
+files that differ). Every other CSV is edited by hand; run the script after editing them.
 
-Two steps, both idempotent (a second run changes nothing):
+Two steps; the committed files are a fixed point (running the script again changes nothing):
 
-1. **Sourcing** (`dependency.csv`, and `traceability.csv`, an illustrative share of it). Each member's volume by mineral, stage and year is
-   kept (it is sized on the USGS world figures); only how it splits by origin is set here:
+1. **Sourcing** (`dependency.csv`, and `traceability.csv`, an illustrative share of it).
+   Each member's volume by mineral, stage and year is kept (it is sized on the USGS world
+   figures); only how it splits by origin is set here:
    - the member, mineral, stage and years for which a publication gives import shares
      (`PUBLISHED`) get exactly those shares, and their rows name the publication; where the
      publication gives only the leading supplier's share, the remainder is split over the
@@ -15,9 +17,11 @@ Two steps, both idempotent (a second run changes nothing):
    - the other years of those series continue from the nearest published year, the
      leading supplier's share moving by `TREND` a year (illustrative);
    - a member that mines the mineral (USGS, `production.csv`) sources its mining stage
-     from its own mines up to its output (at most `DOMESTIC_CAP` of its supply), the rest
-     keeping its illustrative mix: Australia does not source rare-earth ore from China;
-   - a plant that came online (`NEW_PLANTS`) supplies a small share of some members.
+     from its own mines (at most `DOMESTIC_USE` of their output and `DOMESTIC_CAP` of its
+     supply), the rest keeping its illustrative mix: Australia does not source rare-earth
+     ore from China;
+   - a plant that came online (`NEW_PLANTS`) supplies a small share of some members;
+   - the Alliance never sources more ore from a country than USGS says it mines.
 2. **The 2025 cycle** (`inputs/2025/`): the inputs as they stood for the 2025 review,
    derived from the 2026 inputs: information up to `CUTOFF_2025` (events, projects as of
    2025, price floors in force by then), data years up to 2025 (stocks and recycling up to
