@@ -19,17 +19,14 @@ PROJECT_INDICATORS = (
 )
 STOCKPILE_INDICATORS = ("stockpile_cover_days", "stockpile_holdings_t")
 RECYCLING_INDICATORS = ("recycling_share",)
-<<<<<<< HEAD
+DISRUPTION_INDICATORS = ("disruption_lost_share", "disruption_cover_days")
+FINANCE_INDICATORS = ("capex_musd", "public_finance_musd", "priority_project_effect", "projected_dependency")
+MARKET_INDICATORS = ("price_change", "price_volatility", "price_floor_gap", "price_floor_cost_musd", "traceability_share")
 MEMBER_INDICATORS = ("single_supplier_dependency",)
 
 
 #: In a Read's `keys`, stands for the job's parameter: ("alliance", PARAMETER) reads a member's rows and the Alliance's.
 PARAMETER = "{parameter}"
-=======
-DISRUPTION_INDICATORS = ("disruption_lost_share", "disruption_cover_days")
-FINANCE_INDICATORS = ("capex_musd", "public_finance_musd", "priority_project_effect", "projected_dependency")
-MARKET_INDICATORS = ("price_change", "price_volatility", "price_floor_gap", "price_floor_cost_musd", "traceability_share")
->>>>>>> main
 
 
 @dataclass(frozen=True)
@@ -82,19 +79,15 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 Read("production", "mineral"),
                 Read("projects", "mineral"),
                 Read("targets", "mineral"),
-<<<<<<< HEAD
                 Read("stockpiles", "mineral"),
                 Read("recycling", "mineral"),
-=======
                 Read("prices", "mineral"),
                 Read("price_floors", "mineral"),
                 Read("events", "mineral"),
->>>>>>> main
             )
             + REFERENCE,
             "minerals",
         ),
-<<<<<<< HEAD
         NotebookSpec(
             "members",
             None,
@@ -107,19 +100,11 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             (Read("indicators", "scope", ("alliance", PARAMETER)), Read("projects", "sponsors"), Read("dependency", "member"), Read("targets")) + REFERENCE,
             "members",
         ),
-        NotebookSpec("projects", None, (Read("indicators", "indicator", PROJECT_INDICATORS), Read("projects")) + REFERENCE, "themes"),
-        NotebookSpec(
-            "stockpiles",
-            None,
-            (Read("indicators", "indicator", STOCKPILE_INDICATORS), Read("stockpile_totals"), Read("stockpiles"), Read("targets")) + REFERENCE,
-=======
-        NotebookSpec("member", "member", (Read("indicators", "scope"), Read("projects", "sponsors")) + REFERENCE, "members"),
         NotebookSpec("projects", None, (Read("indicators", "indicator", PROJECT_INDICATORS + FINANCE_INDICATORS), Read("projects")) + REFERENCE, "themes"),
         NotebookSpec(
             "stockpiles",
             None,
-            (Read("indicators", "indicator", STOCKPILE_INDICATORS + DISRUPTION_INDICATORS), Read("stockpile_totals"), Read("targets")) + REFERENCE,
->>>>>>> main
+            (Read("indicators", "indicator", STOCKPILE_INDICATORS + DISRUPTION_INDICATORS), Read("stockpile_totals"), Read("stockpiles"), Read("targets")) + REFERENCE,
             "themes",
         ),
         NotebookSpec("recycling", None, (Read("indicators", "indicator", RECYCLING_INDICATORS), Read("recycling"), Read("targets")) + REFERENCE, "themes"),

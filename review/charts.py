@@ -385,7 +385,6 @@ def count_bars(counts: pd.DataFrame, x: str, color: str = ALIGNED_COLOR) -> plt.
     return fig
 
 
-<<<<<<< HEAD
 CASE_COLORS = {"baseline": GREY, "today": COUNTRY_COLORS["CHN"], "best case": ALIGNED_COLOR, "slip case": "#56B4E9"}
 
 
@@ -464,7 +463,10 @@ def member_heatmap(values: pd.DataFrame) -> plt.Figure:
     ax.tick_params(axis="y", rotation=0, labelsize=7)
     ax.tick_params(axis="x", rotation=90, labelsize=6.5)
     ax.axhline(len(values) - 1, color="black", linewidth=1.2)  # the Alliance row apart
-=======
+    fig.tight_layout()
+    return fig
+
+
 # --- markets, the stress test, finance (second version) --------------------------------------------
 
 
@@ -503,12 +505,10 @@ def indexed_prices(index: pd.DataFrame) -> plt.Figure:
     ax.set_ylabel("index, first year = 100")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
->>>>>>> main
     fig.tight_layout()
     return fig
 
 
-<<<<<<< HEAD
 def member_vs_alliance(rows: pd.DataFrame, member: str) -> plt.Figure:
     """A member's dependency per mineral stage beside the Alliance's: where it stands apart.
 
@@ -524,7 +524,9 @@ def member_vs_alliance(rows: pd.DataFrame, member: str) -> plt.Figure:
     ax.set_xlim(0, 1)
     _percent(ax, "x")
     _shared_legend(fig, [ax], columns=2, bottom=0.1 if len(rows) > 8 else 0.18, second_row=0.0)
-=======
+    return fig
+
+
 def floor_cost_bars(costs: pd.DataFrame) -> plt.Figure:
     """The yearly cost of a price-gap payment at each floor, in million USD. `costs`: label, cost_musd, status."""
     fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(costs) + 1.2))
@@ -580,5 +582,4 @@ def finance_bars(finance: pd.DataFrame) -> plt.Figure:
     _thousands(ax)
     ax.legend(loc="lower center", ncol=2, bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout()
->>>>>>> main
     return fig
