@@ -85,7 +85,7 @@ def _percent(ax, axis="y") -> None:
 
 
 def _shared_legend(fig: plt.Figure, axes, columns: int, bottom: float, second_row: float, order: list[str] | None = None) -> None:
-    """One legend under all panels, each label once; room is made for a second row when it wraps.
+    """One legend under all panels, each label once; room is made for every row past the first.
 
     `order` lists labels in the order they should be read (others follow as first seen),
     so a label drawn in a later panel only still sits with its kind.
@@ -99,8 +99,11 @@ def _shared_legend(fig: plt.Figure, axes, columns: int, bottom: float, second_ro
     if order:
         rank = {name: i for i, name in enumerate(order)}
         handles, names = zip(*sorted(zip(handles, names), key=lambda pair: rank.get(pair[1], len(rank))))
-    fig.legend(handles, names, loc="lower center", ncol=min(columns, len(names)), bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, bottom + second_row * (len(names) > columns), 1, 1))
+    legend = fig.legend(handles, names, loc="lower center", ncol=min(columns, len(names)), bbox_to_anchor=(0.5, -0.02))
+    rows = -(-len(names) // columns)  # each row past the first needs its own room
+    fig.canvas.draw()  # the legend's drawn height, so the panels and their tick labels sit above it however many rows it has
+    height = legend.get_window_extent().height / fig.bbox.height
+    fig.tight_layout(rect=(0, max(bottom + second_row * (rows - 1), height + 0.01), 1, 1))
 
 
 def _thousands(ax, axis="x") -> None:
