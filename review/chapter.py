@@ -28,6 +28,8 @@ from review.catalog import NOTEBOOKS
 from review.markdown import anchor, markdown_table
 from review.record import REVIEW_KEY
 
+#: How many sources a figure's source line names before it refers to the sources annex.
+SOURCES_NAMED = 3
 HTML_ONLY_OPEN = '::: {.content-visible when-format="html"}'
 HTML_ONLY_CLOSE = ":::"
 
@@ -139,6 +141,8 @@ class Chapter:
                 else:
                     published.add(source)
         named = sorted(published) + sorted(illustrative)
+        if len(named) > SOURCES_NAMED:  # a caption names a few; the sources annex lists them all
+            named = named[:SOURCES_NAMED] + [f"and {len(named) - SOURCES_NAMED} more (see the sources annex)"]
         return f"Source: {'; '.join(named)}." if named else ""
 
     def figure(self, name: str, fig, caption: str, alt: str, data: pd.DataFrame, sources: tuple | None = None) -> None:
