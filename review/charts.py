@@ -176,7 +176,7 @@ def target_paths(series: pd.DataFrame, paths: pd.DataFrame, projections: pd.Data
         for kind, marker in (("projection", "D"), ("slip", "x")):
             point = pr[pr["kind"] == kind]
             if len(point):
-                ax.scatter(point["year"], point["value"], marker=marker, color=ALIGNED_COLOR, s=22, zorder=3, label="pipeline projection" if kind == "projection" else "if projects slip a year")
+                ax.scatter(point["year"], point["value"], marker=marker, color=ALIGNED_COLOR, s=22, zorder=3, label="projection, best case" if kind == "projection" else "slip case (every project a year late)")
         ax.set_title(panel)
         ax.set_ylim(0, 1)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))

@@ -509,3 +509,41 @@ def validate(inputs: Path, passed: Path | None = None) -> Validation:
     outcome.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
     outcome.tables = {name: frame.reset_index(drop=True) for name, frame in usable.items()}
     return outcome
+
+
+# --- warnings: suspicious but valid inputs (drafts must still build) ----------------------------
+
+
+PIPELINE_STATUSES = STATUSES[:6]  # announced .. commissioning: not yet operating, not ended
+
+
+def project_warnings(tables: dict, cycle: int) -> list[str]:
+    """Projects of the cycle's list that look carried forward without an update, as sentences.
+
+    - a project still in the pipeline whose `expected_online` is before its `as_of` year
+      (its date has passed: it is operating, late, or ended);
+    - a project `operating` in an aligned country while no sourcing of its mineral and
+      stage comes from that country in the latest year of sourcing data: the projection
+      assumes operating capacity is already in the sourcing data.
+    Cancelled and suspended projects are not warned about: they are not expected online.
+    """
+    projects = tables["projects"]
+    current = projects[projects["as_of"] == cycle]
+    out = []
+    for r in current[current["status"].isin(PIPELINE_STATUSES) & (current["expected_online"] < current["as_of"])].sort_values("project_id").itertuples():
+        out.append(
+            f"projects.csv: project {r.project_id} ({r.name}) is '{r.status}' as of {int(r.as_of)} but was expected online in {int(r.expected_online)}: "
+            "update its status or expected_online"
+        )
+    aligned = frozenset(tables["members"]["code"]) | frozenset(tables["partners"]["code"])
+    sourcing = tables["dependency"]
+    for r in current[(current["status"] == "operating") & current["host_country"].isin(aligned)].sort_values("project_id").itertuples():
+        part = sourcing[(sourcing["mineral"] == r.mineral) & (sourcing["stage"] == r.stage)]
+        latest = part[part["year"] == part["year"].max()] if len(part) else part
+        if latest[latest["origin"] == r.host_country]["quantity_t"].sum() <= 0:
+            year = f" in {int(latest['year'].iloc[0])}" if len(latest) else ""
+            out.append(
+                f"projects.csv: project {r.project_id} ({r.name}) is operating in {r.host_country}, but no {r.mineral} {r.stage} sourcing from {r.host_country}"
+                f" is reported{year}: its capacity is assumed to be in the sourcing data"
+            )
+    return out

@@ -2,11 +2,12 @@
 
 Every number the report prints comes from `compute_all`, one tidy table with columns
 `indicator, mineral, stage, scope, year, value, unit, status, detail`, assembled here
-from the families: `dependency`, `concentration`, `targets` (paths, statuses and the
-pipeline-adjusted projection), `projects`, `stockpiles`, `recycling`, `markets`
-(prices and floors), `disruption` (the N-1 stress test), `finance` (capex, public
-finance, priority projects), `traceability`, and the `scorecard` view. The four
-families of the second version read optional tables: without them they add no rows. The definitions (and a worked example of each) are in
+from the families: `dependency`, `concentration`, `coverage` (which Alliance figures are
+provisional), `targets` (paths, statuses, the pipeline-adjusted projection and the gap
+in tonnes), `projects`, `stockpiles`, `recycling`, `markets` (prices and floors),
+`disruption` (the N-1 stress test), `finance` (capex, public finance, priority
+projects), `traceability`, and the `scorecard` view. The four families of the second
+version read optional tables: without them they add no rows. The definitions (and a worked example of each) are in
 docs/methodology.md, which is also the report's methodology annex; the tests in
 tests/test_indicators.py work each one out by hand.
 
@@ -39,6 +40,8 @@ from review.indicators.common import (  # noqa: F401
     NO_DATA,
     SUPPRESSED,
     CONFIDENTIAL,
+    PROVISIONAL,
+    BASELINE,
     MEETS,
     MISSES,
     NOT_IN_PIPELINE,
@@ -76,7 +79,17 @@ from review.indicators.targets import (  # noqa: F401
     pipeline_capacity,
     projection_start,
     projection,
+    capacity_gap,
     projection_rows,
+)
+from review.indicators.coverage import (  # noqa: F401
+    COVERED,
+    coverage,
+    coverage_rows,
+    provisional_keys,
+    mark_provisional,
+    provisional_summary,
+    reporting_members,
 )
 from review.indicators.projects import (  # noqa: F401
     project_snapshots,
@@ -101,7 +114,6 @@ from review.indicators.disruption import (  # noqa: F401
     disruption_rows,
 )
 from review.indicators.finance import (  # noqa: F401
-    PROVISIONAL,
     finance_totals,
     finance_rows,
     priority_effects,
@@ -132,12 +144,15 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
         stockpile_rows(tables["stockpiles"], totals),
         recycling_rows(tables["recycling"]),
     ]
-    observed = pd.concat(parts, ignore_index=True)
+    cover = coverage_rows(tables)
+    observed = mark_provisional(pd.concat(parts, ignore_index=True), cover, config.coverage_threshold)
+    provisional = frozenset((m, s, y) for table, m, s, y in provisional_keys(cover, config.coverage_threshold) if table == "dependency")
     current_projects, _, as_of, _ = project_snapshots(tables["projects"], config.cycle)
     lost = lost_share(tables["dependency"], alliance_dep, config.disruption_severity)
     derived = [
+        cover,
         target_rows(tables["targets"], observed, config),
-        projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config),
+        projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config, provisional),
         project_rows(tables["projects"], tables["minerals"], config.cycle),
         disruption_rows(lost, stress_cover(tables["stockpiles"], totals, lost)),
         price_rows(tables["prices"]),

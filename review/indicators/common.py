@@ -19,6 +19,10 @@ SHARE_DIFF = "share_diff"
 ON_TRACK, AT_RISK, OFF_TRACK = "on track", "at risk", "off track"
 NO_BASELINE, NO_DATA, SUPPRESSED, CONFIDENTIAL = "no baseline", "no data", "suppressed", "confidential"
 MEETS, MISSES = "meets target", "misses target"
+#: An Alliance figure computed from too few members (coverage below the threshold): shown, never assessed.
+PROVISIONAL = "provisional"
+#: The previous review's status of a target whose previous assessment year is at or before its baseline year.
+BASELINE = "baseline"
 #: Statuses whose capacity is already in today's supply (operating) or will not come (the rest).
 NOT_IN_PIPELINE = ("operating", "suspended", "cancelled")
 #: Statuses that advance in this order; a move to a later one is progress.

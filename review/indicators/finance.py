@@ -6,12 +6,8 @@ import numpy as np
 import pandas as pd
 
 from review.config import ReviewConfig
-from review.indicators.common import ALLIANCE, MUSD, SHARE_DIFF, rows
+from review.indicators.common import ALLIANCE, MUSD, PROVISIONAL, SHARE_DIFF, rows
 from review.indicators.targets import pipeline_capacity, projection, projection_start
-
-#: A sum over projects some of which did not report the figure: it is a lower bound.
-PROVISIONAL = "provisional"
-
 
 def finance_totals(current: pd.DataFrame, as_of: int | None) -> pd.DataFrame:
     """Capex and public finance of the current project list by mineral, stage and project status.
@@ -37,6 +33,7 @@ def finance_rows(totals: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for indicator, reported in (("capex_musd", "capex_reported"), ("public_finance_musd", "public_reported")):
         complete = totals[reported] == totals["projects"]
+        # a sum over projects some of which did not report the figure is a lower bound: provisional
         status = np.where(complete, "", PROVISIONAL)
         parts.append(rows(totals.assign(value=totals[indicator], detail=totals["status"], status=status), indicator=indicator, scope=ALLIANCE, unit=MUSD))
     return pd.concat(parts, ignore_index=True)
