@@ -60,3 +60,32 @@ def test_money_and_prices_read_as_typed():
     assert monitoring._money(0.069307) == "0.07" and monitoring._money(115.938) == "116"
     assert monitoring._price(110.0, "USD/kg") == "110 USD/kg" and monitoring._price(0.6287, "USD/lb") == "0.63 USD/lb"
     assert monitoring._price(14000.0, "USD/t") == "14,000 USD/t"
+
+
+def test_a_price_change_reruns_exactly_the_chapters_that_read_prices():
+    from review import snapshot
+    from review.catalog import NOTEBOOKS
+    from review.disclosure import edition_tables
+    from review.indicators import compute_all
+    from review.jobs import job_key
+
+    from mandate_tables import validated
+
+    outcome = validated()
+
+    def keys(tables):
+        tables = edition_tables(tables, "public", outcome.config.disclosure)
+        tables["indicators"] = compute_all(tables, outcome.config)
+        meta = {"tables": {}, "config_sha256": "settings", "edition": "public"}
+        for name, frame in tables.items():
+            content, partitions = snapshot.table_hashes(frame.reset_index(drop=True))
+            meta["tables"][name] = {"sha256": content, "partitions": partitions}
+        chapters = [("markets", {}), ("stockpiles", {}), ("projects", {}), ("recycling", {}), ("mineral", {"mineral": "lithium"}), ("mineral", {"mineral": "rare-earths"})]
+        return {f"{n}-{p.get('mineral', '')}": job_key(NOTEBOOKS[n], {"cycle": 2026} | p, meta, {}) for n, p in chapters}
+
+    before = keys(dict(outcome.tables))
+    prices = outcome.tables["prices"].copy()
+    prices.loc[prices["mineral"] == "lithium", "price"] *= 2  # lithium only: its prices and its floor gap change
+    after = keys(dict(outcome.tables) | {"prices": prices})
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"markets-", "mineral-lithium"}
