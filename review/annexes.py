@@ -50,7 +50,11 @@ def annex_facts(tables: dict) -> dict:
 
     revisions = production_revisions(tables["production"])
     totals = tables["stockpile_totals"]
-    withheld = totals[~totals["disclosed"].astype(bool)]
+    withheld = [
+        {"total": what, "mineral": r.mineral, "year": int(r.year), "contributors": int(r.contributors), "reason": r.withheld_because}
+        for what, name in (("stockpile cover", "stockpile_totals"), ("recycling share", "recycling_totals"))
+        for r in tables[name][~tables[name]["disclosed"].astype(bool)].itertuples()
+    ]
     targets = tables["targets"]
     illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
     found: dict[str, dict] = {}
@@ -69,7 +73,7 @@ def annex_facts(tables: dict) -> dict:
             {k: (int(v) if k in ("year", "previous_edition", "revised_edition") else float(v) if k.endswith("_t") else v) for k, v in r.items()}
             for r in revisions.to_dict("records")
         ],
-        "withheld": [{"mineral": r.mineral, "year": int(r.year), "contributors": int(r.contributors), "reason": r.withheld_because} for r in withheld.itertuples()],
+        "withheld": withheld,
         "confidential_figures": int(totals["confidential_contributors"].sum()),
         "sources": [found[s] for s in sorted(found)],
     }
@@ -109,13 +113,13 @@ def data_quality(snapshot_dir: Path) -> str:
         intro = "This is the restricted edition: every value is shown, including those reported as confidential."
     else:
         intro = (
-            f"This public edition withholds every value of the stockpile rows reported as confidential ({facts['confidential_figures']} member-year figures across minerals). "
-            "An Alliance total that includes a confidential value is shown only where at least three members contribute, none holds more than 80% of it, "
-            "and at least two contributions are confidential, so that no single confidential holding can be worked out from it."
+            f"This public edition withholds every value of the stockpile rows reported as confidential ({facts['confidential_figures']} member-year figures across minerals), "
+            "and the same consumption wherever another table shows it (with the recycling share made from it). "
+            + snap.read_config(snapshot_dir).disclosure.statement()
         )
         if withheld:
             intro += f" {len(withheld)} totals are withheld:"
-    withheld_rows = pipe_table(["Mineral", "Year end", "Members", "Reason"], [[w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
+    withheld_rows = pipe_table(["Total", "Mineral", "Year", "Members", "Reason"], [[w["total"], w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
     return render_template(
         "data-quality.md.j2",
         rules=len(results),

@@ -62,6 +62,7 @@ from review.indicators.stockpiles import (  # noqa: F401
 )
 from review.indicators.recycling import (  # noqa: F401
     recycling_share,
+    recycling_totals,
     recycling_rows,
 )
 from review.indicators.targets import (  # noqa: F401
@@ -99,7 +100,7 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
         dependency_rows(member_dep),
         concentration_rows(concentration(tables["production"])),
         stockpile_rows(tables["stockpiles"], totals),
-        recycling_rows(tables["recycling"]),
+        recycling_rows(tables["recycling"], tables.get("recycling_totals")),
     ]
     observed = pd.concat(parts, ignore_index=True)
     current_projects, _, _, _ = project_snapshots(tables["projects"], config.cycle)
