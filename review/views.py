@@ -187,12 +187,15 @@ def stockpile_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.D
 
 
 def recycling_series(ch, table: pd.DataFrame) -> pd.DataFrame:
-    """Recycling shares over time. Columns: mineral, panel (mineral name), scope (display), code, year, value."""
+    """Recycling shares over time, withheld values marked.
+
+    Columns: mineral, panel (mineral name), scope (display), code, year, value, shown."""
     sel = rows_of(table, "recycling_share").copy()
     sel["panel"] = sel["mineral"].map(ch.mineral)
     sel["code"] = sel["scope"]
     sel["scope"] = np.where(sel["scope"] == ind.ALLIANCE, "Alliance", sel["scope"].map(ch.country))
-    return sel[["mineral", "panel", "scope", "code", "year", "value"]].sort_values(["mineral", "scope", "year"]).reset_index(drop=True)
+    sel["shown"] = [WITHHELD if s in (ind.CONFIDENTIAL, ind.SUPPRESSED) else format_value(v, "share") for v, s in zip(sel["value"], sel["status"])]
+    return sel[["mineral", "panel", "scope", "code", "year", "value", "shown"]].sort_values(["mineral", "scope", "year"]).reset_index(drop=True)
 
 
 def _target_name(r, ch) -> str:
@@ -299,7 +302,8 @@ def recycling_table(ch, table: pd.DataFrame, scope: str) -> pd.DataFrame:
         part = part.set_index("year").sort_index()
         year = int(part.index.max())
         value, before = part["value"].get(year, np.nan), part["value"].get(year - 1, np.nan)
-        rows.append({"Mineral": ch.mineral(mineral), "Year": str(year), "Recycling share": format_value(value, "share"), "Change": format_value(value - before, "share_diff")})
+        shown = WITHHELD if part["status"].get(year, "") in (ind.CONFIDENTIAL, ind.SUPPRESSED) else format_value(value, "share")
+        rows.append({"Mineral": ch.mineral(mineral), "Year": str(year), "Recycling share": shown, "Change": format_value(value - before, "share_diff")})
     return pd.DataFrame(rows)
 
 
