@@ -80,8 +80,8 @@ class ReviewConfig(BaseModel):
     @field_validator("title")
     @classmethod
     def _one_line(cls, title: str | None) -> str | None:
-        if title is not None and any(c in title for c in "\r\n\x0b\x0c\x85\u2028\u2029"):
-            raise ValueError("the title must be one line")
+        if title is not None and not title.isprintable():
+            raise ValueError("the title must be one line of printable text (no line breaks or control characters)")
         return title
 
     @model_validator(mode="after")
@@ -114,6 +114,8 @@ class ConfigError(Exception):
 MAX_CONFIG_BYTES = 64 * 1024
 #: Scalars, mappings and lists in review.yml, counted before any is built (the settings need about 40).
 MAX_CONFIG_NODES = 1000
+#: Mappings and lists nested in review.yml (the settings nest two deep; the YAML composer recurses).
+MAX_CONFIG_DEPTH = 10
 #: A value quoted in a message is cut to this many characters.
 SHOWN = reprlib.Repr()
 SHOWN.maxstring = SHOWN.maxother = 60
@@ -131,7 +133,7 @@ def _yaml_problems(text: str) -> list[tuple[int | None, str, str]]:
 
     Anchors and aliases are refused (an alias bomb expands a small file into gigabytes, and
     settings have no need to repeat themselves), so is a file of more than
-    MAX_CONFIG_NODES values. Duplicate keys are refused at any depth: YAML lets the last
+    MAX_CONFIG_NODES values or more than MAX_CONFIG_DEPTH levels. Duplicate keys are refused at any depth: YAML lets the last
     one win silently.
     """
     import yaml
@@ -171,6 +173,8 @@ def _yaml_problems(text: str) -> list[tuple[int | None, str, str]]:
                 parent["done"] += 1
         else:
             stack.append({"kind": "map" if isinstance(event, yaml.MappingStartEvent) else "list", "path": path, "seen": {}, "done": 0, "key": ""})
+            if len(stack) > MAX_CONFIG_DEPTH:
+                return [(line, "(file)", f"nests more than {MAX_CONFIG_DEPTH} levels deep; settings nest at most two")]
     return problems
 
 
@@ -215,6 +219,8 @@ def load_config(inputs: Path) -> ReviewConfig:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise ConfigError(path, [(line, "(file)", f"not valid YAML: {_cut(str(getattr(exc, 'problem', None) or exc))}")]) from None
+    except ValueError as exc:  # a value YAML cannot build, such as an integer of more than 4,300 digits
+        raise ConfigError(path, [(None, "(file)", f"has a value that cannot be read: {_cut(str(exc))}")]) from None
     if not isinstance(data, dict):
         raise ConfigError(path, [(None, "(file)", "must be a mapping of settings, e.g. 'cycle: 2026'")])
     lines = _key_lines(text)

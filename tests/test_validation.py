@@ -232,6 +232,7 @@ BOUND_CASES = [
     ("mineral-id-300-chars", lambda d: rename_everywhere(d, "lithium", LONG_ID), ["minerals.csv, row 3, column id", "must be at most 40 characters", f"'{'l' * 60}'... (300 characters)"]),
     ("project-id-long", lambda d: edit_csv(d / "projects.csv", 6, "project_id", "P" * 41), ["projects.csv, row 6, column project_id", "must be at most 40 characters", "'" + "P" * 41 + "'"]),
     ("name-long", lambda d: edit_csv(d / "members.csv", 2, "name", "United States" * 20), ["members.csv, row 2, column name", "must be at most 200 characters", "(260 characters)"]),
+    ("name-with-line-break", lambda d: edit_csv(d / "members.csv", 3, "name", "Japan\nbold"), ["members.csv, row 3, column name", "must be one line of text", "'Japan\\nbold'"]),
     ("source-long", lambda d: edit_csv(d / "production.csv", 2, "source", "USGS 2025 " * 60), ["production.csv, row 2, column source", "must be at most 500 characters", "(600 characters)"]),
 ]
 
@@ -339,10 +340,12 @@ def test_the_number_of_settings_is_bounded(tiny):
         ("cycle: 2026\ndisclosure:\n  p: 0\n", "review.yml, line 2, column disclosure.p: Input should be greater than 0"),
         ("cycle: 2026\ndisclosure:\n  max_share: 0.8\n", "review.yml, line 2, column disclosure.max_share: Extra inputs are not permitted"),
         ("cycle: 2026\ntitle: " + "T" * 201 + "\n", "review.yml, line 2, column title: String should have at most 200 characters"),
-        ('cycle: 2026\ntitle: "Annual\\nReview"\n', "review.yml, line 2, column title: Value error, the title must be one line"),
+        ('cycle: 2026\ntitle: "Annual\\nReview"\n', "review.yml, line 2, column title: Value error, the title must be one line of printable text"),
         ("cycle: 2026\n? [a, b]\n: 1\n", "keys must be plain names"),
+        ("cycle: 2026\nx: " + "[" * 900 + "]" * 900 + "\n", "nests more than 10 levels deep"),
+        ("cycle: " + "9" * 5000 + "\n", "has a value that cannot be read"),
     ],
-    ids=["inf", "nan", "p-zero", "old-rule-setting", "long-title", "two-line-title", "list-as-key"],
+    ids=["inf", "nan", "p-zero", "old-rule-setting", "long-title", "two-line-title", "list-as-key", "deep-nesting", "5000-digit-integer"],
 )
 def test_settings_values_are_checked(tiny, text, expected):
     assert expected in config_problems(tiny, text)
