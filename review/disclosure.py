@@ -48,8 +48,9 @@ def sensitivity(withheld: Iterable[float], rule: DisclosureRule, quantity: str) 
     """Why a total that includes these withheld values may not be published; '' when it may.
 
     With x1 >= x2 >= ... the withheld values, the total is sensitive when there are fewer
-    than `rule.min_contributors` of them, or when x3 + x4 + ... < p/100 * x1: the holders of
-    the two largest, together, would estimate the largest (and so any one) closer than p%.
+    than `rule.min_contributors` of them, or when x3 + x4 + ... < p/100 * x1: the holder of
+    the second largest, subtracting its own and every published value, would estimate the
+    largest closer than p% (and any member any other value is estimated less closely).
     A total whose withheld values are all zero would show them as zero: sensitive too.
     """
     values = sorted((float(v) for v in withheld), reverse=True)
@@ -77,18 +78,16 @@ def same_quantity_rows(stockpiles: pd.DataFrame, other: pd.DataFrame) -> pd.Seri
 
 
 def _stockpile_reasons(stockpiles: pd.DataFrame, rule: DisclosureRule) -> dict[tuple, str]:
-    """Per (mineral, year): why the stockpile totals are withheld, or ''."""
-    secret = stockpiles[confidential_rows(stockpiles)]
+    """Per (mineral, year) with confidential rows: why the stockpile totals are withheld, or ''."""
     reasons = {}
-    for (mineral, year), part in stockpiles.groupby(["mineral", "year"], sort=True):
-        hidden = secret[(secret["mineral"] == mineral) & (secret["year"] == year)]
+    for (mineral, year), hidden in stockpiles[confidential_rows(stockpiles)].groupby(["mineral", "year"], sort=True):
         found = (sensitivity(hidden[q], rule, q) for q in ("holdings_t", "annual_consumption_t"))
         reasons[(mineral, year)] = next((r for r in found if r), "")
     return reasons
 
 
 def _recycling_reasons(recycling: pd.DataFrame, hidden: pd.Series, stockpiles: pd.DataFrame, stock_reasons: dict, rule: DisclosureRule) -> dict[tuple, str]:
-    """Per (mineral, year): why the recycling totals are withheld, or ''.
+    """Per (mineral, year) with withheld consumption: why the recycling totals are withheld, or ''.
 
     The recycling consumption total is checked on its own withheld values, then against the
     stockpile consumption total of the same mineral and year: when that one is published,
@@ -97,10 +96,9 @@ def _recycling_reasons(recycling: pd.DataFrame, hidden: pd.Series, stockpiles: p
     """
     secret = stockpiles[confidential_rows(stockpiles)]
     reasons = {}
-    for (mineral, year), part in recycling.groupby(["mineral", "year"], sort=True):
-        withheld = part[hidden.loc[part.index]]
+    for (mineral, year), withheld in recycling[hidden].groupby(["mineral", "year"], sort=True):
         reason = sensitivity(withheld[RECYCLING_CONSUMPTION], rule, RECYCLING_CONSUMPTION)
-        if not reason and len(withheld) and stock_reasons.get((mineral, year)) == "":
+        if not reason and stock_reasons.get((mineral, year)) == "":  # the stockpile total is published
             others = secret[(secret["mineral"] == mineral) & (secret["year"] == year) & ~secret["member"].isin(withheld["member"])]
             if len(others) and sensitivity(others["annual_consumption_t"], rule, "annual_consumption_t"):
                 reason = f"recycling consumption: subtracted from the published stockpile consumption it would reveal the confidential consumption of {len(others)} member{'s' if len(others) != 1 else ''}"
