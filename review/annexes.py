@@ -207,7 +207,7 @@ def sources(snapshot_dir: Path) -> tuple[str, str]:
         else "All figures come from the published sources listed."
     )
     notice = (
-        "Member sourcing, projects, stockpiles and recycling in this build are illustrative sample data, not official statistics; world production figures are published USGS data. See @sec-sources."
+        "Member sourcing, projects, stockpiles and recycling in this build are illustrative sample data, not official statistics, except where the sources annex names a publication; world production figures are published USGS data. See @sec-sources."
         if illustrative
         else ""
     )
