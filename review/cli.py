@@ -16,6 +16,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -75,7 +76,7 @@ def exits(verbose: bool = False):
     except Exception as exc:  # anything else is a tool failure, not bad data
         if verbose:
             err.print_exception()
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)  # its text is data, not Rich markup
         raise typer.Exit(EXIT_FAILED)
 
 
