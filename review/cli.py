@@ -157,7 +157,9 @@ def indicators(
             config = snapshot.read_config(result.path)
         table = compute_all(tables, config)
         if format is Format.csv:
-            sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
+            from review.text import spreadsheet_safe
+
+            sys.stdout.write(spreadsheet_safe(table).to_csv(index=False, lineterminator="\n"))
         elif format is Format.json:
             sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
         else:
@@ -448,7 +450,9 @@ def compare(
         if format in (CompareFormat.csv, CompareFormat.json):
             combined = pd.concat([targets.assign(section="targets"), changed.assign(section="indicators")], ignore_index=True)
             if format is CompareFormat.csv:
-                sys.stdout.write(combined.to_csv(index=False, lineterminator="\n"))
+                from review.text import spreadsheet_safe
+
+                sys.stdout.write(spreadsheet_safe(combined).to_csv(index=False, lineterminator="\n"))
             else:
                 sys.stdout.write(json_mod.dumps({"before": label_a, "after": label_b, "targets": json_mod.loads(targets.to_json(orient="records")), "indicators": json_mod.loads(changed.to_json(orient="records")), "indicators_added": added, "indicators_removed": removed}, indent=1) + "\n")
             return

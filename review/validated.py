@@ -15,6 +15,7 @@ from pathlib import Path
 from review import snapshot
 from review.fingerprint import code_hash, input_files, key
 from review.problems import Problem
+from review.text import spreadsheet_safe
 
 
 class InvalidInputs(Exception):
@@ -106,7 +107,7 @@ def make_snapshot(
     (dest / ANNEX_FILE).write_text(json.dumps(annex_facts(tables), indent=1, sort_keys=True) + "\n")
     if publish is not None:
         publish.mkdir(parents=True, exist_ok=True)
-        tables["indicators"].to_csv(publish / "indicators.csv", index=False, lineterminator="\n", float_format="%.10g")
+        spreadsheet_safe(tables["indicators"]).to_csv(publish / "indicators.csv", index=False, lineterminator="\n", float_format="%.10g")
         shutil.copyfile(dest / "indicators.parquet", publish / "indicators.parquet")
     return SnapshotResult(dest, meta, False, {n: t["rows"] for n, t in meta["tables"].items()})
 
