@@ -25,7 +25,7 @@ from review.text import Markdown, markdown_code, markdown_text
 
 TEMPLATES = PACKAGE / "templates"
 PARTS = {"minerals": "Minerals", "members": "Members", "themes": "Themes"}
-BOOK_ASSETS = ("filters", "styles", "typst")
+BOOK_ASSETS = ("brand", "filters", "styles", "typst")
 #: The PDF's text width (A4 less the 2.2 cm margins of _quarto.yml): a figure drawn this wide
 #: in matplotlib fills the text width, a narrower one keeps its proportion, in both renderers.
 TEXT_WIDTH_IN = 6.54
