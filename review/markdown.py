@@ -11,7 +11,7 @@ import re
 
 from review.text import Markdown, is_missing, markdown_text
 
-STATUS_WORDS = {"on track", "at risk", "off track", "meets target", "misses target", "confidential", "suppressed", "no data", "no baseline"}
+STATUS_WORDS = {"on track", "at risk", "off track", "meets target", "misses target", "confidential", "suppressed", "withheld", "provisional", "baseline", "no data", "no baseline"}
 
 
 def anchor(text: str) -> str:
