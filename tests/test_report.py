@@ -26,7 +26,7 @@ def chapter_headings(book: Path) -> dict[str, str]:
     for name in files:
         match = re.search(r"^# (.+?) \{.*?#(sec-[\w-]+).*?\}", (book / name).read_text(), re.M)
         assert match, name
-        found[match.group(2)] = match.group(1)
+        found[match.group(2)] = re.sub(r"\\(.)", r"\1", match.group(1))  # as the reader sees it: escapes undone
     return found
 
 
