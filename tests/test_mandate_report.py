@@ -13,7 +13,8 @@ from mandate_tables import mandate_inputs
 
 
 def chapter(outputs, name: str, edition: str = "public") -> str:
-    return (outputs / "2026" / edition / "book" / f"{name}.qmd").read_text()
+    """A chapter's source with text as the reader sees it (Markdown escapes undone, review.text)."""
+    return re.sub(r"\\(.)", r"\1", (outputs / "2026" / edition / "book" / f"{name}.qmd").read_text())
 
 
 def test_a_cycle_without_the_optional_tables_says_which_sections_have_no_data(tiny_build):
