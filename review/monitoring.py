@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from review import indicators as ind
+from review.narrative import status_word
 from review.text import WITHHELD, format_value
 from review.views import rows_of, stockpile_cover
 
@@ -166,7 +167,7 @@ def stress_table(ch, cover: pd.DataFrame, by: str) -> pd.DataFrame:
             ("Mineral" if by == "mineral" else "Holder"): ch.mineral(r.mineral) if by == "mineral" else r.label,
             **({"Holder": r.label} if by == "mineral" else {}),
             "Year end": str(int(r.year)), "Stage tested": r.stage or "", "Supply lost": format_value(lost_share, "share"),
-            "Cover, days": r.shown, "Target, days": WITHHELD if r.status == ind.CONFIDENTIAL else format_value(r.target_days, "days"), "Status": r.status or "",
+            "Cover, days": r.shown, "Target, days": WITHHELD if r.status == ind.CONFIDENTIAL else format_value(r.target_days, "days"), "Status": status_word(r.status or ""),
         })
     return pd.DataFrame(rows)
 
