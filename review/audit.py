@@ -309,9 +309,11 @@ def reproduce(out: Path, notebooks: list[str] | None = None, images: bool = Fals
 
 
 def write_report(out: Path, reproduction: Reproduction) -> tuple[Path, Path]:
-    """OUT/audit/audit.json and a self-contained audit.html."""
+    """OUT/audit/audit.json and a self-contained audit.html (refused where a link would lead them out of OUT)."""
     folder = Path(out) / AUDIT_DIR
     folder.mkdir(exist_ok=True)
+    for name in ("audit.json", "audit.html"):
+        inside(out, f"{AUDIT_DIR}/{name}")
     payload = {
         "tool_version": __version__,
         "float_tolerance": FLOAT_TOLERANCE,

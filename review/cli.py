@@ -233,7 +233,7 @@ class RichReporter:
 
     def note(self, message):
         if self.verbose:
-            self.progress.console.log(message, markup=False, highlight=False)
+            self.progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

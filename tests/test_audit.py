@@ -110,7 +110,8 @@ def test_code_added_to_an_executed_notebook_never_runs(copied_out, tmp_path):
         reproduce(copied_out, ["mineral-lithium"])
     assert not marker.exists()
     proc = run_review("reproduce", copied_out, "--notebook", "mineral-lithium")
-    assert proc.returncode == 1 and "is not intact" in proc.stderr and "nothing from it was executed" in proc.stderr
+    said = " ".join(proc.stderr.split())
+    assert proc.returncode == 1 and "is not intact (altered notebooks/mineral-lithium.ipynb); nothing from it was executed" in said
     assert not marker.exists()
 
     rewrite_consistently(copied_out)  # now verify says intact: the package's notebook runs, not the folder's
@@ -131,8 +132,6 @@ def test_code_added_to_an_executed_notebook_never_runs(copied_out, tmp_path):
         ("parameters", {"cycle": 2026, "snapshot": "validated", "mineral": "../../../x"}, "mineral '../../../x' is not in the snapshot"),
         ("parameters", {"cycle": 2026, "snapshot": "/etc", "mineral": "lithium"}, "its snapshot must be 'validated'"),
         ("parameters", {"cycle": 2026, "snapshot": "validated", "mineral": "lithium", "log_output": True}, "its parameters must be exactly"),
-        ("files", {"../../../escaped.csv": "0" * 64}, "leads outside"),
-        ("files", {"/tmp/absolute.csv": "0" * 64}, "is not a relative path"),
     ],
 )
 def test_names_and_paths_from_the_manifest_are_checked_before_anything_runs(copied_out, field, value, why):
@@ -145,6 +144,21 @@ def test_names_and_paths_from_the_manifest_are_checked_before_anything_runs(copi
     with pytest.raises(NotIntact, match=re.escape(why)):
         reproduce(copied_out)
     assert not (copied_out.parent.parent.parent / "x.ipynb").exists() and not (copied_out / "audit").exists()
+
+
+@pytest.mark.parametrize("rel, why", [("../../../escaped.csv", "leads outside"), ("/tmp/absolute.csv", "is not a relative path")])
+def test_a_file_path_outside_the_folder_is_refused(copied_out, tmp_path, rel, why):
+    from review import snapshot
+    from review.audit import trusted_job
+
+    manifest = manifest_mod.read(copied_out)
+    (job,) = [j for j in manifest["jobs"] if j["name"] == "mineral-lithium"]
+    job["files"][rel] = "0" * 64
+    (copied_out / "manifest.json").write_text(json.dumps(manifest))
+    rewrite_consistently(copied_out)
+    assert not verify(copied_out).manifest_consistent  # a file the folder does not list: verify refuses it first
+    with pytest.raises(NotIntact, match=re.escape(why)):  # and so does the job check, on its own
+        trusted_job(job, manifest, snapshot.read_meta(copied_out / "validated"), copied_out, tmp_path / "scratch")
 
 
 def test_verify_lists_missing_and_added_files(copied_out):
@@ -331,3 +345,14 @@ def test_no_published_hash_gives_away_a_confidential_input(tiny_build):
     assert "stockpiles" in manifest["inputs"] and "stockpiles.csv" not in manifest["inputs"]
     assert manifest["input_hashes"].startswith("content hash of each input table as published")
     assert manifest["inputs"]["stockpiles"] == manifest["snapshot"]["tables"]["stockpiles"]["sha256"]
+
+
+def test_the_audit_report_is_not_written_through_a_link(copied_out, tmp_path):
+    from review.audit import Reproduction
+
+    target = tmp_path / "outside"
+    target.mkdir()
+    (copied_out / "audit").symlink_to(target)
+    with pytest.raises(ValueError, match="leads outside"):
+        write_report(copied_out, Reproduction())
+    assert not list(target.iterdir())

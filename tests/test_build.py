@@ -165,6 +165,9 @@ def test_interrupted_build_leaves_previous_outputs(tiny_built_copy):
         def stage_done(self, name, detail):
             pass
 
+        def note(self, message):
+            pass
+
     with pytest.raises(KeyboardInterrupt):
         build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc"), Interrupt())
     assert tree_state(outputs / OUT) == before
