@@ -93,6 +93,33 @@ def _config_or_report(inputs: Path):
         raise InvalidInputs(run_validation(inputs).problems)
 
 
+def _print_warnings(snapshot_dir: Path) -> None:
+    """Warnings about valid but doubtful inputs (not errors: a draft must build), from a snapshot.
+
+    The provisional Alliance figures and the members they miss (review.indicators.coverage),
+    and projects that look carried forward without an update (review.validation).
+    """
+    from review import snapshot
+    from review.indicators import provisional_summary
+    from review.validation import project_warnings
+
+    config = snapshot.read_config(snapshot_dir)
+    tables = {name: snapshot.read_table(snapshot_dir, name) for name in ("projects", "dependency", "members", "partners", "indicators")}
+    provisional = provisional_summary(tables["indicators"])
+    if provisional:
+        err.print(
+            f"[yellow]warning:[/] {len(provisional)} Alliance figure{'s are' if len(provisional) != 1 else ' is'} provisional: the members that reported "
+            f"held less than {config.coverage_threshold:.0%} of the previous year's volume (coverage_threshold in review.yml). "
+            "They are shown, but not assessed against their targets:",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for line in provisional:
+            err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    for line in project_warnings(tables, config.cycle):
+        err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+
+
 @app.command()
 def validate(
     inputs: Optional[Path] = typer.Option(None, help=INPUTS_HELP),
@@ -124,6 +151,7 @@ def validate(
             table.add_row(name, f"{rows:,}")
         console.print(table)
         console.print(f"All rules passed in {time.perf_counter() - started:.1f} s. Snapshot: {final}")
+        _print_warnings(final)
 
 
 @app.command()
@@ -145,8 +173,10 @@ def indicators(
     from review import snapshot
     from review.indicators import compute_all, scorecard
     from review.paths import default_inputs
+    from review.narrative import status_word
     from review.text import format_value, target_label, unit_of
     from review.validated import make_snapshot
+    from review.views import displayed_change
 
     with exits(verbose):
         inputs = inputs or default_inputs()
@@ -155,6 +185,7 @@ def indicators(
             result = make_snapshot(inputs, Path(tmp), edition.value if edition else None)
             tables = {name: snapshot.read_table(result.path, name) for name in result.meta["tables"]}
             config = snapshot.read_config(result.path)
+            _print_warnings(result.path)
         table = compute_all(tables, config)
         if format is Format.csv:
             sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
@@ -168,9 +199,9 @@ def indicators(
             for r in card.itertuples(index=False):
                 view.add_row(
                     target_label(r), "" if pd.isna(r.year) else str(r.year), format_value(r.value, unit_of(r.indicator)),
-                    format_value(r.path, unit_of(r.indicator)), r.status,
-                    f"{format_value(r.previous_value, unit_of(r.indicator))} {r.previous_status}".strip(),
-                    format_value(r.change, unit_of(r.indicator), signed=True),
+                    format_value(r.path, unit_of(r.indicator)), status_word(r.status),
+                    f"{format_value(r.previous_value, unit_of(r.indicator))} {status_word(r.previous_status)}".strip(),
+                    displayed_change(r.value, r.previous_value, unit_of(r.indicator)),
                 )
             console.print(view)
             console.print(f"{len(table):,} indicator values; `--format csv` prints them all.")
@@ -294,6 +325,7 @@ def build(
             + ".",
             highlight=False,
         )
+        _print_warnings(outcome.out / "validated")
         for path in outcome.report:
             if path.suffix in (".html", ".pdf") and path.parent.name == "report":
                 console.print(str(path), highlight=False)

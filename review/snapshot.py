@@ -65,9 +65,9 @@ def write(dest: Path, tables: dict, config, edition: str, inputs: dict[str, str]
     build can tell it need not validate again. `inputs` are the raw input files' hashes;
     None (the public edition) records the published tables' content hashes instead.
     """
-    from review.data import TABLES
-
     from dataclasses import asdict
+
+    from review.data import TABLES
 
     dest.mkdir(parents=True, exist_ok=True)
     meta = {
