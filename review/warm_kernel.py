@@ -136,7 +136,7 @@ def serve(path: str, preload: tuple[str, ...] = PRELOAD, idle_s: float | None = 
     import importlib
 
     if parent is not None:
-        die_with_parent(parent, signal.SIGTERM)  # SIGTERM: the loop below stops its kernels on the way out
+        die_with_parent(parent)  # its forked kernels watch their attach processes, which end with the build's workers
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # what ipykernel sets before matplotlib is imported
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's start-up warning about frozen modules
     for module in preload:
