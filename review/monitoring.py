@@ -133,17 +133,17 @@ def floor_table(ch, table: pd.DataFrame, floors: pd.DataFrame) -> tuple[pd.DataF
 def lost_shares(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.DataFrame:
     """Lost share by stage (and mineral) in each one's latest year, the Alliance first, then members.
 
-    Columns: mineral, stage, scope, label, year, value, supplier."""
+    Columns: mineral, stage, scope, label, year, value, supplier, status (provisional when too few members reported)."""
     sel = rows_of(table, "disruption_lost_share")
     if mineral is not None:
         sel = sel[sel["mineral"] == mineral]
     if sel.empty:
-        return pd.DataFrame(columns=["mineral", "stage", "scope", "label", "year", "value", "supplier"])
+        return pd.DataFrame(columns=["mineral", "stage", "scope", "label", "year", "value", "supplier", "status"])
     sel = sel[sel["year"] == sel.groupby(["mineral", "stage"])["year"].transform("max")].copy()
     sel["label"] = [_label(ch, s) for s in sel["scope"]]
     sel["supplier"] = sel["detail"]
     sel = sel.assign(order=sel["scope"] != ind.ALLIANCE).sort_values(["mineral", "stage", "order", "scope"])
-    return sel[["mineral", "stage", "scope", "label", "year", "value", "supplier"]].reset_index(drop=True)
+    return sel[["mineral", "stage", "scope", "label", "year", "value", "supplier", "status"]].reset_index(drop=True)
 
 
 def stress_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.DataFrame:
@@ -235,6 +235,6 @@ def traceability_table(ch, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     sel = sel.assign(order=sel["scope"] != ind.ALLIANCE).sort_values(["mineral", "stage", "order", "scope"]).drop(columns="order")
     shown = pd.DataFrame({
         "Mineral": sel["mineral"].map(ch.mineral), "Stage": sel["stage"], "Scope": [_label(ch, s) for s in sel["scope"]],
-        "Year": sel["year"].astype(int).astype(str), "Verified origin": [format_value(v, "share") for v in sel["value"]],
+        "Year": sel["year"].astype(int).astype(str), "Verified origin": [format_value(v, "share") for v in sel["value"]], "Status": sel["status"],
     })
     return shown, sel.reset_index(drop=True)
