@@ -310,7 +310,8 @@ def _recycling_path(ax, series: pd.DataFrame, path: pd.DataFrame) -> None:
         end = path.sort_values("year").iloc[-1]
         ax.scatter([end["year"]], [end["value"]], marker="o", s=18, color=ALIGNED_COLOR, zorder=3, label="target")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
-    ax.set_ylim(0, max(float(series["value"].max()), float(path["value"].max()) if len(path) else 0.0) * 1.15 or 0.1)
+    top = pd.concat([series["value"], path["value"]]).astype(float).max(skipna=True)  # NaN when nothing is known
+    ax.set_ylim(0, top * 1.15 if np.isfinite(top) and top > 0 else 0.1)
     _percent(ax)
 
 
