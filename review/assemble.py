@@ -117,9 +117,9 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
         source = chapter_source(nb, result.name, book)
         if NOTEBOOKS[result.notebook].part == "front":
             front.append(f"::: {{#{result.name} .glance}}\n\n{source}\n:::\n\n")
-            continue
-        (book / f"{result.name}.qmd").write_text(source)
-        chapters.append(Chapter(result.name, NOTEBOOKS[result.notebook].part))
+        else:
+            (book / f"{result.name}.qmd").write_text(source)
+            chapters.append(Chapter(result.name, NOTEBOOKS[result.notebook].part))
         for linked in (notebook.relative_to(out).as_posix(), *data_files(nb)):  # what the chapter links to
             copy_file(out / linked, book / linked)
     annexes, notice = annex_sources(snapshot_dir, identity)
