@@ -26,7 +26,7 @@ from review.fingerprint import code_hash, key
 from review.fsutil import Staging, copy_file, sha256_file
 from review.jobs import plan, selected
 from review.paths import cache_dir, out_dir
-from review.validated import make_snapshot
+from review.validated import make_snapshot, previous_review_dir
 
 FAILED_SUFFIX = ".failed"
 
@@ -65,6 +65,7 @@ class BuildRequest:
     formats: tuple[str, ...] = ("html", "pdf")
     warm: bool = True
     server: bool = False  # use, or start for next time, the warm server (review.server)
+    previous: Path | None = None  # the previous review's OUT (review.validated.previous_review_dir)
 
 
 @dataclass
@@ -198,6 +199,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
     config = load_config(request.inputs)
     edition = request.edition or config.edition
     final = out_dir(request.outputs, config.cycle, edition)
+    previous = previous_review_dir(request.inputs, request.outputs, config, edition, request.previous)
     cache = JobCache(cache_dir(request.outputs))
     server = None
     if request.server and not request.scheduler:
@@ -214,7 +216,6 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         logs = stage / "logs"
         logs.mkdir()
         reporter.stage("validate")
-        previous = out_dir(request.outputs, config.previous_cycle, edition)
         if not _snapshot_reusable(request.inputs, edition, final / "validated", previous):
             executor.warm_up(logs / "kernels.log")  # its imports overlap with validation
         passed = cache_dir(request.outputs) / "validation"

@@ -127,4 +127,12 @@ def since_last_review(comparison: pd.DataFrame, previous_review: dict, cycle: in
     changed = int(counts.get("changed", 0))
     if changed:
         text += f"; {changed} moved to or from a status without a rank (no data or withheld)"
-    return text + "."
+    return text + ". " + compared_with(previous_review)
+
+
+def compared_with(previous_review: dict) -> str:
+    """Which previous review the section compares with: cycle, edition and manifest hash (as `review verify` checks it)."""
+    return (
+        f"The previous review compared with is the {previous_review['cycle']} {previous_review['edition']} edition, "
+        f"manifest content hash {previous_review['manifest_sha256'][:16]}."
+    )
