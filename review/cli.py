@@ -426,8 +426,9 @@ def new_cycle(
     with exits(verbose):
         source = source or default_inputs()
         dest = to or Path(source).resolve().parent / f"inputs-{year}"
-        done = roll(year, source, dest)
-        typer.echo(f"Wrote {dest}: {done['projects']} projects carried forward, templates {', '.join(done['templates'])}. Next: {dest / 'CHECKLIST.md'}")
+        done = roll(year, source, dest, outputs)
+        overdue = f" ({len(done['overdue'])} expected online before {year}, not operating)" if done["overdue"] else ""
+        typer.echo(f"Wrote {dest}: {done['projects']} projects carried forward{overdue}, templates {', '.join(done['templates'])}. Next: {dest / 'CHECKLIST.md'}")
 
 
 class CompareFormat(str, Enum):

@@ -66,10 +66,12 @@ def _roll_settings(text: str, year: int, previous: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def new_cycle(year: int, source: Path, dest: Path) -> dict:
+def new_cycle(year: int, source: Path, dest: Path, outputs: Path = Path("outputs")) -> dict:
     """Write the inputs folder of cycle `year` from `source`; refuses to overwrite `dest`.
 
-    Returns what it wrote: {'projects': n carried forward, 'templates': [file names]}.
+    `outputs` is where the builds go: the checklist's commands name the real folders.
+    Returns what it wrote: {'projects': n carried forward, 'overdue': [project ids whose
+    expected_online is already past], 'templates': [file names]}.
     """
     from review.config import CONFIG_FILE, load_config
     from review.data import TABLES, table_files
@@ -98,12 +100,36 @@ def new_cycle(year: int, source: Path, dest: Path) -> dict:
             _write_csv(part, columns, [])
             templates.append(part.name)
         (out / CONFIG_FILE).write_text(_roll_settings((source / CONFIG_FILE).read_text(), year, config.cycle))
-        (out / "CHECKLIST.md").write_text(checklist(year, config.cycle, len(carried)))
+        overdue = overdue_projects(carried, year)
+        (out / "CHECKLIST.md").write_text(checklist(year, config.cycle, len(carried), overdue, dest, Path(outputs)))
         staging.commit()
-    return {"projects": len(carried), "templates": templates}
+    return {"projects": len(carried), "overdue": [r["project_id"] for r in overdue], "templates": templates}
 
 
-def checklist(year: int, previous: int, projects: int) -> str:
+#: Statuses whose expected_online date no longer needs an update.
+SETTLED = ("operating", "cancelled")
+
+
+def overdue_projects(carried: list[dict], year: int) -> list[dict]:
+    """Carried-forward projects expected online before `year` that are not operating (nor cancelled)."""
+    return [r for r in carried if r["status"] not in SETTLED and r["expected_online"].strip() and int(float(r["expected_online"])) < year]
+
+
+def _code(text: str) -> str:
+    """Text from an input file as a Markdown code span, so it reads as typed and never as markup."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+
+
+def checklist(year: int, previous: int, projects: int, overdue: list[dict], inputs: Path, outputs: Path) -> str:
+    late = "".join(
+        f"\n      - {_code(r['project_id'])} {_code(r['name'])}: expected online {r['expected_online']}, status {_code(r['status'])}" for r in overdue
+    )
+    late_item = (
+        f"\n- [ ] Projects expected online before {year} that are not operating ({len(overdue)}): update their `status`\n"
+        f"      and `expected_online` (keep `first_reported_online`: slippage is measured from it).{late}"
+        if overdue
+        else ""
+    )
     return f"""# Checklist for the {year} review
 
 Made by `review new-cycle {year}` from the {previous} inputs. Tick each item, then validate and build.
@@ -128,16 +154,19 @@ Made by `review new-cycle {year}` from the {previous} inputs. Tick each item, th
       does not publish its holdings.
 - [ ] `recycling-{year}.csv`: recycled output, capacity and consumption for {year - 1}.
 - [ ] `projects.csv`: {projects} projects were carried forward as `as_of: {year}` rows with their last
-      status: update `status` and `expected_online`, add new projects, keep `first_reported_online`.
+      status: update `status` and `expected_online`, add new projects, keep `first_reported_online`.{late_item}
 
 ## Build
 
 ```sh
-review validate --inputs <this folder>
-review build --inputs <this folder> --edition restricted
-review build --inputs <this folder>               # the public edition
-review compare outputs/{previous}/public outputs/{year}/public
+review validate --inputs {inputs}
+review build --inputs {inputs} --outputs {outputs} --edition restricted
+review build --inputs {inputs} --outputs {outputs}         # the public edition
+review compare {outputs / str(previous) / "public"} {outputs / str(year) / "public"}
 ```
+
+If the {previous} review was built into another folder, add `--previous` and its folder (e.g.
+`--previous archive/{previous}/public`) to both builds, and compare with that folder.
 """
 
 

@@ -119,7 +119,7 @@ def since_last_review(comparison: pd.DataFrame, previous_review: dict, cycle: in
             f"what that review reported. The scorecard's 'Previous' columns restate {prev} from this cycle's data instead."
         )
     counts = comparison["movement"].value_counts()
-    parts = [f"{counts.get(m, 0)} {m}" for m in ("improved", "worsened", "unchanged") if counts.get(m, 0)]
+    parts = [f"{counts.get(m, 0)} {m}" for m in ("improved", "worsened", "closer to target", "further from target", "unchanged", "no new data") if counts.get(m, 0)]
     text = f"Compared with the scorecard the {prev} review published, " + (", ".join(parts) if parts else "no target was assessed in both reviews")
     extra = [plural(int(counts.get(m, 0)), label) for m, label in (("new target", "new target"), ("retired", "retired target")) if counts.get(m, 0)]
     if extra:

@@ -53,6 +53,20 @@ def test_new_cycle_from_the_sample(tmp_path):
         new_cycle(2025, SAMPLE, tmp_path / "back")
 
 
+def test_the_checklist_lists_overdue_projects_and_the_real_paths(tmp_path):
+    dest, outputs = tmp_path / "inputs-2029", tmp_path / "drafts"
+    done = new_cycle(2029, TINY, dest, outputs)
+    # carried from as_of 2026: T1 construction, expected 2028 < 2029: overdue; T2 cancelled: settled; T3 expected 2029: not yet
+    assert done["overdue"] == ["T1"]
+    checklist = (dest / "CHECKLIST.md").read_text()
+    assert "Projects expected online before 2029 that are not operating (1)" in checklist
+    assert "- `T1` `Alpha refinery`: expected online 2028, status `construction`" in checklist
+    assert "`T2`" not in checklist and "`T3`" not in checklist
+    assert f"review build --inputs {dest} --outputs {outputs} --edition restricted" in checklist
+    assert f"review compare {outputs / '2026' / 'public'} {outputs / '2029' / 'public'}" in checklist
+    assert "Projects expected online" not in (new_cycle(2027, TINY, tmp_path / "inputs-2027") and (tmp_path / "inputs-2027" / "CHECKLIST.md").read_text())
+
+
 def test_cli_new_cycle_refuses_an_existing_folder(tmp_path):
     dest = tmp_path / "next"
     assert run_review("new-cycle", "2027", "--from", TINY, "--to", dest).returncode == 0
