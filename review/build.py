@@ -225,7 +225,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
             snap = make_snapshot(request.inputs, stage / "validated", edition, final / "validated", previous, passed, stage / "data")
         if snap.reused:
             _reuse_indicator_files(stage, final)
-        reporter.stage_done("validate", "unchanged inputs: validation skipped" if snap.reused else f"{sum(snap.rows.values()):,} rows valid")
+        reporter.stage_done("validate", "inputs unchanged: skipped" if snap.reused else f"{sum(snap.rows.values()):,} rows valid")
         lap("validate")
 
         every = plan(snap.meta)
@@ -249,7 +249,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
             raise JobsFailed(failed, _keep_failed(stage, final, failed))
         shutil.rmtree(final.with_name(final.name + FAILED_SUFFIX), ignore_errors=True)
         ran = sum(not r.cached for r in results)
-        reporter.stage_done("execute", f"{ran} executed, {len(results) - ran} reused from the cache" + (f", {len(omitted)} left out" if omitted else ""))
+        reporter.stage_done("execute", f"{ran} ran · {len(results) - ran} cached" + (f" · {len(omitted)} left out" if omitted else ""))
         lap("execute")
 
         draft = manifest_mod.draft(config.cycle, edition, snap.meta["inputs"], snap.meta, results, stage, omitted)
@@ -273,12 +273,12 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
                 "out": f"{request.outputs.name}/{config.cycle}/{edition}",
             }
             write_book(stage / "book", stage, results, stage / "validated", identity)
-        reporter.stage_done("assemble", "unchanged: book reused" if book_reused else f"{len(list((stage / 'book').glob('*.qmd')))} chapter sources")
+        reporter.stage_done("assemble", "unchanged: book reused" if book_reused else f"{len(list((stage / 'book').glob('*.qmd')))} chapters")
         lap("assemble")
 
         reporter.stage("render")
         report, render_reused = _render(stage / "book", stage / "report", request, config.cycle, edition, request.outputs)
-        reporter.stage_done("render", "unchanged: report reused" if render_reused else ", ".join(p.name for p in report))
+        reporter.stage_done("render", "unchanged: report reused" if render_reused else " and ".join(p.suffix[1:].upper() for p in report if p.parent.name == "report" and p.suffix in (".html", ".pdf")))
         lap("render")
 
         draft["book_key"] = book_key

@@ -82,11 +82,19 @@ def exits(verbose: bool = False):
         raise typer.Exit(EXIT_FAILED)
 
 
+def _inputs_folder(inputs: Path, option: str = "--inputs") -> None:
+    """A missing inputs folder is one problem, said in one line (not one per table file)."""
+    if not Path(inputs).is_dir():
+        err.print(f"[bold red]error:[/] {option} {inputs}: the folder does not exist", highlight=False)
+        raise typer.Exit(EXIT_INVALID)
+
+
 def _config_or_report(inputs: Path):
     """The cycle's settings; when review.yml is invalid, report every problem of the inputs at once."""
     from review.config import ConfigError, load_config
     from review.validated import InvalidInputs
 
+    _inputs_folder(inputs)
     try:
         return load_config(inputs)
     except ConfigError:
@@ -149,7 +157,7 @@ def indicators(
     from review import snapshot
     from review.indicators import compute_all, scorecard
     from review.paths import default_inputs
-    from review.text import format_value, target_label, unit_of
+    from review.text import format_with_unit, indicator_name, unit_of
     from review.validated import make_snapshot
 
     with exits(verbose):
@@ -165,19 +173,31 @@ def indicators(
         elif format is Format.json:
             sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
         else:
+            from rich import box
+
+            from review.cycles import Names
+
             card = scorecard(table, tables["targets"])
-            view = Table(title=f"Scorecard, cycle {config.cycle} ({result.meta['edition']} edition)")
-            for col in ("target", "year", "value", "path", "status", "previous", "change"):
-                view.add_column(col, justify="left" if col in ("target", "status") else "right")
-            for r in card.itertuples(index=False):
-                view.add_row(
-                    target_label(r), "" if pd.isna(r.year) else str(r.year), format_value(r.value, unit_of(r.indicator)),
-                    format_value(r.path, unit_of(r.indicator)), r.status,
-                    f"{format_value(r.previous_value, unit_of(r.indicator))} {r.previous_status}".strip(),
-                    format_value(r.change, unit_of(r.indicator), signed=True),
-                )
-            console.print(view)
+            names = Names.from_tables(tables)
+            console.print(f"Scorecard, cycle {config.cycle} ({result.meta['edition']} edition)", highlight=False)
+            for (indicator, kind), rows in card.groupby(["indicator", "kind"], sort=False):
+                unit = unit_of(indicator)
+                # one narrow table per indicator and kind: name, unit and kind in the title, a target's mineral and goal in a row
+                view = Table(title=f"{indicator_name(indicator).capitalize()} ({UNIT_TITLES[unit]}): {kind}s", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+                for col in ("Mineral", "Goal", "Year", "Value", "Path", "Status", "Change", "Before"):
+                    view.add_column(col, justify="right" if col in ("Year", "Value", "Path", "Change") else "left", no_wrap=col not in ("Mineral", "Goal"), min_width=11 if col == "Mineral" else None)
+                for r in rows.itertuples(index=False):
+                    goal = f"{'≤' if r.comparator == 'max' else '≥'} {format_with_unit(r.target, unit)} by {r.target_year}"
+                    view.add_row(
+                        f"{names.mineral(r.mineral)} {r.stage}".strip(), goal, "" if pd.isna(r.year) else str(r.year), format_with_unit(r.value, unit), format_with_unit(r.path, unit),
+                        r.status, format_with_unit(r.change, unit, signed=True), r.previous_status,
+                    )
+                console.print(view)
             console.print(f"{len(table):,} indicator values; `--format csv` prints them all.")
+
+
+#: How the scorecard's titles name each unit.
+UNIT_TITLES = {"share": "%", "days": "days of consumption"}
 
 
 class Renderer(str, Enum):
@@ -192,19 +212,20 @@ STAGES = {"validate": "Validate inputs", "execute": "Execute notebooks", "assemb
 class RichReporter:
     """Progress bars per stage: jobs done, reused from the cache and failed."""
 
-    def __init__(self, quiet: bool, verbose: bool):
+    def __init__(self, quiet: bool, verbose: bool, console: Console = err):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
         from rich.table import Column
 
         self.verbose = verbose
+        # one line per stage at 80 columns: 46 for the name, bar, counts and time, the rest for a short detail
         self.progress = Progress(
             SpinnerColumn(finished_text="[green]✓[/]"),
-            TextColumn("{task.description:<20}"),
-            BarColumn(bar_width=16),
+            TextColumn("{task.description:<18}"),
+            BarColumn(bar_width=10),
             MofNCompleteColumn(),
             TimeElapsedColumn(table_column=Column(no_wrap=True, min_width=7)),
-            TextColumn("{task.fields[detail]}", table_column=Column(ratio=1, overflow="fold")),  # the detail wraps, the counts do not
-            console=err,
+            TextColumn("{task.fields[detail]}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
+            console=console,
             disable=quiet,
             transient=False,
         )
@@ -300,14 +321,12 @@ def build(
             raise typer.Exit(EXIT_FAILED)
         ran = sum(not r.cached for r in outcome.results)
         reused = len(outcome.results) - ran
-        err.print(
-            f"Built {outcome.out} in {outcome.seconds:.1f} s: {ran} notebook{'s' if ran != 1 else ''} executed, {reused} reused from the cache"
-            + ("; inputs unchanged, validation skipped" if outcome.snapshot_reused else "")
-            + ("; report unchanged" if outcome.render_reused else "")
-            + (f"; left out (not in the cache): {', '.join(outcome.omitted)}" if outcome.omitted else "")
-            + ".",
-            highlight=False,
-        )
+        unchanged = [what for what, same in (("inputs (validation skipped)", outcome.snapshot_reused), ("report", outcome.render_reused)) if same]
+        lines = [f"Built {outcome.out} in {outcome.seconds:.1f} s.", f"  notebooks: {ran} executed, {reused} reused from the cache"]
+        lines += [f"  unchanged: {', '.join(unchanged)}"] if unchanged else []
+        lines += [f"  left out (not in the cache): {', '.join(outcome.omitted)}"] if outcome.omitted else []
+        for line in lines:  # short lines: they read the same at 80 columns
+            err.print(line, highlight=False)
         for path in outcome.report:
             if path.suffix in (".html", ".pdf") and path.parent.name == "report":
                 console.print(str(path), highlight=False, soft_wrap=True)
@@ -425,6 +444,7 @@ def new_cycle(
 
     with exits(verbose):
         source = source or default_inputs()
+        _inputs_folder(source, "--from")
         dest = to or Path(source).resolve().parent / f"inputs-{year}"
         done = roll(year, source, dest, outputs)
         overdue = f" ({len(done['overdue'])} expected online before {year}, not operating)" if done["overdue"] else ""

@@ -297,16 +297,20 @@ class Names:
     scopes: dict[str, str]
 
     @classmethod
+    def from_tables(cls, *tables: dict) -> "Names":
+        """Names from each set of validated tables; later ones win."""
+        minerals, scopes = {}, {ind.ALLIANCE: "Alliance", ind.WORLD: "World"}
+        for t in tables:
+            minerals.update(t["minerals"].set_index("id")["name"].to_dict())
+            scopes.update(t["members"].set_index("code")["name"].to_dict())
+        return cls(minerals, scopes)
+
+    @classmethod
     def of(cls, *outs: Path) -> "Names":
         """Names from each review's snapshot; a later review's names win."""
         from review import snapshot
 
-        minerals, scopes = {}, {ind.ALLIANCE: "Alliance", ind.WORLD: "World"}
-        for out in outs:
-            validated = Path(out) / "validated"
-            minerals.update(snapshot.read_table(validated, "minerals").set_index("id")["name"].to_dict())
-            scopes.update(snapshot.read_table(validated, "members").set_index("code")["name"].to_dict())
-        return cls(minerals, scopes)
+        return cls.from_tables(*({name: snapshot.read_table(Path(out) / "validated", name) for name in ("minerals", "members")} for out in outs))
 
     def mineral(self, mineral_id: str) -> str:
         return self.minerals.get(mineral_id, mineral_id)
