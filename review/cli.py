@@ -78,14 +78,14 @@ def exits(verbose: bool = False):
     except Exception as exc:  # anything else is a tool failure, not bad data
         if verbose:
             err.print_exception()
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_FAILED)
 
 
 def _inputs_folder(inputs: Path, option: str = "--inputs") -> None:
     """A missing inputs folder is one problem, said in one line (not one per table file)."""
     if not Path(inputs).is_dir():
-        err.print(f"[bold red]error:[/] {option} {inputs}: the folder does not exist", highlight=False)
+        err.print(f"[bold red]error:[/] {option} {inputs}: the folder does not exist", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INVALID)
 
 
@@ -317,7 +317,7 @@ def build(
                 err.print(f"  {r.name}: {r.error}", markup=False, highlight=False)
             raise typer.Exit(EXIT_FAILED)
         except BuildLocked as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FAILED)
         ran = sum(not r.cached for r in outcome.results)
         reused = len(outcome.results) - ran
@@ -339,8 +339,8 @@ def verify(
 ) -> None:
     """Check every file of a build against its manifest.
 
-    Each file is checked against the SHA-256 the manifest lists.
-    Lists missing, altered and added files (the audit/ folder that `review reproduce`
+    Checks each file against the SHA-256 the manifest lists, and lists missing, altered
+    and added files (the audit/ folder that `review reproduce`
     writes is not part of the build). Exit code 0 only when the folder is intact.
     """
     from review.audit import verify as run_verify
@@ -368,8 +368,8 @@ def reproduce(
 ) -> None:
     """Re-run a build's notebooks and compare every value.
 
-    The notebooks are re-executed with fresh kernels through plain Papermill.
-    Uses only the output folder (snapshot, executed notebooks, manifest). Compares every
+    Re-executes the notebooks with fresh kernels through plain Papermill, from the
+    output folder alone (snapshot, executed notebooks, manifest). Compares every
     recorded value (floats within a relative 1e-9) and every figure's data (SHA-256, with
     the differing rows), writes OUT/audit/audit.json and audit.html, and prints a table.
     Exit code 0 when everything reproduces, 1 otherwise.
@@ -573,7 +573,7 @@ def compare(
                 }
                 sys.stdout.write(json_mod.dumps(document, indent=1) + "\n")
             return
-        heading = f"{_review_label(manifest_a)} ({before}) and {_review_label(manifest_b)} ({after})"
+        heading = f"{_review_label(manifest_a)} review and the {_review_label(manifest_b)} review"
         sections = _compare_sections(targets, changes, names, everything)
         if format is CompareFormat.markdown:
             parts = [f"# Changes between the {heading}"]
@@ -581,7 +581,7 @@ def compare(
                 parts.append(f"## {title}\n\n" + (pipe_table(cols, rows, mark=False) if rows else "None."))
             typer.echo("\n\n".join(parts + [summary]))
             return
-        console.print(f"Changes between the {heading}", highlight=False, soft_wrap=True)
+        console.print(f"Changes between the {heading}", highlight=False)
         for title, cols, rows in sections:
             if not rows:
                 console.print(f"{title}: none.")

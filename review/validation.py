@@ -114,9 +114,9 @@ def closest(value, choices) -> str | None:
     """
     import difflib
 
-    if not isinstance(value, str) or not choices:
-        return None
     choices = {str(c) for c in choices}
+    if not isinstance(value, str) or not choices or value in choices:
+        return None
     text = value.strip()
     for candidate in (text, text.upper(), text.lower(), "-".join(text.lower().replace("_", " ").split())):
         if candidate in choices and candidate != value:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from review.validation import closest, iso3_codes, validate
 
-from conftest import TINY, run_review
+from conftest import ROOT, TINY, run_review
 
 COMMANDS = ["validate", "indicators", "build", "verify", "reproduce", "server", "new-cycle", "compare"]
 NARROW = {"COLUMNS": "80"}
@@ -149,7 +155,7 @@ def test_the_indicators_table_fits_80_columns_with_names_and_units():
     out = proc.stdout
     assert max(map(len, out.splitlines())) <= 80
     assert "Single-supplier dependency (%): targets" in out and "Stockpile cover (days of consumption): targets" in out
-    assert "Rare earths" in out and "≥ 60 days by 2027" in out
+    assert "Rare earths" in out and "≥ 60 days" in out
     assert not re.search(r"rare-earths|single_supplier|stockpile_cover_days", out)
 
 
@@ -157,3 +163,57 @@ def test_previous_must_name_a_review(tiny, tmp_path):
     proc = run_review("build", "--inputs", tiny, "--outputs", tmp_path / "out", "--previous", tmp_path, "--renderer", "pandoc")
     assert proc.returncode == 1 and f"--previous: {tmp_path} is not the output folder of a review" in proc.stderr
     assert not (tmp_path / "out" / "2026").exists()
+
+
+GUIDE = ROOT / "docs" / "analyst-guide.md"
+
+
+def guide_commands() -> list[str]:
+    """Every `review` command of the analyst guide's shell blocks, in order, as written."""
+    blocks = re.findall(r"```sh\n(.*?)```", GUIDE.read_text(), flags=re.S)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip().startswith("review ")]
+
+
+def fill_in_2027(inputs) -> None:
+    """Step 2 of the guide on the tiny cycle: the year's rows, a revised figure and a project update."""
+
+    def add(name: str, lines: list[str]) -> None:
+        path = inputs / name
+        path.write_text(path.read_text().rstrip("\n") + "\n" + "\n".join(lines) + "\n")
+
+    add("dependency-2027.csv", [
+        "2027,USA,rare-earths,refining,CHN,70,Tiny 2027", "2027,USA,rare-earths,refining,USA,30,Tiny 2027",
+        "2027,JPN,rare-earths,refining,CHN,60,Tiny 2027", "2027,JPN,rare-earths,refining,AUS,40,Tiny 2027",
+        "2027,USA,lithium,refining,CHN,50,Tiny 2027", "2027,USA,lithium,refining,CHL,50,Tiny 2027",
+    ])
+    add("production-2027.csv", ["2025,rare-earths,mining,CHN,720,USGS MCS 2027"])
+    add("stockpiles-2027.csv", ["2026,USA,rare-earths,16,100,90,false", "2026,JPN,rare-earths,12,80,60,false", "2026,AUS,rare-earths,3,50,60,false"])
+    add("recycling-2027.csv", ["2026,USA,rare-earths,5,6,100", "2026,JPN,rare-earths,3,4,100"])
+
+
+def test_the_analyst_guide_runs_as_written(tiny_build, tmp_path):
+    """Sections 1 to 5 of docs/analyst-guide.md, command by command, from a folder with inputs/ and outputs/2026/public/."""
+    inputs, outputs, _ = tiny_build
+    shutil.copytree(inputs, tmp_path / "inputs")
+    shutil.copytree(outputs / "2026" / "public", tmp_path / "outputs" / "2026" / "public")
+    commands = guide_commands()
+    assert commands[0] == "review new-cycle 2027 --from inputs --to inputs-2027"
+    assert "review build --inputs inputs-2027 --outputs drafts --previous outputs/2026/public --to html" in commands
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "COLUMNS": "80"}
+    for command in commands:
+        proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, f"{command}\n{proc.stdout}\n{proc.stderr}"
+        if command.startswith("review new-cycle"):
+            fill_in_2027(tmp_path / "inputs-2027")  # step 2: filled in by hand, following CHECKLIST.md
+    published = json.loads((tmp_path / "outputs" / "2026" / "public" / "manifest.json").read_text())["content_sha256"]
+    draft = tmp_path / "drafts" / "2027" / "public"
+    overview = (draft / "book" / "overview.qmd").read_text()
+    assert "Compared with the scorecard the 2026 review published" in overview
+    assert f"The previous review compared with is the 2026 public edition, manifest content hash {published[:16]}." in overview
+    previous = json.loads((draft / "validated" / "snapshot.json").read_text())["previous_review"]
+    assert previous == {"cycle": 2026, "edition": "public", "manifest_sha256": published, "available": True}  # no path: reproducible
+    # the same inputs and previous review give the same summary, drafted elsewhere or built in place
+    assert (tmp_path / "outputs" / "2027" / "public" / "book" / "overview.qmd").read_text() == overview
+    changes = (tmp_path / "changes.md").read_text()
+    assert "## Targets that moved" in changes and "| Rare earths refining: single-supplier dependency" in changes
+    assert (tmp_path / "outputs" / "2027" / "restricted" / "report" / "alliance-review-2027.pdf").is_file()

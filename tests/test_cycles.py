@@ -211,9 +211,11 @@ def test_compare_finds_exactly_a_known_difference(tiny_build, tmp_path):
     assert set(diff["mineral"]) == {"rare-earths"} and set(diff["year"]) == {2026, 2030}
     assert set(diff[diff["year"] == 2030]["indicator"]) <= {"projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t"}
     moved = compare_scorecards(scorecard(before, targets), scorecard(after, targets))
-    # Alliance rare earths refining 2026: (80 + 70) / 200 = 0.75 -> (80 + 90) / 220 = 0.7727: same year, value revised upwards
-    re_target = moved[(moved["mineral"] == "rare-earths") & (moved["stage"] == "refining") & (moved["kind"] == "target")].iloc[0]
-    assert re_target["value_now"] == pytest.approx(170 / 220) and re_target["movement"] == "further from target"
+    # Alliance rare earths refining 2026: (80 + 70) / 200 = 0.75 -> (80 + 90) / 220 = 0.7727: same year, value revised upwards.
+    # Target path 2026: 76.7%, so on track -> at risk (within 5 pp above it); ambition path 73.3%: at risk both times.
+    re_refining = moved[(moved["mineral"] == "rare-earths") & (moved["stage"] == "refining")].set_index("kind")
+    assert re_refining.loc["target", "value_now"] == pytest.approx(170 / 220) and re_refining.loc["target", "movement"] == "worsened"
+    assert re_refining.loc["ambition", "movement"] == "further from target"
     assert set(moved[moved["mineral"] == "lithium"]["movement"]) == {"no new data"}  # same year, same value
     # the command lists exactly those values, by name
     proc = run_review("compare", outputs / "2026" / "public", tmp_path / "outputs" / "2026" / "public", "--format", "json")
