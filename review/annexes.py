@@ -46,7 +46,7 @@ def annex_facts(tables: dict) -> dict:
     """What the data-quality and sources annexes report, taken from the edition's tables when the
     snapshot is written (so assembling the book needs no data library): revisions between source
     editions, totals withheld and why, confidential figures, and every source with its tables."""
-    from review.indicators import production_revisions
+    from review.indicators import production_revisions, reporting_members
 
     revisions = production_revisions(tables["production"])
     totals = tables["stockpile_totals"]
@@ -54,7 +54,7 @@ def annex_facts(tables: dict) -> dict:
     targets = tables["targets"]
     illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
     found: dict[str, dict] = {}
-    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets"):
+    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets", "prices", "price_floors", "events", "traceability"):
         frame = tables[name]
         if "source" not in frame.columns:
             continue
@@ -72,7 +72,23 @@ def annex_facts(tables: dict) -> dict:
         "withheld": [{"mineral": r.mineral, "year": int(r.year), "contributors": int(r.contributors), "reason": r.withheld_because} for r in withheld.itertuples()],
         "confidential_figures": int(totals["confidential_contributors"].sum()),
         "sources": [found[s] for s in sorted(found)],
+        "coverage": reporting_members(tables).to_dict("records"),
+        "provisional": _provisional_facts(tables["indicators"]),
     }
+
+
+def _provisional_facts(indicators) -> list[dict]:
+    """The coverage behind each provisional Alliance figure: table, mineral, stage, year, coverage, members missing."""
+    from review.indicators import ALLIANCE, COVERED, PROVISIONAL
+
+    flagged = indicators[(indicators["status"] == PROVISIONAL) & (indicators["scope"] == ALLIANCE)]
+    out = []
+    for r in indicators[indicators["indicator"] == "coverage"].itertuples(index=False):
+        table, _, who = r.detail.partition("; ")
+        hit = flagged[flagged["indicator"].isin(COVERED[table][2]) & (flagged["mineral"] == r.mineral) & (flagged["stage"] == r.stage) & (flagged["year"] == r.year)]
+        if len(hit):
+            out.append({"table": table, "mineral": r.mineral, "stage": r.stage, "year": int(r.year), "coverage": float(r.value), "missing": who.removeprefix("missing ")})
+    return out
 
 
 def _facts(snapshot_dir: Path) -> dict:
@@ -115,6 +131,17 @@ def data_quality(snapshot_dir: Path) -> str:
         )
         if withheld:
             intro += f" {len(withheld)} totals are withheld:"
+    coverage_rows = pipe_table(
+        ["Table", "Year", "Members reporting", "Not reporting"],
+        [[f"{c['table']}.csv", c["year"], f"{c['reported']} of {c['members']}", c["missing"].replace(";", ", ") or "none"] for c in facts.get("coverage", [])],
+        ("Year", "Members reporting"),
+    )
+    provisional = facts.get("provisional", [])
+    provisional_rows = pipe_table(
+        ["Table", "Mineral", "Stage", "Year", "Coverage", "Missing"],
+        [[f"{p['table']}.csv", p["mineral"], p["stage"], p["year"], f"{p['coverage'] * 100:.1f}%", p["missing"].replace(";", ", ")] for p in provisional],
+        ("Year", "Coverage"),
+    )
     withheld_rows = pipe_table(["Mineral", "Year end", "Members", "Reason"], [[w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
     return render_template(
         "data-quality.md.j2",
@@ -123,6 +150,9 @@ def data_quality(snapshot_dir: Path) -> str:
         by_file=files,
         revisions=rev_table if revisions else "",
         revisions_count=len(revisions),
+        coverage=coverage_rows,
+        provisional=provisional_rows if provisional else "",
+        coverage_threshold=f"{snap.read_config(snapshot_dir).coverage_threshold:.0%}",
         withheld=withheld_rows,
         withheld_intro=intro,
         rule_table=rules,

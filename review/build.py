@@ -140,12 +140,6 @@ def _snapshot_reusable(inputs: Path, edition: str, previous_snapshot: Path, prev
         return False
 
 
-def _reuse_indicator_files(stage: Path, previous: Path) -> None:
-    """OUT/data/indicators.csv and .parquet as the previous build published them (the snapshot is the same)."""
-    for name in ("indicators.csv", "indicators.parquet"):
-        copy_file(previous / "data" / name, stage / "data" / name)
-
-
 def _keep_failed(stage: Path, final: Path, failed: list[JobResult]) -> Path:
     kept = final.with_name(final.name + FAILED_SUFFIX)
     shutil.rmtree(kept, ignore_errors=True)
@@ -223,8 +217,6 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
             snap = server.snapshot(request.inputs, stage / "validated", edition, final / "validated", previous, passed, stage / "data")
         else:
             snap = make_snapshot(request.inputs, stage / "validated", edition, final / "validated", previous, passed, stage / "data")
-        if snap.reused:
-            _reuse_indicator_files(stage, final)
         reporter.stage_done("validate", "inputs unchanged: skipped" if snap.reused else f"{sum(snap.rows.values()):,} rows valid")
         lap("validate")
 

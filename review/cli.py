@@ -103,6 +103,33 @@ def _config_or_report(inputs: Path):
         raise InvalidInputs(run_validation(inputs).problems)
 
 
+def _print_warnings(snapshot_dir: Path) -> None:
+    """Warnings about valid but doubtful inputs (not errors: a draft must build), from a snapshot.
+
+    The provisional Alliance figures and the members they miss (review.indicators.coverage),
+    and projects that look carried forward without an update (review.validation).
+    """
+    from review import snapshot
+    from review.indicators import provisional_summary
+    from review.validation import project_warnings
+
+    config = snapshot.read_config(snapshot_dir)
+    tables = {name: snapshot.read_table(snapshot_dir, name) for name in ("projects", "dependency", "members", "partners", "indicators")}
+    provisional = provisional_summary(tables["indicators"])
+    if provisional:
+        err.print(
+            f"[yellow]warning:[/] {len(provisional)} Alliance figure{'s are' if len(provisional) != 1 else ' is'} provisional: the members that reported "
+            f"held less than {config.coverage_threshold:.0%} of the previous year's volume (coverage_threshold in review.yml). "
+            "They are shown, but not assessed against their targets:",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for line in provisional:
+            err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    for line in project_warnings(tables, config.cycle):
+        err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+
+
 @app.command()
 def validate(
     inputs: Optional[Path] = typer.Option(None, metavar="DIR", help=INPUTS_HELP),
@@ -136,6 +163,7 @@ def validate(
             table.add_row(name, f"{rows:,}")
         console.print(table)
         console.print(f"All rules passed in {time.perf_counter() - started:.1f} s. Snapshot: {final}")
+        _print_warnings(final)
 
 
 @app.command()
@@ -157,8 +185,10 @@ def indicators(
     from review import snapshot
     from review.indicators import compute_all, scorecard
     from review.paths import default_inputs
+    from review.narrative import status_word
     from review.text import format_with_unit, indicator_name, unit_of
     from review.validated import make_snapshot
+    from review.views import displayed_change
 
     with exits(verbose):
         inputs = inputs or default_inputs()
@@ -167,6 +197,7 @@ def indicators(
             result = make_snapshot(inputs, Path(tmp), edition.value if edition else None)
             tables = {name: snapshot.read_table(result.path, name) for name in result.meta["tables"]}
             config = snapshot.read_config(result.path)
+            _print_warnings(result.path)
         table = compute_all(tables, config)
         if format is Format.csv:
             sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
@@ -183,14 +214,14 @@ def indicators(
             for (indicator, kind), rows in card.groupby(["indicator", "kind"], sort=False):
                 unit = unit_of(indicator)
                 # one narrow table per indicator and kind: name, unit and kind in the title, a target's mineral and goal in a row
-                view = Table(title=f"{indicator_name(indicator).capitalize()} ({UNIT_TITLES[unit]}): {kind}s", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+                view = Table(title=f"{indicator_name(indicator).capitalize()} ({UNIT_TITLES.get(unit, unit)}): {kind}s", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
                 for col in ("Mineral", "Goal", "Year", "Value", "Path", "Status", "Change", "Before"):
                     view.add_column(col, justify="right" if col in ("Year", "Value", "Path", "Change") else "left", no_wrap=col not in ("Mineral", "Goal"), min_width=11 if col == "Mineral" else None)
                 for r in rows.itertuples(index=False):
                     goal = f"{'≤' if r.comparator == 'max' else '≥'} {format_with_unit(r.target, unit)} by {r.target_year}"
                     view.add_row(
                         f"{names.mineral(r.mineral)} {r.stage}".strip(), goal, "" if pd.isna(r.year) else str(r.year), format_with_unit(r.value, unit), format_with_unit(r.path, unit),
-                        r.status, format_with_unit(r.change, unit, signed=True), r.previous_status,
+                        status_word(r.status), displayed_change(r.value, r.previous_value, unit), status_word(r.previous_status),
                     )
                 console.print(view)
             console.print(f"{len(table):,} indicator values; `--format csv` prints them all.")
@@ -327,6 +358,7 @@ def build(
         lines += [f"  left out (not in the cache): {', '.join(outcome.omitted)}"] if outcome.omitted else []
         for line in lines:  # short lines: they read the same at 80 columns
             err.print(line, highlight=False)
+        _print_warnings(outcome.out / "validated")
         for path in outcome.report:
             if path.suffix in (".html", ".pdf") and path.parent.name == "report":
                 console.print(str(path), highlight=False, soft_wrap=True)
@@ -471,17 +503,22 @@ def _year(value) -> str:
 def _compare_sections(targets, changes, names, everything: bool) -> list[tuple[str, list[str], list[list[str]]]]:
     """What `review compare` prints, as (title, columns, rows of display strings) per section."""
     from review.cycles import UNMOVED
+    from review.narrative import status_word
     from review.text import format_with_unit, indicator_name, unit_of
-    from review.views import _target_name
+    from review.views import _target_name, displayed_change
 
     def then_now(value, status, unit):
-        return " ".join(x for x in (format_with_unit(value, unit), status) if x)
+        return " ".join(x for x in (format_with_unit(value, unit), status_word(status)) if x)
+
+    def change(now, before, unit):
+        """As the report prints it (the printed difference of the printed values), with the unit."""
+        return displayed_change(now, before, unit) if unit in ("share", "share_diff", "days") else format_with_unit(now - before, unit, signed=True)
 
     shown = targets if everything else targets[~targets["movement"].isin(UNMOVED)]
     target_rows = [
         [
             _target_name(r, names), f"{_year(r.year_before) or '–'} → {_year(r.year_now) or '–'}", then_now(r.value_before, r.status_before, unit_of(r.indicator)),
-            then_now(r.value_now, r.status_now, unit_of(r.indicator)), format_with_unit(r.change, unit_of(r.indicator), signed=True), r.movement,
+            then_now(r.value_now, r.status_now, unit_of(r.indicator)), change(r.value_now, r.value_before, unit_of(r.indicator)), r.movement,
         ]
         for r in shown.itertuples(index=False)
     ]
@@ -491,7 +528,7 @@ def _compare_sections(targets, changes, names, everything: bool) -> list[tuple[s
         return [indicator_name(r.indicator), names.mineral(r.mineral), r.stage, names.scope(r.scope), _year(r.year)]
 
     values = changes.both if everything else changes.changed
-    value_rows = [place(r) + [then_now(r.value_before, r.status_before, r.unit), then_now(r.value_now, r.status_now, r.unit), format_with_unit(r.change, r.unit, signed=True)] for r in values.itertuples(index=False)]
+    value_rows = [place(r) + [then_now(r.value_before, r.status_before, r.unit), then_now(r.value_now, r.status_now, r.unit), change(r.value_now, r.value_before, r.unit)] for r in values.itertuples(index=False)]
     added = [place(r) + [then_now(r.value, r.status, r.unit)] for r in changes.added.itertuples(index=False)]
     removed = [place(r) + [then_now(r.value, r.status, r.unit)] for r in changes.removed.itertuples(index=False)]
     return [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-STATUS_WORDS = {"on track", "at risk", "off track", "meets target", "misses target", "confidential", "suppressed", "no data", "no baseline"}
+STATUS_WORDS = {"on track", "at risk", "off track", "meets target", "misses target", "confidential", "suppressed", "withheld", "provisional", "baseline", "no data", "no baseline"}
 
 
 def anchor(text: str) -> str:

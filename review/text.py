@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
-#: A confidential or suppressed value is written as this mark, never as a number.
-WITHHELD = "confidential"
+#: A value held back in the public edition (a confidential row, or a total that could reveal one) is
+#: written as this mark, never as a number: one word for everything withheld.
+WITHHELD = "withheld"
 
 
 def is_missing(value) -> bool:

@@ -118,6 +118,8 @@ def make_snapshot(
             if meta.get("key") == k:
                 if Path(reuse_from).resolve() != Path(dest).resolve():
                     shutil.copytree(reuse_from, dest, dirs_exist_ok=True)
+                if publish is not None:
+                    publish_indicators(dest, publish)
                 return SnapshotResult(dest, meta, True, {n: t["rows"] for n, t in meta["tables"].items()})
     from review.annexes import ANNEX_FILE, annex_facts
     from review.disclosure import edition_tables
@@ -135,10 +137,22 @@ def make_snapshot(
     meta = snapshot.write(dest, tables, outcome.config, edition, hashes, outcome.results, k, previous_review=review_meta)
     (dest / ANNEX_FILE).write_text(json.dumps(annex_facts(tables), indent=1, sort_keys=True) + "\n")
     if publish is not None:
-        publish.mkdir(parents=True, exist_ok=True)
-        tables["indicators"].to_csv(publish / "indicators.csv", index=False, lineterminator="\n", float_format="%.10g")
-        shutil.copyfile(dest / "indicators.parquet", publish / "indicators.parquet")
+        publish_indicators(dest, publish)
     return SnapshotResult(dest, meta, False, {n: t["rows"] for n, t in meta["tables"].items()})
+
+
+def publish_indicators(snapshot_dir: Path, publish: Path) -> None:
+    """OUT/data/indicators.csv and .parquet, from the snapshot's indicators table.
+
+    Always from the snapshot, whether it was just made or reused (`review validate` writes
+    a snapshot but no OUT/data/, and a build after it reuses that snapshot), so the
+    published table is the same bytes either way.
+    """
+    from review.snapshot import read_table
+
+    publish.mkdir(parents=True, exist_ok=True)
+    read_table(snapshot_dir, "indicators").to_csv(publish / "indicators.csv", index=False, lineterminator="\n", float_format="%.10g")
+    shutil.copyfile(snapshot_dir / "indicators.parquet", publish / "indicators.parquet")
 
 
 def write_snapshot_in_place(inputs: Path, final: Path, edition: str | None, previous: Path | None = None, passed: Path | None = None) -> SnapshotResult:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from review import indicators as ind
+from review.narrative import status_word
 from review.text import WITHHELD, format_value
 
 TOP_ORIGINS = 4
@@ -106,7 +107,7 @@ def dependency_table(ch, table: pd.DataFrame, scope: str, stages: list[tuple[str
                 "Largest non-aligned supplier": ch.country(supplier) if supplier and supplier != "no supply" else "none",
                 str(prev): format_value(before, "share"),
                 str(year): format_value(value, "share"),
-                "Change": format_value(value - before, "share_diff"),
+                "Change": displayed_change(value, before, "share"),
             }
         )
     return pd.DataFrame(shown), pd.DataFrame(numbers)
@@ -167,11 +168,12 @@ def capacity_by_status(current: pd.DataFrame, group: str) -> pd.DataFrame:
 # --- stockpiles and recycling ------------------------------------------------------------
 
 
-def stockpile_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.DataFrame:
+def stockpile_cover(ch, table: pd.DataFrame, mineral: str | None = None, indicator: str = "stockpile_cover_days") -> pd.DataFrame:
     """Member and Alliance cover in days (latest year per row group), withheld values marked.
 
+    `indicator` may be `disruption_cover_days`: cover against the stress test's lost supply.
     Columns: mineral, scope, label, year, value, target_days, status, shown."""
-    sel = rows_of(table, "stockpile_cover_days")
+    sel = rows_of(table, indicator)
     if mineral is not None:
         sel = sel[sel["mineral"] == mineral]
     if sel.empty:
@@ -187,12 +189,12 @@ def stockpile_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.D
 
 
 def recycling_series(ch, table: pd.DataFrame) -> pd.DataFrame:
-    """Recycling shares over time. Columns: mineral, panel (mineral name), scope (display), code, year, value."""
+    """Recycling shares over time. Columns: mineral, panel (mineral name), scope (display), code, year, value, status (provisional or '')."""
     sel = rows_of(table, "recycling_share").copy()
     sel["panel"] = sel["mineral"].map(ch.mineral)
     sel["code"] = sel["scope"]
     sel["scope"] = np.where(sel["scope"] == ind.ALLIANCE, "Alliance", sel["scope"].map(ch.country))
-    return sel[["mineral", "panel", "scope", "code", "year", "value"]].sort_values(["mineral", "scope", "year"]).reset_index(drop=True)
+    return sel[["mineral", "panel", "scope", "code", "year", "value", "status"]].sort_values(["mineral", "scope", "year"]).reset_index(drop=True)
 
 
 def _target_name(r, ch) -> str:
@@ -203,12 +205,35 @@ def _target_name(r, ch) -> str:
 
 
 def _published(value, status: str, unit: str) -> str:
-    """A scorecard value as printed: the withheld mark where disclosure suppressed it."""
-    return WITHHELD if status == ind.SUPPRESSED else format_value(value, unit)
+    """A scorecard value as printed: the withheld mark where disclosure suppressed it; days with their unit."""
+    if status == ind.SUPPRESSED:
+        return WITHHELD
+    text = format_value(value, unit)
+    return f"{text} days" if text and unit == "days" else text
+
+
+def displayed_change(value, before, unit: str) -> str:
+    """The change between two values as they are displayed: shares to 0.1 percentage point, days to whole days.
+
+    Rounding each value first means the change printed beside them is always their
+    printed difference (59 days and 42 days: +17 days, never +16.8).
+    """
+    if pd.isna(value) or pd.isna(before):
+        return ""
+    if unit in ("share", "share_diff"):
+        return f"{round(value * 100, 1) - round(before * 100, 1):+.1f} pp"
+    if unit == "days":
+        days = round(value) - round(before)
+        return f"{days:+,.0f} day{'' if abs(days) == 1 else 's'}"
+    return format_value(value - before, unit, signed=True)
 
 
 def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
-    """The executive scorecard as display strings; status words carry the meaning, colours repeat it."""
+    """The executive scorecard as display strings; status words carry the meaning, colours repeat it.
+
+    `card` may carry `illustrative` (narrative.target_origins): the column marks targets
+    made up for the sample, so a reader never takes them for the Alliance's.
+    """
     from review.text import unit_of
 
     rows = []
@@ -220,11 +245,12 @@ def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
                 "Target": label,
                 "Year": "" if pd.isna(r.year) else str(r.year),
                 "Value": _published(r.value, r.status, unit),
-                "Path": format_value(r.path, unit),
-                "status": r.status,
+                "Path": _published(r.path, "", unit),
+                "status": status_word(r.status),
                 "Previous": _published(r.previous_value, r.previous_status, unit),
-                "Previous status": r.previous_status,
-                "Change": format_value(r.change, unit, signed=True),
+                "Previous status": status_word(r.previous_status),
+                "Change": displayed_change(r.value, r.previous_value, unit),
+                "Illustrative": "yes" if getattr(r, "illustrative", False) else "",
             }
         )
     return pd.DataFrame(rows).rename(columns={"status": "Status"})
@@ -247,7 +273,9 @@ def target_panels(ch, table: pd.DataFrame, targets: pd.DataFrame) -> tuple[pd.Da
         p = target_path_points(table, dep, mineral)
         paths += [dict(panel=panel, year=r.year, value=r.value, kind=r.kind) for r in p[p["stage"] == stage].itertuples()]
         for indicator, kind in (("projected_dependency", "projection"), ("projected_dependency_slip", "slip")):
-            for r in rows_of(table, indicator, mineral=mineral, stage=stage).itertuples():
+            # a projection from a provisional figure is not drawn: it would read as an assessment
+            drawn = rows_of(table, indicator, mineral=mineral, stage=stage)
+            for r in drawn[drawn["status"] != ind.PROVISIONAL].itertuples():
                 projections.append(dict(panel=panel, year=int(r.year), value=r.value, kind=kind))
     return (
         pd.DataFrame(series, columns=["panel", "mineral", "stage", "year", "value"]),
@@ -285,7 +313,7 @@ def cover_table(ch, cover: pd.DataFrame, by: str) -> pd.DataFrame:
                 "Year end": str(int(r.year)),
                 "Cover, days": r.shown,
                 "Target, days": WITHHELD if r.status == ind.CONFIDENTIAL else format_value(r.target_days, "days"),
-                "Status": r.status or "",
+                "Status": status_word(r.status or ""),
             }
         )
     return pd.DataFrame(rows)
@@ -299,7 +327,7 @@ def recycling_table(ch, table: pd.DataFrame, scope: str) -> pd.DataFrame:
         part = part.set_index("year").sort_index()
         year = int(part.index.max())
         value, before = part["value"].get(year, np.nan), part["value"].get(year - 1, np.nan)
-        rows.append({"Mineral": ch.mineral(mineral), "Year": str(year), "Recycling share": format_value(value, "share"), "Change": format_value(value - before, "share_diff")})
+        rows.append({"Mineral": ch.mineral(mineral), "Year": str(year), "Recycling share": format_value(value, "share"), "Change": displayed_change(value, before, "share")})
     return pd.DataFrame(rows)
 
 
@@ -315,10 +343,10 @@ def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
             {
                 "Target": label,
                 "Then": _published(r.value_before, r.status_before, unit),
-                "Status then": r.status_before,
+                "Status then": status_word(r.status_before),
                 "Now": _published(r.value_now, r.status_now, unit),
-                "Status now": r.status_now,
-                "Change": format_value(r.change, unit, signed=True),
+                "Status now": status_word(r.status_now),
+                "Change": displayed_change(r.value_now, r.value_before, unit),
                 "Movement": r.movement,
             }
         )

@@ -93,7 +93,7 @@ def test_status_words_are_coloured_and_readable(page):
     statuses = tab.eval_on_selector_all("span.status", "els => els.map(e => [e.textContent.replace(/\\s+/g, ' '), getComputedStyle(e).backgroundColor])")
     assert statuses, "no status marks"
     words = {w for w, _ in statuses}
-    assert words <= {"on track", "at risk", "off track", "meets target", "misses target", "confidential", "suppressed", "no data", "no baseline"}
+    assert words <= {"on track", "at risk", "off track", "meets target", "misses target", "withheld", "provisional", "baseline", "no data", "no baseline"}
     assert all(bg not in ("rgba(0, 0, 0, 0)", "transparent") for _, bg in statuses)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from review.config import ReviewConfig
-from review.indicators.common import ALLIANCE, AT_RISK, DAYS, MEETS, MISSES, NOT_IN_PIPELINE, NO_BASELINE, NO_DATA, OFF_TRACK, ON_TRACK, SHARE, SHARE_DIFF, SUPPRESSED, TONNES, EPS, rows
+from review.indicators.common import ALLIANCE, AT_RISK, BASELINE, DAYS, MEETS, MISSES, NOT_IN_PIPELINE, NO_BASELINE, NO_DATA, OFF_TRACK, ON_TRACK, PROVISIONAL, SHARE, SHARE_DIFF, SUPPRESSED, TONNES, EPS, rows
 
 
 
@@ -67,6 +67,10 @@ def target_rows(targets: pd.DataFrame, table: pd.DataFrame, config: ReviewConfig
     """Path, status and gap to target for every target, at the assessed year and the previous one.
 
     `detail` is "<indicator>:<kind>", which with mineral and stage identifies the target.
+    A year whose Alliance value is provisional (too few members reported) is not assessed:
+    its status is `provisional`. A year at or before the baseline year is `baseline`: the
+    path there is the baseline value itself, so an "on track" would measure nothing (and a
+    later status compared with it would show a change that is only the path starting).
     """
     out = []
     for t in targets.itertuples(index=False):
@@ -88,7 +92,11 @@ def target_rows(targets: pd.DataFrame, table: pd.DataFrame, config: ReviewConfig
                 path = path_value(float(baseline), int(t.baseline_year), float(t.value), int(t.year), year)
                 status = path_status(value, path, t.comparator, margin)
             if math.isnan(value):
-                status = SUPPRESSED if _suppressed(table, t, stage, year) else NO_DATA
+                status = SUPPRESSED if _status_is(table, t, stage, year, SUPPRESSED) else NO_DATA
+            elif _status_is(table, t, stage, year, PROVISIONAL):
+                status = PROVISIONAL
+            elif year <= int(t.baseline_year) and status != NO_BASELINE:
+                status = BASELINE
             out.append(dict(indicator="target_path", mineral=t.mineral, stage=stage, year=year, value=path, status=status, detail=detail, unit=unit))
             gap_unit = SHARE_DIFF if unit == SHARE else unit
             out.append(dict(indicator="target_gap", mineral=t.mineral, stage=stage, year=year, value=value - t.value, status=status, detail=detail, unit=gap_unit))
@@ -96,9 +104,10 @@ def target_rows(targets: pd.DataFrame, table: pd.DataFrame, config: ReviewConfig
     return rows(frame, scope=ALLIANCE)
 
 
-def _suppressed(table: pd.DataFrame, target, stage: str, year: int) -> bool:
+def _status_is(table: pd.DataFrame, target, stage: str, year: int, status: str) -> bool:
+    """Whether the target's Alliance value in `year` carries `status` (withheld, or provisional)."""
     sel = table[(table["indicator"] == target.indicator) & (table["mineral"] == target.mineral) & (table["stage"] == stage) & (table["scope"] == ALLIANCE) & (table["year"] == year)]
-    return bool((sel["status"] == SUPPRESSED).any())
+    return bool((sel["status"] == status).any())
 
 
 
@@ -112,6 +121,12 @@ def pipeline_capacity(projects: pd.DataFrame, aligned: frozenset[str], weights: 
         & (projects["expected_online"] + slip <= year)
     ]
     return float((sel["capacity_t"].astype(float) * sel["status"].map(weights).astype(float).fillna(0.0)).sum())
+
+
+def projection_start(alliance_dep: pd.DataFrame, mineral: str, stage: str, cycle: int):
+    """The Alliance dependency row a projection starts from: the latest year up to the cycle with supply (None if none)."""
+    series = alliance_dep[(alliance_dep["mineral"] == mineral) & (alliance_dep["stage"] == stage) & (alliance_dep["year"] <= cycle) & (alliance_dep["total_t"] > 0)]
+    return None if series.empty else series.sort_values("year").iloc[-1]
 
 
 def projection(dep_row, added_t: float, growth: float, target_year: int) -> tuple[float, float]:
@@ -132,21 +147,50 @@ def projection(dep_row, added_t: float, growth: float, target_year: int) -> tupl
     return non_aligned * (supplier_t / non_aligned_today) / demand, demand
 
 
-def projection_rows(targets: pd.DataFrame, alliance_dep: pd.DataFrame, current_projects: pd.DataFrame, aligned: frozenset[str], config: ReviewConfig) -> pd.DataFrame:
-    """Pipeline-adjusted projection (and a one-year-slip sensitivity) for each dependency target year."""
+def capacity_gap(dep_row, target_value: float, growth: float, target_year: int) -> float:
+    """Aligned supply to add by `target_year` for the projected dependency to reach `target_value`.
+
+    The inverse of `projection`: at the demand it assumes, the largest supplier keeps
+    its share s of non-aligned supply, so dependency = non_aligned * s / demand; reaching
+    the target allows non_aligned <= target * demand / s, and aligned supply must make up
+    the rest of demand. Zero when today's aligned supply already suffices.
+    """
+    total, aligned_t, supplier_t = float(dep_row.total_t), float(dep_row.aligned_t), float(dep_row.supplier_t)
+    demand = total * (1 + growth) ** (target_year - int(dep_row.year))
+    non_aligned_today = total - aligned_t
+    if demand <= 0 or non_aligned_today <= 0 or supplier_t <= 0:
+        return 0.0
+    allowed_non_aligned = min(target_value * demand * non_aligned_today / supplier_t, demand)
+    return max(demand - allowed_non_aligned - aligned_t, 0.0)
+
+
+def projection_rows(
+    targets: pd.DataFrame, alliance_dep: pd.DataFrame, current_projects: pd.DataFrame, aligned: frozenset[str], config: ReviewConfig, provisional: frozenset = frozenset()
+) -> pd.DataFrame:
+    """Pipeline-adjusted projection (best case, and the slip case a year later), the pipeline, and the gap in tonnes.
+
+    The projection is a best case: it assumes every tonne of new aligned capacity serves
+    members. `capacity_gap_t` (detail `target` or `ambition`) is the aligned supply to add
+    by the target year to reach each, set beside `pipeline_weighted_capacity_t`. When
+    the year the projection starts from is in `provisional` ((mineral, stage, year) of
+    provisional Alliance dependency), its rows are `provisional`, never meets or misses.
+    """
     out = []
     dep_targets = targets[targets["indicator"] == "single_supplier_dependency"]
     for (mineral, stage, year), group in dep_targets.groupby(["mineral", "stage", "year"], sort=True):
-        series = alliance_dep[(alliance_dep["mineral"] == mineral) & (alliance_dep["stage"] == stage) & (alliance_dep["year"] <= config.cycle) & (alliance_dep["total_t"] > 0)]
-        if series.empty:
+        today = projection_start(alliance_dep, mineral, stage, config.cycle)
+        if today is None:
             continue
-        today = series.sort_values("year").iloc[-1]
+        uncertain = (mineral, stage, int(today.year)) in provisional
         target_value = float(group[group["kind"] == "target"]["value"].min()) if (group["kind"] == "target").any() else float(group["value"].min())
         for indicator, slip in (("projected_dependency", 0), ("projected_dependency_slip", 1)):
             added = pipeline_capacity(current_projects, aligned, config.status_weights, mineral, stage, int(year), slip)
             value, demand = projection(today, added, config.demand_growth, int(year))
-            status = MEETS if value <= target_value + EPS else MISSES
+            status = PROVISIONAL if uncertain else MEETS if value <= target_value + EPS else MISSES
             out.append(dict(indicator=indicator, mineral=mineral, stage=stage, year=int(year), value=value, status=status, detail=today.supplier, unit=SHARE))
             if slip == 0:
-                out.append(dict(indicator="pipeline_weighted_capacity_t", mineral=mineral, stage=stage, year=int(year), value=added, status="", detail=f"from {int(today.year)}", unit=TONNES))
+                out.append(dict(indicator="pipeline_weighted_capacity_t", mineral=mineral, stage=stage, year=int(year), value=added, status=PROVISIONAL if uncertain else "", detail=f"from {int(today.year)}", unit=TONNES))
+        for kind, value in group.groupby("kind", sort=True)["value"].min().items():
+            gap = capacity_gap(today, float(value), config.demand_growth, int(year))
+            out.append(dict(indicator="capacity_gap_t", mineral=mineral, stage=stage, year=int(year), value=gap, status=PROVISIONAL if uncertain else "", detail=kind, unit=TONNES))
     return rows(pd.DataFrame(out, columns=["indicator", "mineral", "stage", "year", "value", "status", "detail", "unit"]), scope=ALLIANCE)

@@ -7,6 +7,7 @@ local colours = {
   ["status-off-track"] = "#D55E00", ["status-misses-target"] = "#D55E00",
   ["status-confidential"] = "#7A7A7A", ["status-suppressed"] = "#7A7A7A",
   ["status-no-data"] = "#9A9A9A", ["status-no-baseline"] = "#9A9A9A",
+  ["status-withheld"] = "#7A7A7A", ["status-provisional"] = "#56B4E9", ["status-baseline"] = "#9A9A9A",
 }
 
 function Span(el)

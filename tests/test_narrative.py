@@ -1,0 +1,195 @@
+"""Generated sentences are true over everything they claim: each test plants the case that made an old sentence false."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from review import indicators as ind
+from review import narrative, views
+from review.validation import validate
+from tests.conftest import TINY
+
+
+@pytest.fixture(scope="module")
+def tiny_outcome():
+    """The tiny cycle validated once for this module (validation imports Great Expectations: slow)."""
+    return validate(TINY)
+
+
+def dep_row(mineral, stage, year, value, status=""):
+    return dict(indicator="single_supplier_dependency", mineral=mineral, stage=stage, scope="alliance", year=year, value=value, unit="share", status=status, detail="CHN")
+
+
+def test_change_sentence_covers_every_stage_not_only_the_targeted_ones():
+    table = pd.DataFrame(
+        [
+            # the targeted stage: 0.876 -> 0.856, -2.0 pp (the old sentence's "largest fall")
+            dep_row("rare-earths", "refining", 2025, 0.876), dep_row("rare-earths", "refining", 2026, 0.856),
+            # planted, untargeted: antimony mining 0.700 -> 0.671, -2.9 pp, a larger fall
+            dep_row("antimony", "mining", 2025, 0.700), dep_row("antimony", "mining", 2026, 0.671),
+            # cobalt refining +1.3 pp (targeted); nickel refining +3.2 pp (untargeted), a larger rise
+            dep_row("cobalt", "refining", 2025, 0.755), dep_row("cobalt", "refining", 2026, 0.768),
+            dep_row("nickel", "refining", 2025, 0.400), dep_row("nickel", "refining", 2026, 0.432),
+            # only one year: not compared, not counted
+            dep_row("gallium", "refining", 2026, 0.95),
+            # a provisional figure: a fall of 10 pp that must not be reported
+            dep_row("tungsten", "mining", 2025, 0.80), dep_row("tungsten", "mining", 2026, 0.70, ind.PROVISIONAL),
+        ]
+    )
+    changes = narrative.dependency_changes(table, 2026, 2025)
+    assert len(changes) == 5
+    sentence = narrative.change_sentence(changes, {"antimony": "Antimony", "nickel": "Nickel"}.get)
+    assert sentence == (
+        "Since the previous review, across all 4 mineral stages with Alliance data in both years (1 provisional left out), "
+        "dependency fell most in antimony mining (-2.9 pp) and rose most in nickel refining (+3.2 pp)."
+    )
+
+
+def test_change_sentence_when_nothing_rose():
+    table = pd.DataFrame([dep_row("cobalt", "refining", 2025, 0.80), dep_row("cobalt", "refining", 2026, 0.75)])
+    assert narrative.change_sentence(narrative.dependency_changes(table, 2026, 2025)) == (
+        "Since the previous review, across all 1 mineral stage with Alliance data in both years, dependency fell most in cobalt refining (-5.0 pp) and rose in none."
+    )
+
+
+def test_displayed_change_is_the_difference_of_the_displayed_values():
+    # 59.64% and 57.36% display as 59.6% and 57.4%: +2.2 pp (the raw difference, 2.28, would print +2.3)
+    assert views.displayed_change(0.5964, 0.5736, "share") == "+2.2 pp"
+    # 59.4 days and 41.6 days display as 59 and 42: +17 days (raw +17.8), with the unit
+    assert views.displayed_change(59.4, 41.6, "days") == "+17 days"
+    assert views.displayed_change(float("nan"), 41.6, "days") == ""
+    assert views.displayed_change(42.4, 43.2, "days") == "-1 day"
+
+
+@pytest.mark.parametrize("hhi, band", [(1071, "unconcentrated"), (1499.9, "unconcentrated"), (1500, "moderately concentrated"), (2500, "moderately concentrated"), (2501, "highly concentrated")])
+def test_hhi_bands(hhi, band):
+    assert narrative.hhi_band(hhi) == band
+
+
+def test_concentration_sentence_never_calls_copper_concentrated():
+    latest = pd.DataFrame(
+        [
+            dict(indicator="hhi", stage="mining", year=2024, value=1071.0),
+            dict(indicator="top3_share", stage="mining", year=2024, value=0.41),
+            dict(indicator="hhi", stage="refining", year=2024, value=4900.0),
+            dict(indicator="top3_share", stage="refining", year=2024, value=0.80),
+        ]
+    )
+    assert narrative.concentration_sentence(latest) == (
+        "World production: mining is unconcentrated (2024: top-3 share 41.0%, HHI 1,071); refining is highly concentrated (2024: top-3 share 80.0%, HHI 4,900)"
+    )
+
+
+def test_country_names_take_their_article_and_partners_are_not_called_partners():
+    assert narrative.with_article("United States") == "the United States"
+    assert narrative.with_article("European Union") == "the European Union"
+    assert narrative.with_article("China") == "China"
+    assert narrative.member_intro("United States", "G7", 2025) == "The United States is a G7 member of the Alliance (since 2025)."
+    intro = narrative.member_intro("Australia", "partner", 2026)
+    assert intro == "Australia is a member of the Alliance from outside the G7 (joined as a partner country in 2026)."
+    assert "a partner of the Alliance" not in intro
+    series = pd.Series({2025: 0.3, 2026: 0.2})
+    assert narrative.dependency_sentence("Lithium, refining", series, "United States") == "Lithium, refining: dependency on the United States fell from 30.0% in 2025 to 20.0% in 2026."
+
+
+def test_withheld_is_the_one_word_for_everything_held_back():
+    assert narrative.status_word(ind.SUPPRESSED) == "withheld"
+    assert narrative.status_word(ind.CONFIDENTIAL) == "withheld"
+    assert narrative.status_word(ind.ON_TRACK) == ind.ON_TRACK
+
+
+def _card(statuses_founding, statuses_other):
+    rows = [dict(mineral="rare-earths", stage=f"s{i}", indicator="single_supplier_dependency", kind="target", status=s, founding=True, illustrative=False) for i, s in enumerate(statuses_founding)]
+    rows += [dict(mineral="cobalt", stage=f"s{i}", indicator="recycling_share", kind="target", status=s, founding=False, illustrative=True) for i, s in enumerate(statuses_other)]
+    return pd.DataFrame(rows)
+
+
+def test_founding_targets_are_counted_apart_from_the_others():
+    card = _card(
+        [ind.ON_TRACK, ind.ON_TRACK, ind.OFF_TRACK, ind.OFF_TRACK, ind.OFF_TRACK, ind.AT_RISK],
+        [ind.ON_TRACK, ind.AT_RISK, ind.PROVISIONAL, ind.SUPPRESSED],
+    )
+    assert narrative.status_counts_sentence(card) == (
+        "Founding targets and ambitions: 2 of 6 on track, 1 at risk and 3 off track; "
+        "other targets (illustrative): 1 of 4 on track, 1 at risk and 0 off track; not assessed: 1 provisional, 1 withheld in this edition."
+    )
+    # nothing assessed: said so, not "0 of 2 on track, 0 at risk and 0 off track"
+    assert narrative.status_counts_sentence(_card([ind.PROVISIONAL, ind.PROVISIONAL], [])) == "Founding targets and ambitions: none of 2 assessed (2 provisional)."
+
+
+def test_target_origins_reads_the_source_and_the_illustrative_column(tiny_outcome):
+    tables = tiny_outcome.tables
+    targets = tables["targets"].copy()
+    targets.loc[0, "source"] = "Alliance founding text: under 60% by 2030"
+    card = narrative.target_origins(ind.scorecard(ind.compute_all(tables, tiny_outcome.config), targets), targets)
+    assert list(card["founding"]) == [True, False, False, False, False]
+    assert not card["illustrative"].any()  # the tiny targets.csv has no illustrative column
+    shown = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: m))
+    assert "Illustrative" in shown.columns
+
+
+def test_the_ambition_is_stated_and_met_when_the_value_is_below_it():
+    group = pd.DataFrame(
+        [
+            dict(kind="target", comparator="max", target=0.60, target_year=2030, value=0.497, status=ind.ON_TRACK),
+            dict(kind="ambition", comparator="max", target=0.50, target_year=2030, value=0.497, status=ind.ON_TRACK),
+        ]
+    )
+    assert narrative.target_status_sentence(group) == "Target 60.0% by 2030: on track, already met; ambition 50.0% by 2030: on track, already met."
+
+
+def _tiny_ch(tables, config):
+    names = {"CHN": "China", "USA": "United States"}
+    return SimpleNamespace(config=config, tables=tables, country=lambda c: names.get(c, c), mineral=lambda m: {"rare-earths": "Rare earths", "lithium": "Lithium"}[m])
+
+
+def test_key_messages_quote_the_best_case_with_its_slip_case_and_the_gap_in_tonnes(tiny_outcome):
+    outcome = tiny_outcome
+    table = ind.compute_all(outcome.tables, outcome.config)
+    card = narrative.target_origins(ind.scorecard(table, outcome.tables["targets"]), outcome.tables["targets"])
+    messages = narrative.key_messages(_tiny_ch(outcome.tables, outcome.config), card, table)
+    ree = next(m for m in messages if m.startswith("Rare earths, refining"))
+    # tiny: 2030 best case 67.0% (16 t weighted pipeline), slip case: T1 online 2028 + 1 still by 2030, so also 67.0%
+    assert "2030: 67.0% best case, 67.0% if every project slips a year (best case above the 60.0% target and the 50.0% ambition)" in ree
+    assert "Target 60.0% by 2030: on track; ambition 50.0% by 2030: at risk." in ree
+    # capacity_gap_t by hand in tests/test_coverage.py: 30 t (target), 50 t (ambition)
+    assert "the target needs 30 t more aligned supply by 2030; the ambition needs 50 t more aligned supply by 2030, against 16 t in the probability-weighted pipeline" in ree
+    assert not any("provisional" in m for m in messages)
+
+
+def test_key_messages_skip_provisional_targets_and_say_how_many_and_why(tiny_outcome):
+    outcome = tiny_outcome
+    tables = dict(outcome.tables)
+    dep = tables["dependency"]
+    tables["dependency"] = dep[~((dep["member"] == "JPN") & (dep["year"] == 2026))].reset_index(drop=True)
+    table = ind.compute_all(tables, outcome.config)
+    card = narrative.target_origins(ind.scorecard(table, tables["targets"]), tables["targets"])
+    messages = narrative.key_messages(_tiny_ch(tables, outcome.config), card, table)
+    assert not any(m.startswith("Rare earths, refining") for m in messages)  # its figures are provisional
+    assert messages[1] == (
+        "2 targets are not assessed because their figures are provisional: rare earths refining (dependency, 2026). "
+        "The members that reported held less than 90% of the Alliance's volume of the year before (as little as 50.0%); "
+        "these figures will be assessed when the other members have reported (the data-quality annex lists who is missing)."
+    )
+    assert "not assessed: 2 provisional" in messages[0]
+
+
+def test_projection_clause_states_the_ambition_and_says_provisional():
+    table = pd.DataFrame(
+        [
+            dict(indicator="projected_dependency", mineral="re", stage="mining", scope="alliance", year=2030, value=0.497, status=ind.MEETS),
+            dict(indicator="projected_dependency_slip", mineral="re", stage="mining", scope="alliance", year=2030, value=0.521, status=ind.MEETS),
+        ]
+    )
+    # 49.7% best case is below both the 60% target and the 50% ambition: the clause says both
+    assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60, "ambition": 0.50}) == (
+        "at the current pipeline, 2030: 49.7% best case, 52.1% if every project slips a year (best case at or below the 60.0% target and the 50.0% ambition)"
+    )
+    # 55% would meet the target but not the ambition
+    table.loc[0, "value"] = 0.55
+    assert narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60}).endswith("(best case at or below the 60.0% target; above the 50.0% ambition)")
+    table["status"] = ind.PROVISIONAL
+    assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60}) == "the 2030 projection is not assessed: it starts from a provisional figure"
