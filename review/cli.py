@@ -565,8 +565,8 @@ def compare(
     review ("no new data" where the year and the value did not move; new and retired
     targets included), the indicator values that changed for the same indicator,
     mineral, stage, scope and year (revised data show up here), and the indicator values
-    added or removed (new or dropped years, minerals, members). csv and json give each
-    row a `section` and list codes with their names.
+    added or removed (new or dropped years, minerals, members). csv gives each row a
+    `section`, json a list per section; both give codes with their names.
     """
     import json as json_mod
 
