@@ -8,11 +8,15 @@ from pathlib import Path
 
 from review.markdown import pipe_table
 from review.paths import PACKAGE, shipped
+from review.text import Markdown, markdown_code, markdown_text
 
 ILLUSTRATIVE_MARK = "illustrative"
 
 
 def render_template(template: str, **values) -> str:
+    """A book template with every value escaped as plain text (review.text.markdown_text) but
+    the Markdown this package made (tables, cross-references: `Markdown` values); `| code`
+    makes an inline code span."""
     import jinja2
 
     # "{#" opens Pandoc attributes ({#sec-id}), so Jinja comments use other delimiters
@@ -22,7 +26,9 @@ def render_template(template: str, **values) -> str:
         undefined=jinja2.StrictUndefined,
         comment_start_string="<#--",
         comment_end_string="--#>",
+        finalize=markdown_text,
     )
+    env.filters["code"] = markdown_code
     return env.get_template(template).render(**values)
 
 
@@ -176,7 +182,7 @@ def reproducibility(identity: dict) -> str:
             ["Packages", packages],
         ],
     )
-    inputs = pipe_table(["File", "SHA-256"], [[name, digest[:16]] for name, digest in sorted(identity["inputs"].items())])
+    inputs = pipe_table(["Input", "Hash"], [[name, digest[:16]] for name, digest in sorted(identity["inputs"].items())])
     jobs = pipe_table(
         ["Notebook", "Parameters", "Cache key", "Output SHA-256", "Reused"],
         [[j["output"], ", ".join(f"{k}={v}" for k, v in j["parameters"].items() if k not in ("cycle", "snapshot")) or "(none)", j["key"][:12], j["sha256"][:12], "yes" if j["cached"] else "no"] for j in identity["jobs"]],
@@ -206,7 +212,7 @@ def sources(snapshot_dir: Path) -> tuple[str, str]:
         if illustrative
         else "All figures come from the published sources listed."
     )
-    notice = (
+    notice = Markdown(
         "Member sourcing, projects, stockpiles and recycling in this build are illustrative sample data, not official statistics, except where the sources annex names a publication; world production figures are published USGS data. See @sec-sources."
         if illustrative
         else ""

@@ -16,6 +16,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -78,7 +79,7 @@ def exits(verbose: bool = False):
     except Exception as exc:  # anything else is a tool failure, not bad data
         if verbose:
             err.print_exception()
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)  # its text is data, not Rich markup
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -200,7 +201,9 @@ def indicators(
             _print_warnings(result.path)
         table = compute_all(tables, config)
         if format is Format.csv:
-            sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
+            from review.text import spreadsheet_safe
+
+            sys.stdout.write(spreadsheet_safe(table).to_csv(index=False, lineterminator="\n"))
         elif format is Format.json:
             sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
         else:
@@ -287,6 +290,10 @@ class RichReporter:
         total = self.progress.tasks[task].total
         self.progress.update(task, completed=total, detail=detail)
 
+    def note(self, message):
+        if self.verbose:
+            self.progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
+
 
 @app.command()
 def build(
@@ -306,6 +313,7 @@ def build(
         True, "--server/--no-server", envvar="REVIEW_SERVER", show_default=False,
         help="Use the warm server that keeps the libraries imported between builds; a build starts it, and it stops after 30 minutes without builds (review server stop).  [default: --server; REVIEW_SERVER=off turns it off]",
     ),
+    sign_key: Optional[Path] = typer.Option(None, "--sign-key", envvar="REVIEW_SIGN_KEY", metavar="FILE", help="Sign the manifest with this Ed25519 private key (OUT/manifest.sig; make one with `review keygen`)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars; errors and the final paths only."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="A line per notebook, and tracebacks of tool failures."),
 ) -> None:
@@ -337,7 +345,7 @@ def build(
         _config_or_report(inputs)
         request = BuildRequest(
             inputs=inputs, outputs=outputs, edition=edition.value if edition else None, workers=jobs, scheduler=scheduler,
-            only=parse_only(only) if only else None, force=force, renderer=renderer.value, formats=formats, server=server, previous=previous,
+            only=parse_only(only) if only else None, force=force, renderer=renderer.value, formats=formats, server=server, previous=previous, sign_key=sign_key,
         )
         try:
             with RichReporter(quiet, verbose) as reporter:
@@ -367,23 +375,34 @@ def build(
 @app.command()
 def verify(
     out: Path = typer.Argument(..., metavar="OUT", help="An output folder of one build: OUTPUTS/<cycle>/<edition>."),
+    public_key: Optional[Path] = typer.Option(None, "--public-key", metavar="FILE", help="Also check the manifest's signature (OUT/manifest.sig) with this Ed25519 public key."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
-    """Check every file of a build against its manifest.
+    """Check a build's files and signature against its manifest.
 
-    Checks each file against the SHA-256 the manifest lists, and lists missing, altered
-    and added files (the audit/ folder that `review reproduce`
-    writes is not part of the build). Exit code 0 only when the folder is intact.
+    Lists missing, altered and added files (the audit/ folder that `review reproduce`
+    writes is not part of the build). With --public-key, the signature must hold: the only
+    check that a consistent rewrite of the manifest cannot pass. Without it, compare the
+    printed hashes with the ones the publisher gave elsewhere. Exit code 0 only when the
+    folder is intact (and, with --public-key, signed by that key).
     """
     from review.audit import verify as run_verify
 
     with exits(verbose):
-        result = run_verify(out)
+        result = run_verify(out, public_key)
         for label, files in (("missing", result.missing), ("altered", result.altered), ("added", result.added)):
             for f in files:
-                err.print(f"[bold red]{label}:[/] {f}", highlight=False)
+                err.print(f"[bold red]{label}:[/] {escape(f)}", highlight=False)
         if not result.manifest_consistent:
             err.print("[bold red]manifest:[/] its job hashes or content hash do not match its own entries", highlight=False)
+        if result.signature_problem:
+            err.print(f"[bold red]signature:[/] {escape(result.signature_problem)}", highlight=False)
+        typer.echo(f"Content hash (the report prints it): {result.content_sha256}")
+        typer.echo(f"manifest.json SHA-256 (covers every file): {result.manifest_sha256}")
+        if result.signature_checked and not result.signature_problem:
+            typer.echo(f"Signature: valid, by the key in {public_key}.")
+        elif not result.signature_checked:
+            typer.echo("Signature: " + ("present (manifest.sig); check it with --public-key." if result.signed else "none; compare the hashes above with the ones published with the report."))
         if result.intact:
             typer.echo(f"Intact: all {result.checked} files match the manifest.")
             return
@@ -396,21 +415,24 @@ def reproduce(
     out: Path = typer.Argument(..., metavar="OUT", help="An output folder of one build: OUTPUTS/<cycle>/<edition>."),
     notebook: Optional[list[str]] = typer.Option(None, "--notebook", "-n", metavar="NAME", help="Re-run only this notebook (e.g. mineral-rare-earths); repeat for more.  [default: all]"),
     images: bool = typer.Option(False, "--images", help="Also compare the figure images (PNG bytes)."),
+    public_key: Optional[Path] = typer.Option(None, "--public-key", help="Refuse the folder unless the manifest's signature holds for this Ed25519 public key."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List every check, not only the differences."),
 ) -> None:
     """Re-run a build's notebooks and compare every value.
 
-    Re-executes the notebooks with fresh kernels through plain Papermill, from the
-    output folder alone (snapshot, executed notebooks, manifest). Compares every
-    recorded value (floats within a relative 1e-9) and every figure's data (SHA-256, with
-    the differing rows), writes OUT/audit/audit.json and audit.html, and prints a table.
-    Exit code 0 when everything reproduces, 1 otherwise.
+    Verifies the folder first and refuses one that is not intact, without running anything
+    from it. Re-executes this package's own notebooks with the build's parameters through
+    plain Papermill (never code from the folder; a difference between the two is
+    reported), with fresh kernels, on the folder's snapshot. Compares every recorded value
+    (floats within a relative 1e-9) and every figure's data (SHA-256, with the differing
+    rows), writes OUT/audit/audit.json and audit.html, and prints a table. Exit code 0 when
+    everything reproduces, 1 otherwise.
     """
     from review.audit import reproduce as run_reproduce
     from review.audit import write_report
 
     with exits(verbose):
-        result = run_reproduce(out, notebook or None, images, progress=lambda name: err.print(f"  re-ran {name}", highlight=False))
+        result = run_reproduce(out, notebook or None, images, progress=lambda name: err.print(f"  re-ran {name}", highlight=False), public_key=public_key)
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)
         table = Table(title="Reproduction")
@@ -418,7 +440,7 @@ def reproduce(
             table.add_column(col)
         shown = [c for c in result.checks if verbose or not c.ok]
         for c in shown:
-            table.add_row(c.notebook, c.item, "[green]match[/]" if c.ok else "[bold red]differs[/]", c.detail)
+            table.add_row(escape(c.notebook), escape(c.item), "[green]match[/]" if c.ok else "[bold red]differs[/]", escape(c.detail))
         by_notebook: dict[str, list] = {}
         for c in result.checks:
             by_notebook.setdefault(c.notebook, []).append(c.ok)
@@ -432,6 +454,24 @@ def reproduce(
         typer.echo(f"{'Reproduced' if result.ok else 'Not reproduced'}: {len(result.checks) - failed} of {len(result.checks)} checks match. Audit report: {html_path}")
         if not result.ok:
             raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def keygen(
+    private_key: Path = typer.Argument(..., help="Where to write the private key (PEM); the public key goes to PRIVATE_KEY.pub."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+) -> None:
+    """Make an Ed25519 key pair for signing manifests.
+
+    The private key is for `review build --sign-key`. Keep it secret (it is written readable by you only); publish the public
+    key where auditors find it independently of the output folder. Never overwrites a file.
+    """
+    from review.signing import fingerprint, keygen as make_keys, load_public_key
+
+    with exits(verbose):
+        private_path, public_path = make_keys(private_key)
+        typer.echo(f"Private key: {private_path} (keep it secret; build with --sign-key {private_path})")
+        typer.echo(f"Public key:  {public_path} (publish it; verify with --public-key {public_path}); fingerprint {fingerprint(load_public_key(public_path))}")
 
 
 class ServerAction(str, Enum):
@@ -592,9 +632,11 @@ def compare(
             value_data = _named(changes.both if everything else changes.changed, names)
             added, removed = _named(changes.added, names), _named(changes.removed, names)
             if format is CompareFormat.csv:
+                from review.text import spreadsheet_safe
+
                 sections = [target_data.assign(section="targets"), value_data.assign(section="indicators changed" if not everything else "indicators"), added.assign(section="indicators added"), removed.assign(section="indicators removed")]
                 combined = pd.concat(sections, ignore_index=True)
-                sys.stdout.write(combined[["section", *[c for c in combined.columns if c != "section"]]].to_csv(index=False, lineterminator="\n"))
+                sys.stdout.write(spreadsheet_safe(combined[["section", *[c for c in combined.columns if c != "section"]]]).to_csv(index=False, lineterminator="\n"))
             else:
 
                 def records(frame):

@@ -18,7 +18,7 @@ from review.validation import closest, iso3_codes, validate
 
 from conftest import ROOT, TINY, run_review
 
-COMMANDS = ["validate", "indicators", "build", "verify", "reproduce", "server", "new-cycle", "compare"]
+COMMANDS = ["validate", "indicators", "build", "verify", "reproduce", "keygen", "server", "new-cycle", "compare"]
 NARROW = {"COLUMNS": "80"}
 
 

@@ -156,12 +156,12 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
         target_rows(tables["targets"], observed, config),
         projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config, provisional),
         project_rows(tables["projects"], tables["minerals"], config.cycle),
-        disruption_rows(lost, stress_cover(tables["stockpiles"], totals, lost)),
+        mark_provisional(disruption_rows(lost, stress_cover(tables["stockpiles"], totals, lost)), cover, config.coverage_threshold),
         price_rows(tables["prices"]),
         floor_rows(floor_gaps(tables["price_floors"], tables["prices"], alliance_dep, member_dep)),
         finance_rows(finance_totals(current_projects, as_of)),
-        priority_rows(priority_effects(tables["targets"], alliance_dep, current_projects, aligned, config)),
-        traceability_rows(traceability_share(tables["traceability"], tables["dependency"])),
+        priority_rows(priority_effects(tables["targets"], alliance_dep, current_projects, aligned, config, provisional)),
+        mark_provisional(traceability_rows(traceability_share(tables["traceability"], tables["dependency"])), cover, config.coverage_threshold),
     ]
     table = pd.concat([observed] + derived, ignore_index=True)
     table["year"] = table["year"].astype("Int64")
