@@ -44,7 +44,7 @@ class Format(str, Enum):
 
 INPUTS_HELP = "The cycle's inputs folder [default: ./inputs, else the sample shipped with the package]."
 OUTPUTS_HELP = "Where builds are written: OUTPUTS/<cycle>/<edition>/."
-EDITION_HELP = "public (confidential values suppressed) or restricted [default: the edition in review.yml]."
+EDITION_HELP = "public (confidential values withheld) or restricted [default: the edition in review.yml]."
 
 
 def print_problems(problems) -> None:
