@@ -186,9 +186,13 @@ def change_sentence(changes: pd.DataFrame, name=lambda mineral: mineral) -> str 
     left_out = int(changes["provisional"].sum())
     if compared.empty:
         return None
-    where = lambda r: f"{name(r['mineral']).lower()} {r['stage']}"  # noqa: E731
+
+    def where(r) -> str:
+        return f"{name(r['mineral']).lower()} {r['stage']}"
+
     falls, rises = compared[compared["change"] < 0], compared[compared["change"] > 0]
-    text = f"Since the previous review, across all {plural(len(compared), 'mineral stage')} with Alliance data in both years"
+    across = f"all {len(compared)} mineral stages" if len(compared) > 1 else "the one mineral stage"
+    text = f"Since the previous review, across {across} with Alliance data in both years"
     if left_out:
         text += f" ({left_out} provisional left out)"
     if len(falls):
@@ -274,8 +278,7 @@ def target_status_sentence(group: pd.DataFrame) -> str:
         met = not is_missing(r.value) and (r.value <= r.target + 1e-12 if r.comparator == "max" else r.value + 1e-12 >= r.target)
         status = status_word(r.status) + (", already met" if met and r.status in ASSESSED else "")
         parts.append(f"{r.kind} {format_value(r.target, 'share')} by {r.target_year}: {status}")
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + "."
+    return sentence_start("; ".join(parts)) + "."
 
 
 def provisional_sentence(card: pd.DataFrame, table: pd.DataFrame, threshold: float, name=lambda mineral: mineral) -> str | None:

@@ -113,7 +113,7 @@ def test_the_rolled_forward_cycle_builds_with_its_new_member_and_mineral(two_cyc
     names = [r.name for r in outcome.results]
     assert "mineral-cobalt" in names and "member-FRA" in names
     fra = (out / "book" / "member-FRA.qmd").read_text()
-    assert "member since 2027" in fra
+    assert "France is a G7 member of the Alliance (since 2027)." in fra
     numbers = pd.read_csv(out / "data" / "member-FRA" / "fig-member-fra-heatmap.csv")
     assert set(numbers["year"]) == {2027}  # no history before it joined
     overview = (out / "book" / "overview.qmd").read_text()
@@ -172,6 +172,6 @@ def test_compare_finds_exactly_a_known_difference(tiny_build, tmp_path):
     assert jpn["value_before"].iloc[0] == pytest.approx(0.70) and jpn["value_now"].iloc[0] == pytest.approx(0.75)
     # only rare earths move: the 2026 values, and the projections to the 2030 target year made from them
     assert set(diff["mineral"]) == {"rare-earths"} and set(diff["year"]) == {2026, 2030}
-    assert set(diff[diff["year"] == 2030]["indicator"]) <= {"projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t"}
+    assert set(diff[diff["year"] == 2030]["indicator"]) <= {"projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t", "capacity_gap_t"}
     moved = compare_scorecards(scorecard(before, targets), scorecard(after, targets))
     assert set(moved[moved["movement"] != "unchanged"]["mineral"]) <= {"rare-earths"}

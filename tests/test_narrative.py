@@ -51,7 +51,7 @@ def test_change_sentence_covers_every_stage_not_only_the_targeted_ones():
 def test_change_sentence_when_nothing_rose():
     table = pd.DataFrame([dep_row("cobalt", "refining", 2025, 0.80), dep_row("cobalt", "refining", 2026, 0.75)])
     assert narrative.change_sentence(narrative.dependency_changes(table, 2026, 2025)) == (
-        "Since the previous review, across all 1 mineral stage with Alliance data in both years, dependency fell most in cobalt refining (-5.0 pp) and rose in none."
+        "Since the previous review, across the one mineral stage with Alliance data in both years, dependency fell most in cobalt refining (-5.0 pp) and rose in none."
     )
 
 
