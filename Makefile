@@ -18,7 +18,9 @@ $(SYNCED): uv.lock pyproject.toml | $(UV)
 	rm -f $(VENV)/.synced-*
 	touch $@
 
+# The 2025 review first, so the 2026 review's "since the last review" compares with it.
 report: $(SYNCED)
+	$(VENV)/bin/review build --inputs inputs/2025
 	$(VENV)/bin/review build
 
 test: $(SYNCED)

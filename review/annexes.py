@@ -54,7 +54,7 @@ def annex_facts(tables: dict) -> dict:
     targets = tables["targets"]
     illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
     found: dict[str, dict] = {}
-    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets"):
+    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets", "prices", "price_floors", "events", "traceability"):
         frame = tables[name]
         if "source" not in frame.columns:
             continue
@@ -203,7 +203,7 @@ def sources(snapshot_dir: Path) -> tuple[str, str]:
         else "All figures come from the published sources listed."
     )
     notice = (
-        "Member sourcing, projects, stockpiles and recycling in this build are illustrative sample data, not official statistics; world production figures are published USGS data. See @sec-sources."
+        "Member sourcing, projects, stockpiles and recycling in this build are illustrative sample data, not official statistics, except where the sources annex names a publication; world production figures are published USGS data. See @sec-sources."
         if illustrative
         else ""
     )

@@ -19,6 +19,9 @@ PROJECT_INDICATORS = (
 )
 STOCKPILE_INDICATORS = ("stockpile_cover_days", "stockpile_holdings_t")
 RECYCLING_INDICATORS = ("recycling_share",)
+DISRUPTION_INDICATORS = ("disruption_lost_share", "disruption_cover_days")
+FINANCE_INDICATORS = ("capex_musd", "public_finance_musd", "priority_project_effect", "projected_dependency")
+MARKET_INDICATORS = ("price_change", "price_volatility", "price_floor_gap", "price_floor_cost_musd", "traceability_share")
 
 
 @dataclass(frozen=True)
@@ -57,18 +60,22 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 Read("production", "mineral"),
                 Read("projects", "mineral"),
                 Read("targets", "mineral"),
+                Read("prices", "mineral"),
+                Read("price_floors", "mineral"),
+                Read("events", "mineral"),
             )
             + REFERENCE,
             "minerals",
         ),
         NotebookSpec("member", "member", (Read("indicators", "scope"), Read("projects", "sponsors")) + REFERENCE, "members"),
-        NotebookSpec("projects", None, (Read("indicators", "indicator", PROJECT_INDICATORS), Read("projects")) + REFERENCE, "themes"),
+        NotebookSpec("projects", None, (Read("indicators", "indicator", PROJECT_INDICATORS + FINANCE_INDICATORS), Read("projects")) + REFERENCE, "themes"),
         NotebookSpec(
             "stockpiles",
             None,
-            (Read("indicators", "indicator", STOCKPILE_INDICATORS), Read("stockpile_totals"), Read("targets")) + REFERENCE,
+            (Read("indicators", "indicator", STOCKPILE_INDICATORS + DISRUPTION_INDICATORS), Read("stockpile_totals"), Read("targets")) + REFERENCE,
             "themes",
         ),
         NotebookSpec("recycling", None, (Read("indicators", "indicator", RECYCLING_INDICATORS), Read("recycling"), Read("targets")) + REFERENCE, "themes"),
+        NotebookSpec("markets", None, (Read("indicators", "indicator", MARKET_INDICATORS), Read("prices"), Read("price_floors"), Read("events")) + REFERENCE, "themes"),
     )
 }

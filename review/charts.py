@@ -298,3 +298,103 @@ def count_bars(counts: pd.DataFrame, x: str, color: str = ALIGNED_COLOR) -> plt.
     ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
     fig.tight_layout()
     return fig
+
+
+# --- markets, the stress test, finance (second version) --------------------------------------------
+
+
+def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
+    """Annual prices, one panel per stage, with each floor drawn as a horizontal line in the price's unit.
+
+    `prices`: panel, year, price, unit. `floors`: panel, label, value (in the panel's price unit), status.
+    """
+    panels = list(dict.fromkeys(prices["panel"]))
+    cols = min(len(panels), 2)
+    grid_rows = int(np.ceil(len(panels) / cols))
+    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 2.4 * grid_rows), squeeze=False)  # units differ: no shared y axis
+    for ax in grid.flat[len(panels):]:
+        ax.set_visible(False)
+    axes = list(grid.flat[: len(panels)])
+    for ax, panel in zip(axes, panels):
+        part = prices[prices["panel"] == panel].sort_values("year")
+        ax.plot(part["year"], part["price"], color=ALIGNED_COLOR, linewidth=2, marker="o", markersize=3, label="annual price")
+        for f in floors[floors["panel"] == panel].itertuples():
+            ax.axhline(f.value, color="black", linestyle="-" if f.status == "in force" else ":", linewidth=1.1, label=f"floor {f.status}")
+            ax.annotate(f.label, (part["year"].min(), f.value), xytext=(0, 2), textcoords="offset points", fontsize=6.5)
+        ax.set_title(panel)
+        ax.set_ylabel(part["unit"].iloc[0])
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
+    _shared_legend(fig, axes, columns=3, bottom=0.08, second_row=0.04)
+    return fig
+
+
+def indexed_prices(index: pd.DataFrame) -> plt.Figure:
+    """Prices across minerals indexed to the first year of each window (= 100). `index`: label, year, index."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+    for i, (label, line) in enumerate(index.groupby("label", sort=True)):
+        ax.plot(line["year"], line["index"], color=PALETTE[i % len(PALETTE)], linewidth=1.6, marker="o", markersize=2.5, label=label)
+    ax.axhline(100, color=GREY, linewidth=0.8)
+    ax.set_ylabel("index, first year = 100")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def floor_cost_bars(costs: pd.DataFrame) -> plt.Figure:
+    """The yearly cost of a price-gap payment at each floor, in million USD. `costs`: label, cost_musd, status."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(costs) + 1.2))
+    colors = [ALIGNED_COLOR if s == "in force" else "#56B4E9" for s in costs["status"]]
+    ax.barh(costs["label"], costs["cost_musd"].fillna(0.0), color=colors)
+    for y, v in enumerate(costs["cost_musd"]):
+        ax.text(0 if v != v else v, y, " no data" if v != v else f" {v:,.2f}", va="center", fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("million USD a year (dark: floor in force; light: proposed)")
+    fig.tight_layout()
+    return fig
+
+
+def event_timeline(events: pd.DataFrame) -> plt.Figure:
+    """Events as points on one time axis, one row per mineral, marked by kind. `events`: date (datetime), mineral, kind."""
+    minerals = sorted(events["mineral"].unique())
+    kinds = sorted(events["kind"].unique())
+    markers = ["o", "s", "D", "^", "v", "P", "X", "*"]
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.35 * len(minerals) + 1.6))
+    for i, kind in enumerate(kinds):
+        part = events[events["kind"] == kind]
+        ax.scatter(part["date"], part["mineral"].map(minerals.index), marker=markers[i % len(markers)], color=PALETTE[i % len(PALETTE)], s=30, label=kind, zorder=3)
+    ax.set_yticks(range(len(minerals)), minerals)
+    ax.set_ylim(-0.6, len(minerals) - 0.4)
+    ax.invert_yaxis()
+    ax.legend(loc="lower center", ncol=4, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def lost_share_bars(lost: pd.DataFrame) -> plt.Figure:
+    """Share of supply lost if the largest non-aligned supplier stopped, one panel per stage. `lost`: stage, label, value."""
+    stages = list(dict.fromkeys(lost["stage"]))
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.28 * lost.groupby("stage").size().max() + 1.2), squeeze=False, sharex=True)
+    for ax, stage in zip(axes.flat, stages):
+        part = lost[lost["stage"] == stage]
+        ax.barh(part["label"], part["value"], color=[("black" if label == "Alliance" else COUNTRY_COLORS["CHN"]) for label in part["label"]])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_title(stage.capitalize())
+        _percent(ax, "x")
+    fig.tight_layout()
+    return fig
+
+
+def finance_bars(finance: pd.DataFrame) -> plt.Figure:
+    """Capex and, inside it, public finance of the pipeline, in million USD. `finance`: label, capex_musd, public_finance_musd."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(finance) + 1.3))
+    ax.barh(finance["label"], finance["capex_musd"], color="#B3CDE3", label="capital expenditure")
+    ax.barh(finance["label"], finance["public_finance_musd"], color=ALIGNED_COLOR, height=0.45, label="of which public finance")
+    ax.invert_yaxis()
+    ax.set_xlabel("million USD")
+    _thousands(ax)
+    ax.legend(loc="lower center", ncol=2, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout()
+    return fig

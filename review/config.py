@@ -63,6 +63,8 @@ class ReviewConfig(BaseModel):
     #: An Alliance figure whose members held less than this share of the previous year's volume is provisional.
     coverage_threshold: float = Field(0.9, ge=0, le=1)
     disclosure: DisclosureRule = Field(default_factory=DisclosureRule)
+    #: The stress test's share of the largest non-aligned supplier's volume that stops (1.0: all of it).
+    disruption_severity: float = Field(1.0, gt=0, le=1)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "ReviewConfig":

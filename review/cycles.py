@@ -23,11 +23,11 @@ import pandas as pd
 from review import indicators as ind
 
 #: Tables whose rows are observations by year: a new cycle gets a header-only part for its rows.
-NEW_ROWS = ("dependency", "production", "stockpiles", "recycling")
+NEW_ROWS = ("dependency", "production", "stockpiles", "recycling", "prices", "events", "traceability")
 STATUS_RANK = {ind.ON_TRACK: 0, ind.AT_RISK: 1, ind.OFF_TRACK: 2}
 TARGET_KEY = ["mineral", "stage", "indicator", "kind"]
 #: Indicators whose `detail` describes the value (a supplier, countries) rather than naming the row.
-DESCRIPTIVE_DETAIL = ("single_supplier_dependency", "top3_share", "hhi", "stockpile_cover_days", "projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t", "aligned_share", "supply_t", "recycling_share", "stockpile_holdings_t")
+DESCRIPTIVE_DETAIL = ("single_supplier_dependency", "top3_share", "hhi", "stockpile_cover_days", "projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t", "aligned_share", "supply_t", "recycling_share", "stockpile_holdings_t", "disruption_lost_share", "disruption_cover_days", "price_change", "price_volatility")
 
 
 # --- new cycle ---------------------------------------------------------------------------------
@@ -92,6 +92,8 @@ def new_cycle(year: int, source: Path, dest: Path) -> dict:
         _write_csv(out / TABLES["projects"].file, header, rows + carried)
         templates = []
         for name in NEW_ROWS:
+            if TABLES[name].optional and not (source / TABLES[name].file).is_file():
+                continue  # an optional table the cycle does without stays out of the next one too
             part = out / f"{name}-{year}.csv"
             columns, _ = _csv_rows(source / TABLES[name].file)
             _write_csv(part, columns, [])
@@ -126,6 +128,9 @@ Made by `review new-cycle {year}` from the {previous} inputs. Tick each item, th
 - [ ] `stockpiles-{year}.csv`: year-end stocks for {year - 1}; mark `confidential: true` where a member
       does not publish its holdings.
 - [ ] `recycling-{year}.csv`: recycled output, capacity and consumption for {year - 1}.
+- [ ] `prices-{year}.csv`, `events-{year}.csv`, `traceability-{year}.csv` (where the cycle has these optional
+      tables): the year's annual average prices, market and policy events, and verified-origin tonnes; check
+      `price_floors.csv` for floors set, changed or proposed.
 - [ ] `projects.csv`: {projects} projects were carried forward as `as_of: {year}` rows with their last
       status: update `status` and `expected_online`, add new projects, keep `first_reported_online`.
 

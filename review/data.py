@@ -31,6 +31,8 @@ class TableSpec:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+    #: An optional table may be left out of a cycle: it is then read as empty (see `read_raw`).
+    optional: bool = False
 
     @property
     def file(self) -> str:
@@ -40,8 +42,8 @@ class TableSpec:
         return next(c for c in self.columns if c.name == name)
 
 
-def _spec(name: str, key: tuple[str, ...], *columns: Column) -> TableSpec:
-    return TableSpec(name, tuple(columns), key)
+def _spec(name: str, key: tuple[str, ...], *columns: Column, optional: bool = False) -> TableSpec:
+    return TableSpec(name, tuple(columns), key, optional)
 
 
 C = Column
@@ -136,6 +138,55 @@ TABLES: dict[str, TableSpec] = {
             C("consumption_t", FLOAT),
             C("source", STR, True, False),
         ),
+        # market monitoring, traceability: optional tables (a cycle without them builds and says so)
+        _spec(
+            "prices",
+            ("year", "mineral", "stage"),
+            C("year", INT),
+            C("mineral", STR),
+            C("stage", STR),
+            C("product", STR),
+            C("price", FLOAT),
+            C("unit", STR),
+            C("source", STR),
+            optional=True,
+        ),
+        _spec(
+            "price_floors",
+            ("mineral", "stage", "scope", "status"),
+            C("mineral", STR),
+            C("stage", STR),
+            C("product", STR),
+            C("floor", FLOAT),
+            C("unit", STR),
+            C("since", INT),
+            C("scope", STR),
+            C("status", STR),
+            C("source", STR),
+            optional=True,
+        ),
+        _spec(
+            "events",
+            ("date", "mineral", "country", "kind", "description"),
+            C("date", STR),
+            C("mineral", STR),
+            C("country", STR),
+            C("kind", STR),
+            C("description", STR),
+            C("source", STR),
+            optional=True,
+        ),
+        _spec(
+            "traceability",
+            ("year", "member", "mineral", "stage"),
+            C("year", INT),
+            C("member", STR),
+            C("mineral", STR),
+            C("stage", STR),
+            C("verified_t", FLOAT),
+            C("source", STR),
+            optional=True,
+        ),
     )
 }
 del C
@@ -153,6 +204,8 @@ class RawTable:
     frame: "object | None" = None  # pandas.DataFrame of str/None, None when unreadable
     origins: list[tuple[str, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: An optional table the cycle leaves out: `frame` is then empty, with the spec's columns.
+    absent: bool = False
 
 
 def table_files(inputs: Path, spec: TableSpec) -> list[Path]:
@@ -231,11 +284,19 @@ def _read_file(path: Path):
 
 
 def read_raw(inputs: Path, spec: TableSpec) -> RawTable:
-    """Parse one table's CSV file(s) into strings; file-level problems go into `problems` instead of raising."""
+    """Parse one table's CSV file(s) into strings; file-level problems go into `problems` instead of raising.
+
+    An optional table with no file at all is `absent`: an empty frame with the spec's
+    columns, so every later stage sees the table and the report can say it has no data.
+    """
     import pandas as pd
 
     raw = RawTable(spec)
     files = table_files(inputs, spec)
+    if spec.optional and not any(path.is_file() for path in files):
+        raw.frame = pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns})
+        raw.absent = True
+        return raw
     if not files[0].is_file():
         raw.problems.append(Problem(spec.file, None, None, "file must exist in the inputs folder", str(files[0])))
         return raw

@@ -34,6 +34,13 @@ TYPE_PATTERNS = {
     BOOL: (r"^(?i:true|false)$", "must be true or false"),
 }
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+#: Price units, and the one only tungsten is priced in (1 mtu WO3 = 10 kg WO3 = 7.93 kg W).
+PRICE_UNITS = ("USD/kg", "USD/t", "USD/lb", "USD/mtu WO3")
+TUNGSTEN_UNIT, TUNGSTEN = "USD/mtu WO3", "tungsten"
+FLOOR_STATUSES = ("in force", "proposed")
+#: A column added to traceability.csv for validation only: the member's sourcing of that
+#: year, mineral and stage in dependency.csv, so verified tonnes can be checked against it.
+SOURCED_T = "_sourced_t"
 
 
 @dataclass
@@ -162,6 +169,8 @@ class _Reference:
     minerals: frozenset = frozenset()
     pairs: frozenset = frozenset()
     stages: frozenset = frozenset()
+    #: Sourcing in tonnes by (year, member, mineral, stage), from dependency.csv.
+    sourced: dict = field(default_factory=dict)
     ok: set = field(default_factory=set)
 
 
@@ -179,7 +188,19 @@ def _reference(tables: dict) -> _Reference:
         ref.pairs = frozenset((m, s) for m, stages in zip(frame["id"], frame["stages"]) for s in stages.split(";"))
         ref.stages = frozenset(s for _, s in ref.pairs)
         ref.ok.add("minerals")
+    if "dependency" in tables:
+        frame = tables["dependency"].dropna(subset=["year", "member", "mineral", "stage", "quantity_t"])
+        ref.sourced = frame.groupby(["year", "member", "mineral", "stage"])["quantity_t"].sum().to_dict()
+        ref.ok.add("dependency")
     return ref
+
+
+def _with_sourcing(name: str, frame, ref: _Reference):
+    """traceability.csv with SOURCED_T added (0 where dependency.csv has no such sourcing)."""
+    if name != "traceability" or "dependency" not in ref.ok:
+        return frame
+    keys = zip(frame["year"], frame["member"], frame["mineral"], frame["stage"])
+    return frame.assign(**{SOURCED_T: [float(ref.sourced.get(k, 0.0)) for k in keys]})
 
 
 def _member_rule(column: str, ref: _Reference) -> list[_Rule]:
@@ -316,6 +337,49 @@ def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: 
             _between("annual_consumption_t", 0, strict_low=True),
             _between("target_days", 0, strict_low=True),
         ]
+    elif name == "prices":
+        rules += _mineral_rules(ref)
+        rules += [
+            _between("year", FIRST_YEAR, last_year, years),
+            _between("price", 0, strict_low=True),
+            _in_set("unit", PRICE_UNITS, "must be one of " + ", ".join(PRICE_UNITS)),
+            _Rule(
+                f"{TUNGSTEN_UNIT} is a unit for tungsten only",
+                "unit",
+                E.ExpectColumnValuesToNotBeInSet(column="unit", value_set=[TUNGSTEN_UNIT], row_condition=Where("mineral").is_not_in([TUNGSTEN])),
+            ),
+        ]
+    elif name == "price_floors":
+        rules += _mineral_rules(ref)
+        if "members" in ref.ok:
+            rules.append(_in_set("scope", ref.members | {"alliance"}, "must be a member code listed in members.csv, or alliance"))
+        rules += [
+            _between("floor", 0, strict_low=True),
+            _in_set("unit", PRICE_UNITS, "must be one of " + ", ".join(PRICE_UNITS)),
+            _Rule(
+                f"{TUNGSTEN_UNIT} is a unit for tungsten only",
+                "unit",
+                E.ExpectColumnValuesToNotBeInSet(column="unit", value_set=[TUNGSTEN_UNIT], row_condition=Where("mineral").is_not_in([TUNGSTEN])),
+            ),
+            _between("since", FIRST_YEAR, 2100),
+            _in_set("status", FLOOR_STATUSES, "must be in force or proposed"),
+        ]
+    elif name == "events":
+        rules += _mineral_rules(ref, with_stage=False)
+        rules += [
+            _Rule("must be a date written YYYY-MM-DD", "date", E.ExpectColumnValuesToMatchStrftimeFormat(column="date", strftime_format="%Y-%m-%d")),
+            _regex("date", rf"^(?!\d{{4}}-)|^({'|'.join(str(y) for y in range(FIRST_YEAR, last_year + 1))})-", f"must be a date from {FIRST_YEAR} to the end of {last_year} (the cycle)"),
+            _in_set("country", iso3 | {EU, UNATTRIBUTED}, "must be an ISO 3166-1 alpha-3 country code, EUU for the European Union, or XXX"),
+            _regex("kind", r"^[a-z][a-z0-9 -]*$", "must be a kind in lower-case words, such as export control"),
+        ]
+    elif name == "traceability":
+        rules += _member_rule("member", ref) + _mineral_rules(ref)
+        rules += [
+            _between("year", FIRST_YEAR, last_year, years),
+            _between("verified_t", 0),
+        ]
+        if "dependency" in ref.ok:
+            rules.append(_a_at_least_b(SOURCED_T, "verified_t", "verified tonnes must not exceed the member's sourcing in dependency.csv (same year, mineral and stage)"))
     elif name == "recycling":
         rules += _member_rule("member", ref) + _mineral_rules(ref, with_stage=False)
         rules += [
@@ -375,7 +439,9 @@ def _table_keys(inputs: Path, config: ReviewConfig | None) -> dict[str, str]:
     files = {name: [sha256_file(p) for p in table_files(inputs, spec) if p.is_file()] for name, spec in TABLES.items()}
     reference = [files["members"], files["partners"], files["minerals"]]
     settings = config.model_dump_json() if config else None
-    return {name: key("validated-table", name, files[name], reference, settings, code_hash()) for name in TABLES}
+    # traceability is checked against the sourcing in dependency.csv too
+    extra = {"traceability": files["dependency"]}
+    return {name: key("validated-table", name, files[name], reference, extra.get(name), settings, code_hash()) for name in TABLES}
 
 
 def validate(inputs: Path, passed: Path | None = None) -> Validation:
@@ -402,10 +468,14 @@ def validate(inputs: Path, passed: Path | None = None) -> Validation:
     for name, k in keys.items():
         if (passed / f"{k}.json").is_file() and raws[name].frame is not None:
             remembered[name] = json.loads((passed / f"{k}.json").read_text())
-    source = _context()[1] if len(remembered) < len(TABLES) else None
+    absent = {name for name, raw in raws.items() if raw.absent}  # optional tables the cycle leaves out: no rule to check
+    source = _context()[1] if len(remembered) + len(absent) < len(TABLES) else None
     usable, origins, raw_results, typed_results, failed = {}, {}, {}, {}, set()
     for name, raw in raws.items():
         if raw.frame is None:
+            continue
+        if raw.absent:
+            usable[name], origins[name] = typed(raw), []
             continue
         if name in remembered:
             raw_results[name] = [RuleResult(**r) for r in remembered[name]["raw"]]
@@ -420,16 +490,18 @@ def validate(inputs: Path, passed: Path | None = None) -> Validation:
     ref = _reference(usable)
     iso3 = iso3_codes()
     for name, frame in usable.items():
+        if name in absent:
+            continue
         if name in remembered:
             typed_results[name] = [RuleResult(**r) for r in remembered[name]["typed"]]
             continue
-        problems, typed_results[name] = _run(source, name, _with_pairs(frame), _typed_rules(name, outcome.config, ref, iso3), origins[name])
+        problems, typed_results[name] = _run(source, name, _with_sourcing(name, _with_pairs(frame), ref), _typed_rules(name, outcome.config, ref, iso3), origins[name])
         outcome.problems += problems
         failed |= {name} if problems else set()
     if passed is not None and not outcome.problems:
         passed.mkdir(parents=True, exist_ok=True)
         for name in usable:
-            if name not in remembered and name not in failed:
+            if name not in remembered and name not in failed and name not in absent:
                 record = {"raw": [asdict(r) for r in raw_results[name]], "typed": [asdict(r) for r in typed_results[name]]}
                 (passed / f"{keys[name]}.json").write_text(json.dumps(record))
     outcome.results = [r for name in raw_results for r in raw_results[name]] + [r for name in typed_results for r in typed_results[name]]

@@ -168,11 +168,12 @@ def capacity_by_status(current: pd.DataFrame, group: str) -> pd.DataFrame:
 # --- stockpiles and recycling ------------------------------------------------------------
 
 
-def stockpile_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.DataFrame:
+def stockpile_cover(ch, table: pd.DataFrame, mineral: str | None = None, indicator: str = "stockpile_cover_days") -> pd.DataFrame:
     """Member and Alliance cover in days (latest year per row group), withheld values marked.
 
+    `indicator` may be `disruption_cover_days`: cover against the stress test's lost supply.
     Columns: mineral, scope, label, year, value, target_days, status, shown."""
-    sel = rows_of(table, "stockpile_cover_days")
+    sel = rows_of(table, indicator)
     if mineral is not None:
         sel = sel[sel["mineral"] == mineral]
     if sel.empty:

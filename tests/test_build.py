@@ -22,7 +22,7 @@ from conftest import run_review, tree_state
 OUT = Path("2026") / "public"
 EXPECTED_JOBS = [
     "overview", "mineral-rare-earths", "mineral-lithium", "member-USA", "member-JPN", "member-AUS",
-    "projects", "stockpiles", "recycling",
+    "projects", "stockpiles", "recycling", "markets",
 ]
 
 

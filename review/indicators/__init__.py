@@ -4,8 +4,10 @@ Every number the report prints comes from `compute_all`, one tidy table with col
 `indicator, mineral, stage, scope, year, value, unit, status, detail`, assembled here
 from the families: `dependency`, `concentration`, `coverage` (which Alliance figures are
 provisional), `targets` (paths, statuses, the pipeline-adjusted projection and the gap
-in tonnes), `projects`, `stockpiles`, `recycling`, and the
-`scorecard` view. The definitions (and a worked example of each) are in
+in tonnes), `projects`, `stockpiles`, `recycling`, `markets` (prices and floors),
+`disruption` (the N-1 stress test), `finance` (capex, public finance, priority
+projects), `traceability`, and the `scorecard` view. The four families of the second
+version read optional tables: without them they add no rows. The definitions (and a worked example of each) are in
 docs/methodology.md, which is also the report's methodology annex; the tests in
 tests/test_indicators.py work each one out by hand.
 
@@ -30,6 +32,7 @@ from review.indicators.common import (  # noqa: F401
     YEARS,
     COUNT,
     SHARE_DIFF,
+    MUSD,
     ON_TRACK,
     AT_RISK,
     OFF_TRACK,
@@ -74,6 +77,7 @@ from review.indicators.targets import (  # noqa: F401
     assessed_years,
     target_rows,
     pipeline_capacity,
+    projection_start,
     projection,
     capacity_gap,
     projection_rows,
@@ -92,6 +96,32 @@ from review.indicators.projects import (  # noqa: F401
     status_change,
     project_changes,
     project_rows,
+)
+from review.indicators.markets import (  # noqa: F401
+    PER_TONNE,
+    RATIO,
+    convert_price,
+    price_statistics,
+    price_rows,
+    floor_gaps,
+    floor_rows,
+)
+from review.indicators.disruption import (  # noqa: F401
+    NOT_EXPOSED,
+    lost_share,
+    most_exposed,
+    stress_cover,
+    disruption_rows,
+)
+from review.indicators.finance import (  # noqa: F401
+    finance_totals,
+    finance_rows,
+    priority_effects,
+    priority_rows,
+)
+from review.indicators.traceability import (  # noqa: F401
+    traceability_share,
+    traceability_rows,
 )
 from review.indicators.scorecard import (  # noqa: F401
     SCORECARD_COLUMNS,
@@ -117,12 +147,19 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
     cover = coverage_rows(tables)
     observed = mark_provisional(pd.concat(parts, ignore_index=True), cover, config.coverage_threshold)
     provisional = frozenset((m, s, y) for table, m, s, y in provisional_keys(cover, config.coverage_threshold) if table == "dependency")
-    current_projects, _, _, _ = project_snapshots(tables["projects"], config.cycle)
+    current_projects, _, as_of, _ = project_snapshots(tables["projects"], config.cycle)
+    lost = lost_share(tables["dependency"], alliance_dep, config.disruption_severity)
     derived = [
         cover,
         target_rows(tables["targets"], observed, config),
         projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config, provisional),
         project_rows(tables["projects"], tables["minerals"], config.cycle),
+        disruption_rows(lost, stress_cover(tables["stockpiles"], totals, lost)),
+        price_rows(tables["prices"]),
+        floor_rows(floor_gaps(tables["price_floors"], tables["prices"], alliance_dep, member_dep)),
+        finance_rows(finance_totals(current_projects, as_of)),
+        priority_rows(priority_effects(tables["targets"], alliance_dep, current_projects, aligned, config)),
+        traceability_rows(traceability_share(tables["traceability"], tables["dependency"])),
     ]
     table = pd.concat([observed] + derived, ignore_index=True)
     table["year"] = table["year"].astype("Int64")

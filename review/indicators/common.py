@@ -12,6 +12,8 @@ ALLIANCE = "alliance"
 WORLD = "world"
 UNATTRIBUTED = "XXX"
 SHARE, HHI_UNIT, DAYS, TONNES, YEARS, COUNT = "share", "index", "days", "t", "years", "projects"
+#: Money (project finance, the cost of a price-gap payment), in millions of US dollars.
+MUSD = "million USD"
 #: A difference of two shares (signed, -1 to 1), written in percentage points.
 SHARE_DIFF = "share_diff"
 ON_TRACK, AT_RISK, OFF_TRACK = "on track", "at risk", "off track"
@@ -36,6 +38,7 @@ def rows(frame: pd.DataFrame, **constant) -> pd.DataFrame:
     for col in COLUMNS:
         if col not in out.columns:
             out[col] = "" if col in ("stage", "status", "detail") else np.nan
+    out["value"] = out["value"].astype(float)  # an empty family's object column must not turn the table's NaN into pd.NA
     out["stage"] = out["stage"].fillna("")
     out["status"] = out["status"].fillna("")
     out["detail"] = out["detail"].fillna("")

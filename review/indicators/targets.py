@@ -123,6 +123,12 @@ def pipeline_capacity(projects: pd.DataFrame, aligned: frozenset[str], weights: 
     return float((sel["capacity_t"].astype(float) * sel["status"].map(weights).astype(float).fillna(0.0)).sum())
 
 
+def projection_start(alliance_dep: pd.DataFrame, mineral: str, stage: str, cycle: int):
+    """The Alliance dependency row a projection starts from: the latest year up to the cycle with supply (None if none)."""
+    series = alliance_dep[(alliance_dep["mineral"] == mineral) & (alliance_dep["stage"] == stage) & (alliance_dep["year"] <= cycle) & (alliance_dep["total_t"] > 0)]
+    return None if series.empty else series.sort_values("year").iloc[-1]
+
+
 def projection(dep_row, added_t: float, growth: float, target_year: int) -> tuple[float, float]:
     """Projected single-supplier dependency at `target_year`, and the demand it assumes.
 
@@ -172,10 +178,9 @@ def projection_rows(
     out = []
     dep_targets = targets[targets["indicator"] == "single_supplier_dependency"]
     for (mineral, stage, year), group in dep_targets.groupby(["mineral", "stage", "year"], sort=True):
-        series = alliance_dep[(alliance_dep["mineral"] == mineral) & (alliance_dep["stage"] == stage) & (alliance_dep["year"] <= config.cycle) & (alliance_dep["total_t"] > 0)]
-        if series.empty:
+        today = projection_start(alliance_dep, mineral, stage, config.cycle)
+        if today is None:
             continue
-        today = series.sort_values("year").iloc[-1]
         uncertain = (mineral, stage, int(today.year)) in provisional
         target_value = float(group[group["kind"] == "target"]["value"].min()) if (group["kind"] == "target").any() else float(group["value"].min())
         for indicator, slip in (("projected_dependency", 0), ("projected_dependency_slip", 1)):

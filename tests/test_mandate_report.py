@@ -1,0 +1,63 @@
+"""The report's sections for prices, floors, events, the stress test, finance and traceability: with and without the optional tables."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from review.build import BuildRequest, build
+
+from mandate_tables import mandate_inputs
+
+
+def chapter(outputs, name: str, edition: str = "public") -> str:
+    return (outputs / "2026" / edition / "book" / f"{name}.qmd").read_text()
+
+
+def test_a_cycle_without_the_optional_tables_says_which_sections_have_no_data(tiny_build):
+    _, outputs, _ = tiny_build
+    markets = chapter(outputs, "markets")
+    for missing in ("No prices are in this cycle's inputs (prices.csv)", "No price floor is in this cycle's inputs (price_floors.csv)",
+                    "No market or policy events since 2022 are in this cycle's inputs (events.csv)", "No member reports verified-origin tonnes in this cycle (traceability.csv)"):
+        assert missing in markets
+    mineral = chapter(outputs, "mineral-rare-earths")
+    assert "No prices of rare earths are in this cycle's inputs (prices.csv)" in mineral
+    # the stress test and finance need no optional table
+    assert "## If the largest supplier stopped" in mineral and "refining: 75.0% if China stopped (2026)" in mineral
+    assert "## Finance and priority projects" in chapter(outputs, "projects")
+
+
+@pytest.fixture(scope="module")
+def full_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mandate-build")
+    inputs = mandate_inputs(root / "inputs")
+    build(BuildRequest(inputs=inputs, outputs=root / "outputs", renderer="pandoc", formats=("html",)))
+    return root / "outputs"
+
+
+def test_every_new_section_shows_the_cycles_data(full_build):
+    mineral = chapter(full_build, "mineral-rare-earths")
+    assert "refining (neodymium oxide) 56 USD/kg in 2024, +14% since 2020, volatility 37.1%" in mineral
+    assert "| Rare earths | refining | United States | in force (since 2025) | 110 USD/kg (NdPr oxide) | 54 USD/kg (2024) | 0.54 |" in mineral
+    assert "| 2025-04-04 | China | export control |" in mineral
+    markets = chapter(full_build, "markets")
+    assert "![Annual average prices indexed" in markets and "Source: Tiny fixture, USGS MCS 2025." in markets
+    assert "| Lithium | refining | Alliance | proposed (since 2026) | 15 USD/kg (lithium carbonate) | 1,000 USD/t (2024) | 0.04 |" in markets
+    assert "Rare earths refining 37.5% (2026)" in markets
+    projects = chapter(full_build, "projects")
+    assert "| Alpha refinery | Rare earths | refining | United States | construction | 100 | 50 | +8.0 pp by 2030 | yes |" in projects
+    assert "| Beta mine | Rare earths | mining | Myanmar | cancelled | 30 |" in projects  # hosted outside: flagged
+
+
+def test_the_public_stress_test_withholds_what_stockpile_cover_withholds(full_build):
+    stockpiles = chapter(full_build, "stockpiles")
+    stress = stockpiles[stockpiles.index("## The stress test"): stockpiles.index("## Stockpile cover")]
+    # Japan's holdings are confidential, the 2025 Alliance total fails the disclosure rule (one confidential member)
+    plain = re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", stress)  # status words without their styling spans
+    lines = {line.split(" | ")[1]: line for line in plain.splitlines() if line.startswith("| Rare earths |")}
+    assert lines["Japan"].startswith("| Rare earths | Japan | 2025 | refining | 75.0% | confidential | confidential |")
+    assert lines["Alliance"].startswith("| Rare earths | Alliance | 2025 | refining | 80.0% | confidential |  | suppressed |")
+    assert lines["United States"].startswith("| Rare earths | United States | 2025 | refining | 85.0% | 52 | 90 |")
+    data = (full_build / "2026" / "public" / "data" / "indicators.csv").read_text()
+    assert "disruption_cover_days,rare-earths,refining,JPN,2025,,days,confidential" in data
