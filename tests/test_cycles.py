@@ -172,6 +172,6 @@ def test_compare_finds_exactly_a_known_difference(tiny_build, tmp_path):
     assert jpn["value_before"].iloc[0] == pytest.approx(0.70) and jpn["value_now"].iloc[0] == pytest.approx(0.75)
     # only rare earths move: the 2026 values, and the projections to the 2030 target year made from them
     assert set(diff["mineral"]) == {"rare-earths"} and set(diff["year"]) == {2026, 2030}
-    assert set(diff[diff["year"] == 2030]["indicator"]) <= {"projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t", "capacity_gap_t"}
+    assert set(diff[diff["year"] == 2030]["indicator"]) <= {"projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t", "capacity_gap_t", "priority_project_effect"}
     moved = compare_scorecards(scorecard(before, targets), scorecard(after, targets))
     assert set(moved[moved["movement"] != "unchanged"]["mineral"]) <= {"rare-earths"}
