@@ -8,11 +8,15 @@ from pathlib import Path
 
 from review.markdown import pipe_table
 from review.paths import PACKAGE, shipped
+from review.text import Markdown, markdown_code, markdown_text
 
 ILLUSTRATIVE_MARK = "illustrative"
 
 
 def render_template(template: str, **values) -> str:
+    """A book template with every value escaped as plain text (review.text.markdown_text) but
+    the Markdown this package made (tables, cross-references: `Markdown` values); `| code`
+    makes an inline code span."""
     import jinja2
 
     # "{#" opens Pandoc attributes ({#sec-id}), so Jinja comments use other delimiters
@@ -22,7 +26,9 @@ def render_template(template: str, **values) -> str:
         undefined=jinja2.StrictUndefined,
         comment_start_string="<#--",
         comment_end_string="--#>",
+        finalize=markdown_text,
     )
+    env.filters["code"] = markdown_code
     return env.get_template(template).render(**values)
 
 
@@ -50,7 +56,11 @@ def annex_facts(tables: dict) -> dict:
 
     revisions = production_revisions(tables["production"])
     totals = tables["stockpile_totals"]
-    withheld = totals[~totals["disclosed"].astype(bool)]
+    withheld = [
+        {"total": what, "mineral": r.mineral, "year": int(r.year), "contributors": int(r.contributors), "reason": r.withheld_because}
+        for what, name in (("stockpile cover", "stockpile_totals"), ("recycling share", "recycling_totals"))
+        for r in tables[name][~tables[name]["disclosed"].astype(bool)].itertuples()
+    ]
     targets = tables["targets"]
     illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
     found: dict[str, dict] = {}
@@ -69,7 +79,7 @@ def annex_facts(tables: dict) -> dict:
             {k: (int(v) if k in ("year", "previous_edition", "revised_edition") else float(v) if k.endswith("_t") else v) for k, v in r.items()}
             for r in revisions.to_dict("records")
         ],
-        "withheld": [{"mineral": r.mineral, "year": int(r.year), "contributors": int(r.contributors), "reason": r.withheld_because} for r in withheld.itertuples()],
+        "withheld": withheld,
         "confidential_figures": int(totals["confidential_contributors"].sum()),
         "sources": [found[s] for s in sorted(found)],
         "coverage": reporting_members(tables).to_dict("records"),
@@ -125,9 +135,9 @@ def data_quality(snapshot_dir: Path) -> str:
         intro = "This is the restricted edition: every value is shown, including those reported as confidential."
     else:
         intro = (
-            f"This public edition withholds every value of the stockpile rows reported as confidential ({facts['confidential_figures']} member-year figures across minerals). "
-            "An Alliance total that includes a confidential value is shown only where at least three members contribute, none holds more than 80% of it, "
-            "and at least two contributions are confidential, so that no single confidential holding can be worked out from it."
+            f"This public edition withholds every value of the stockpile rows reported as confidential ({facts['confidential_figures']} member-year figures across minerals), "
+            "and the same consumption wherever another table shows it (with the recycling share made from it). "
+            + snap.read_config(snapshot_dir).disclosure.statement()
         )
         if withheld:
             intro += f" {len(withheld)} totals are withheld:"
@@ -142,7 +152,7 @@ def data_quality(snapshot_dir: Path) -> str:
         [[f"{p['table']}.csv", p["mineral"], p["stage"], p["year"], f"{p['coverage'] * 100:.1f}%", p["missing"].replace(";", ", ")] for p in provisional],
         ("Year", "Coverage"),
     )
-    withheld_rows = pipe_table(["Mineral", "Year end", "Members", "Reason"], [[w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
+    withheld_rows = pipe_table(["Total", "Mineral", "Year", "Members", "Reason"], [[w["total"], w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
     return render_template(
         "data-quality.md.j2",
         rules=len(results),
@@ -202,7 +212,7 @@ def sources(snapshot_dir: Path) -> tuple[str, str]:
         if illustrative
         else "All figures come from the published sources listed."
     )
-    notice = (
+    notice = Markdown(
         "Member sourcing, projects, stockpiles and recycling in this build are illustrative sample data, not official statistics, except where the sources annex names a publication; world production figures are published USGS data. See @sec-sources."
         if illustrative
         else ""

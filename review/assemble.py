@@ -19,25 +19,22 @@ from pathlib import Path
 
 from review.markdown import anchor
 from review.paths import PACKAGE, shipped
-from review.record import published_outputs
+from review.fsutil import copy_file
+from review.record import data_files, published_outputs
+from review.text import Markdown, markdown_code, markdown_text
 
 TEMPLATES = PACKAGE / "templates"
 PARTS = {"minerals": "Minerals", "members": "Members", "themes": "Themes"}
-BOOK_ASSETS = ("filters", "styles")
+BOOK_ASSETS = ("brand", "filters", "styles", "typst")
+#: The PDF's text width (A4 less the 2.2 cm margins of _quarto.yml): a figure drawn this wide
+#: in matplotlib fills the text width, a narrower one keeps its proportion, in both renderers.
+TEXT_WIDTH_IN = 6.54
 
 
 @dataclass
 class Chapter:
     name: str  # the file stem in the book: overview, mineral-rare-earths, ...
     part: str  # front, summary, minerals, members, themes, annexes
-
-
-def _escape_attr(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-
-
-def _escape_caption(text: str) -> str:
-    return text.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
 
 
 def _joined(value) -> str:
@@ -59,14 +56,17 @@ def chapter_source(nb, name: str, book: Path) -> str:
             target = book / "figures" / f"{meta['id']}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(base64.b64decode(_joined(data["image/png"])))
-            blocks.append(f'![{_escape_caption(meta["caption"])}](figures/{meta["id"]}.png){{#{meta["id"]} fig-alt="{_escape_attr(meta["alt"])}"}}')
+            width = min(100, round(100 * meta.get("width_in", TEXT_WIDTH_IN) / TEXT_WIDTH_IN))
+            blocks.append(f'![{markdown_text(meta["caption"])}](figures/{meta["id"]}.png){{#{meta["id"]} fig-alt="{markdown_text(meta["alt"])}" width="{width}%"}}')
             data_files.append(meta["data"])
         elif meta["kind"] == "table":
-            blocks.append(f'{_joined(data["text/markdown"])}\n\n: {_escape_caption(meta["caption"])} {{#{meta["id"]}}}')
+            blocks.append(f'{_joined(data["text/markdown"])}\n\n: {markdown_text(meta["caption"])} {{#{meta["id"]}}}')
             data_files.append(meta["data"])
-    footer = f"*Executed notebook:* [`notebooks/{name}.ipynb`](../notebooks/{name}.ipynb)."
+    # Links to files inside the book project (write_book places them there), which both
+    # renderers publish beside the report: see RESOURCES.
+    footer = f"*Executed notebook:* [{markdown_code(f'notebooks/{name}.ipynb')}](notebooks/{name}.ipynb)."
     if data_files:
-        footer += " *Data of its figures and tables:* " + ", ".join(f"[`{Path(f).name}`](../{f})" for f in data_files) + "."
+        footer += " *Data of its figures and tables:* " + ", ".join(f"[{markdown_code(Path(f).name)}]({f})" for f in data_files) + "."
     blocks.append(footer)
     return "\n\n".join(blocks) + "\n"
 
@@ -81,10 +81,13 @@ def quarto_config(title: str, subtitle: str, date: str, chapters: list[Chapter])
         files = [f"{c.name}.qmd" for c in chapters if c.part == part]
         if files:
             listing += files if part == "summary" else [{"part": PARTS[part], "chapters": files}]
+    # Quarto reads metadata strings as Markdown: the title comes from review.yml, so it is
+    # escaped like any text from the inputs (the built-in renderer reads the same values).
+    config["project"]["render"] = [f"{c.name}.qmd" for c in chapters]  # never the notebooks under notebooks/
     config["book"].update(
         {
-            "title": title,
-            "subtitle": subtitle,
+            "title": str(markdown_text(title)),
+            "subtitle": str(markdown_text(subtitle)),
             "date": date,
             "chapters": listing,
             "appendices": [f"{c.name}.qmd" for c in chapters if c.part == "annexes"],
@@ -106,9 +109,12 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
     edition = snap.edition(snapshot_dir)
     chapters = [Chapter("index", "front")]
     for result in results:
-        nb = json.loads((out / "notebooks" / f"{result.name}.ipynb").read_text())  # our own output: no need to validate it again
+        notebook = out / "notebooks" / f"{result.name}.ipynb"
+        nb = json.loads(notebook.read_text())  # our own output: no need to validate it again
         (book / f"{result.name}.qmd").write_text(chapter_source(nb, result.name, book))
         chapters.append(Chapter(result.name, NOTEBOOKS[result.notebook].part))
+        for linked in (notebook.relative_to(out).as_posix(), *data_files(nb)):  # what the chapter links to
+            copy_file(out / linked, book / linked)
     annexes, notice = annex_sources(snapshot_dir, identity)
     for name, text in annexes.items():
         (book / f"{name}.qmd").write_text(text)
@@ -127,8 +133,8 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
             commit=identity["commit"],
             manifest_hash=identity["manifest_hash"],
             illustrative=notice,
-            first_mineral=anchor(first["minerals"]),
-            first_member=anchor(first["members"]),
+            first_mineral=Markdown(anchor(first["minerals"])),
+            first_member=Markdown(anchor(first["members"])),
         )
     )
     subtitle = f"Annual review {config.cycle} · {edition_label}"

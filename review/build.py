@@ -157,7 +157,7 @@ def _tree_hash(folder: Path) -> str:
 
 def _render(book: Path, report: Path, request: BuildRequest, cycle: int, edition: str, outputs: Path) -> tuple[list[Path], bool]:
     """Render, or restore the same render from the cache (keyed on the book's content)."""
-    from review.render import choose
+    from review.render import RenderFailed, choose
 
     renderer = choose(request.renderer)
     render_key = key("render", _tree_hash(book), renderer.name, sorted(request.formats), code_hash())
@@ -165,7 +165,15 @@ def _render(book: Path, report: Path, request: BuildRequest, cycle: int, edition
     if entry.is_dir():
         shutil.copytree(entry, report, dirs_exist_ok=True)
         return sorted(p for p in report.rglob("*") if p.is_file()), True
-    written = renderer.render(book, report, request.formats, cycle, edition)
+    try:
+        written = renderer.render(book, report, request.formats, cycle, edition)
+    except RenderFailed as failure:  # the staging folder goes: its log is kept beside OUT
+        if failure.log is None:
+            raise
+        kept = out_dir(outputs, cycle, edition)
+        kept = kept.with_name(kept.name + FAILED_SUFFIX) / "logs" / failure.log.name
+        copy_file(failure.log, kept)
+        raise RenderFailed(failure.summary, kept) from None
     tmp = entry.with_name(f".{render_key}.tmp-{os.getpid()}")
     shutil.copytree(report, tmp, dirs_exist_ok=True)
     try:

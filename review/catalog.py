@@ -76,6 +76,6 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "themes",
         ),
         NotebookSpec("recycling", None, (Read("indicators", "indicator", RECYCLING_INDICATORS), Read("recycling"), Read("targets")) + REFERENCE, "themes"),
-        NotebookSpec("markets", None, (Read("indicators", "indicator", MARKET_INDICATORS), Read("prices"), Read("price_floors"), Read("events")) + REFERENCE, "themes"),
+        NotebookSpec("markets", None, (Read("indicators", "indicator", MARKET_INDICATORS), Read("prices"), Read("price_floors"), Read("events"), Read("traceability")) + REFERENCE, "themes"),
     )
 }

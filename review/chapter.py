@@ -8,7 +8,11 @@ assembler can turn an executed notebook into a clean chapter source without gues
   their data as a CSV under `data/<chapter>/`;
 - tables are Markdown pipe tables (read the same way by Quarto and Pandoc) with an HTML
   twin for notebook viewers, and their data as a CSV too;
-- text is Markdown; recorded values go through review.record.
+- headings, text, captions and alt text are plain text: whatever a notebook passes (names
+  and sources from the inputs included) is escaped into Markdown here, so it reads
+  literally in every format. The only markup is what this class adds: the heading marks
+  and ids, bullet lists (`bullets`), and cross-references made with `ref`;
+- recorded values go through review.record.
 
 Paths are relative to the working directory, which the build sets to the output folder.
 """
@@ -17,6 +21,8 @@ from __future__ import annotations
 
 import base64
 import io
+import re
+import secrets
 from pathlib import Path
 
 import pandas as pd
@@ -26,10 +32,13 @@ from review import snapshot as _snapshot
 from review.catalog import NOTEBOOKS
 from review.markdown import anchor, markdown_table
 from review.record import REVIEW_KEY
+from review.text import Markdown, markdown_text, spreadsheet_safe
+
 
 def _csv(frame: pd.DataFrame, path: Path) -> str:
+    """A figure's or table's data as CSV; no text cell can start a spreadsheet formula."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+    spreadsheet_safe(frame).to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
     return path.as_posix()
 
 
@@ -54,6 +63,10 @@ class Chapter:
             self.tables[read.table] = _snapshot.read_table(self.snapshot, read.table, read.by, keys if read.by else ())
         self.data_dir = Path("data") / self.id
         self._names = self._country_names()
+        # Cross-references travel inside plain text (f-strings) as tokens only this chapter
+        # knows, so that no text from the inputs can pass for one.
+        self._ref_nonce = secrets.token_hex(8)
+        self._ref_token = re.compile(f"\ue000{self._ref_nonce}:([\\w-]+)\ue001", re.ASCII)
         use_house_style()
 
     # --- names -----------------------------------------------------------------------
@@ -81,20 +94,37 @@ class Chapter:
     def _display(self, data: dict, meta: dict) -> None:
         from IPython.display import display
 
-        display(data, raw=True, metadata={REVIEW_KEY: meta})
+        display({k: str(v) if isinstance(v, str) else v for k, v in data.items()}, raw=True, metadata={REVIEW_KEY: meta})
 
     def ref(self, kind: str, name: str) -> str:
-        """A cross-reference to a figure ('fig') or table ('tbl') of this chapter."""
-        return f"@{kind}-{self.anchor}-{name}"
+        """A cross-reference to a figure ('fig') or table ('tbl') of this chapter, to put in the
+        text given to `text` or `bullets` (it becomes "Figure 3.2" in the report)."""
+        return f"\ue000{self._ref_nonce}:{kind}-{self.anchor}-{name}\ue001"
+
+    def _markdown(self, text: str) -> Markdown:
+        """Plain text as Markdown: escaped, but for the cross-references made by `ref`."""
+        pieces = self._ref_token.split(str(text))  # text, id, text, id, ..., text
+        return Markdown("".join(markdown_text(p) if i % 2 == 0 else f"@{p}" for i, p in enumerate(pieces)))
+
+    def _plain(self, text: str) -> str:
+        return self._ref_token.sub(r"@\1", str(text))
 
     def heading(self, title: str, level: int = 1) -> None:
-        """The chapter title (level 1, with the chapter's id) or a section heading."""
+        """The chapter title (level 1, with the chapter's id) or a section heading; plain text."""
         ident = f"sec-{self.anchor}" if level == 1 else f"sec-{self.anchor}-{anchor(title)}"
-        text = f"{'#' * level} {title} {{#{ident}}}"
+        text = f"{'#' * level} {markdown_text(title)} {{#{ident}}}"
         self._display({"text/markdown": text, "text/plain": title}, {"kind": "heading", "level": level, "id": ident})
 
-    def text(self, markdown: str) -> None:
-        self._display({"text/markdown": markdown, "text/plain": markdown}, {"kind": "text"})
+    def text(self, text: str) -> None:
+        """A paragraph of plain text (names from the inputs and all), with `ref` cross-references."""
+        self._display({"text/markdown": self._markdown(text), "text/plain": self._plain(text)}, {"kind": "text"})
+
+    def bullets(self, items: list[str]) -> None:
+        """A bullet list; each item is plain text, like `text`."""
+        self._display(
+            {"text/markdown": "\n".join(f"- {self._markdown(i)}" for i in items), "text/plain": "\n".join(f"- {self._plain(i)}" for i in items)},
+            {"kind": "text"},
+        )
 
     def figure(self, name: str, fig, caption: str, alt: str, data: pd.DataFrame) -> None:
         """Publish a figure: PNG (no time stamps), caption, alt text, and its data as CSV."""

@@ -63,6 +63,7 @@ def use_house_style() -> None:
             "legend.frameon": False,
             "axes.spines.top": False,
             "axes.spines.right": False,
+            "text.parse_math": False,  # labels are names from the inputs: '$' is a dollar, never mathtext
         }
     )
 

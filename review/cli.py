@@ -16,6 +16,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -75,7 +76,7 @@ def exits(verbose: bool = False):
     except Exception as exc:  # anything else is a tool failure, not bad data
         if verbose:
             err.print_exception()
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)  # its text is data, not Rich markup
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -145,7 +146,7 @@ def validate(
         table.add_column("table")
         table.add_column("rows", justify="right")
         for name, rows in sorted(result.rows.items()):
-            if name in ("indicators", "stockpile_totals", "previous_scorecard"):
+            if name in ("indicators", "stockpile_totals", "recycling_totals", "previous_scorecard"):
                 continue  # derived, not input tables
             table.add_row(name, f"{rows:,}")
         console.print(table)
@@ -187,7 +188,9 @@ def indicators(
             _print_warnings(result.path)
         table = compute_all(tables, config)
         if format is Format.csv:
-            sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
+            from review.text import spreadsheet_safe
+
+            sys.stdout.write(spreadsheet_safe(table).to_csv(index=False, lineterminator="\n"))
         elif format is Format.json:
             sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
         else:
@@ -479,7 +482,9 @@ def compare(
         if format in (CompareFormat.csv, CompareFormat.json):
             combined = pd.concat([targets.assign(section="targets"), changed.assign(section="indicators")], ignore_index=True)
             if format is CompareFormat.csv:
-                sys.stdout.write(combined.to_csv(index=False, lineterminator="\n"))
+                from review.text import spreadsheet_safe
+
+                sys.stdout.write(spreadsheet_safe(combined).to_csv(index=False, lineterminator="\n"))
             else:
                 sys.stdout.write(json_mod.dumps({"before": label_a, "after": label_b, "targets": json_mod.loads(targets.to_json(orient="records")), "indicators": json_mod.loads(changed.to_json(orient="records")), "indicators_added": added, "indicators_removed": removed}, indent=1) + "\n")
             return

@@ -319,6 +319,7 @@ def read_raw(inputs: Path, spec: TableSpec) -> RawTable:
 
 def typed(raw: RawTable):
     """Convert a validated raw table to pandas dtypes (values that failed a type rule become missing)."""
+    import numpy as np
     import pandas as pd
 
     frame = raw.frame.copy()
@@ -330,9 +331,11 @@ def typed(raw: RawTable):
         values = frame[col.name]
         if col.kind == INT:
             numbers = pd.to_numeric(values, errors="coerce")
-            frame[col.name] = numbers.where(numbers == numbers.round()).astype("Int64")
+            # beyond 2**53 a float is no longer a whole number and cannot be cast (the type rule reports it)
+            frame[col.name] = numbers.where((numbers == numbers.round()) & (numbers.abs() < 2**53)).astype("Int64")
         elif col.kind == FLOAT:
-            frame[col.name] = pd.to_numeric(values, errors="coerce").astype("float64")
+            numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+            frame[col.name] = numbers.where(np.isfinite(numbers))  # 1e309 would be infinity (the type rule reports it)
         elif col.kind == BOOL:
             lowered = values.str.lower()
             frame[col.name] = lowered.map({"true": True, "false": False}).astype("boolean")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from review import indicators as ind
+from review.narrative import status_word
 from review.text import WITHHELD, format_value
 from review.views import rows_of, stockpile_cover
 
@@ -133,17 +134,17 @@ def floor_table(ch, table: pd.DataFrame, floors: pd.DataFrame) -> tuple[pd.DataF
 def lost_shares(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.DataFrame:
     """Lost share by stage (and mineral) in each one's latest year, the Alliance first, then members.
 
-    Columns: mineral, stage, scope, label, year, value, supplier."""
+    Columns: mineral, stage, scope, label, year, value, supplier, status (provisional when too few members reported)."""
     sel = rows_of(table, "disruption_lost_share")
     if mineral is not None:
         sel = sel[sel["mineral"] == mineral]
     if sel.empty:
-        return pd.DataFrame(columns=["mineral", "stage", "scope", "label", "year", "value", "supplier"])
+        return pd.DataFrame(columns=["mineral", "stage", "scope", "label", "year", "value", "supplier", "status"])
     sel = sel[sel["year"] == sel.groupby(["mineral", "stage"])["year"].transform("max")].copy()
     sel["label"] = [_label(ch, s) for s in sel["scope"]]
     sel["supplier"] = sel["detail"]
     sel = sel.assign(order=sel["scope"] != ind.ALLIANCE).sort_values(["mineral", "stage", "order", "scope"])
-    return sel[["mineral", "stage", "scope", "label", "year", "value", "supplier"]].reset_index(drop=True)
+    return sel[["mineral", "stage", "scope", "label", "year", "value", "supplier", "status"]].reset_index(drop=True)
 
 
 def stress_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.DataFrame:
@@ -166,7 +167,7 @@ def stress_table(ch, cover: pd.DataFrame, by: str) -> pd.DataFrame:
             ("Mineral" if by == "mineral" else "Holder"): ch.mineral(r.mineral) if by == "mineral" else r.label,
             **({"Holder": r.label} if by == "mineral" else {}),
             "Year end": str(int(r.year)), "Stage tested": r.stage or "", "Supply lost": format_value(lost_share, "share"),
-            "Cover, days": r.shown, "Target, days": WITHHELD if r.status == ind.CONFIDENTIAL else format_value(r.target_days, "days"), "Status": r.status or "",
+            "Cover, days": r.shown, "Target, days": WITHHELD if r.status == ind.CONFIDENTIAL else format_value(r.target_days, "days"), "Status": status_word(r.status or ""),
         })
     return pd.DataFrame(rows)
 
@@ -235,6 +236,6 @@ def traceability_table(ch, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     sel = sel.assign(order=sel["scope"] != ind.ALLIANCE).sort_values(["mineral", "stage", "order", "scope"]).drop(columns="order")
     shown = pd.DataFrame({
         "Mineral": sel["mineral"].map(ch.mineral), "Stage": sel["stage"], "Scope": [_label(ch, s) for s in sel["scope"]],
-        "Year": sel["year"].astype(int).astype(str), "Verified origin": [format_value(v, "share") for v in sel["value"]],
+        "Year": sel["year"].astype(int).astype(str), "Verified origin": [format_value(v, "share") for v in sel["value"]], "Status": sel["status"],
     })
     return shown, sel.reset_index(drop=True)

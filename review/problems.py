@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 #: How many problems of one rule in one file are listed before the rest are counted.
 SHOWN_PER_RULE = 20
+#: How much of a long text value a problem quotes (the rest is counted).
+SHOWN_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ def show_value(value) -> str:
     if isinstance(value, tuple):
         return "(" + ", ".join(show_value(v) for v in value) + ")"
     if isinstance(value, str):
+        if len(value) > SHOWN_CHARS:
+            return f"{value[:SHOWN_CHARS]!r}... ({len(value):,} characters)"
         return repr(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -13,6 +13,7 @@ Two renderers behind one small registry:
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,6 +25,41 @@ TEMPLATES = PACKAGE / "templates"
 
 def pdf_name(cycle: int) -> str:
     return f"alliance-review-{cycle}.pdf"
+
+
+class RenderFailed(RuntimeError):
+    """A renderer failed: the message shows what went wrong first; `log` is its whole output."""
+
+    def __init__(self, message: str, log: Path | None = None):
+        super().__init__(message + (f"\nFull log: {log}" if log else ""))
+        self.summary, self.log = message, log
+
+
+#: A line of a renderer's output that details the error above it: Typst's source location
+#: ("  ┌─ lib.typ:584:48") and the source line ("584 │ #text(...)"), or an indented hint.
+_DETAIL = re.compile(r"^\s+\S|^\s*\d+\s*│|[┌│└]─?")
+
+
+def failure_summary(output: str, tail: int = 10) -> str:
+    """The lines that carry ERROR, each with the lines after it that say where (file, line and
+    source), then the last lines of the output: what a user needs, before the progress lines."""
+    lines = output.splitlines()
+    shown: list[str] = []
+    i = 0
+    while i < len(lines):
+        if "ERROR" not in lines[i]:
+            i += 1
+            continue
+        shown.append(lines[i])
+        i += 1
+        while i < len(lines) and "ERROR" not in lines[i] and _DETAIL.search(lines[i]):
+            shown.append(lines[i])
+            i += 1
+    rest = [line for line in lines[-tail:] if line not in shown and line.strip()]
+    parts = shown or ["(no line marked ERROR)"]
+    if rest:
+        parts += ["Last lines of the output:", *rest]
+    return "\n".join(parts)
 
 
 def _settings(book: Path) -> dict:
@@ -42,6 +78,17 @@ def reading_order(settings: dict) -> list[tuple[str | None, str]]:
             order.append((None, entry))
     order += [("Annexes", f) for f in settings["book"].get("appendices", [])]
     return order
+
+
+def publish_resources(book: Path, report: Path, settings: dict) -> None:
+    """Copy the files the chapters link to (the book's `project: resources`, the executed
+    notebooks and figure data) beside the report, as Quarto does for its own output."""
+    for pattern in settings["project"].get("resources", []):
+        for path in sorted(book.glob(pattern)):
+            if path.is_file():
+                target = report / path.relative_to(book)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
 
 
 def combined_markdown(book: Path, settings: dict) -> str:
@@ -65,10 +112,10 @@ class PandocRenderer:
 
         self.pandoc = pypandoc.get_pandoc_path()
 
-    def _start(self, args: list[str], source: Path, cwd: Path) -> subprocess.Popen:
+    def _start(self, args: list[str], source: Path, cwd: Path, reader: str) -> subprocess.Popen:
         filters = ["--lua-filter", str(TEMPLATES / "filters" / "crossref.lua"), "--lua-filter", str(TEMPLATES / "filters" / "status.lua")]
         return subprocess.Popen(
-            [self.pandoc, str(source), "--from", "markdown", "--wrap=none", *filters, *args],
+            [self.pandoc, str(source), "--from", reader, "--wrap=none", *filters, *args],
             cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
 
@@ -76,21 +123,27 @@ class PandocRenderer:
     def _finish(proc: subprocess.Popen) -> None:
         _, errors = proc.communicate()
         if proc.returncode != 0:
-            raise RuntimeError(f"pandoc failed: {errors.strip()}")
+            raise RenderFailed(f"pandoc failed: {errors.strip()}")
 
     def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
         """HTML and PDF side by side: Pandoc writes the HTML while Typst compiles the PDF."""
         import tempfile
 
+        import yaml
+
         book, report = Path(book).resolve(), Path(report).resolve()  # pandoc runs in the book folder
         settings = _settings(book)
         meta = settings["book"]
+        reader = settings["from"]  # Pandoc Markdown without raw HTML, raw blocks or raw TeX, as Quarto reads it
         report.mkdir(parents=True, exist_ok=True)
-        common = ["--metadata", f"title={meta['title']}", "--metadata", f"subtitle={meta['subtitle']}", "--metadata", f"date={meta['date']}"]
         written = []
         with tempfile.TemporaryDirectory(prefix="review-render-") as tmp:
             source = Path(tmp) / "book.md"
             source.write_text(combined_markdown(book, settings))
+            # The book's metadata as Quarto reads it: Markdown (escaped where it comes from the inputs)
+            metadata = Path(tmp) / "metadata.yml"
+            metadata.write_text(yaml.safe_dump({k: str(meta[k]) for k in ("title", "subtitle", "date", "author")}, allow_unicode=True))
+            common = ["--metadata-file", str(metadata)]
             html = None
             if "html" in formats:
                 html = self._start(
@@ -102,6 +155,7 @@ class PandocRenderer:
                     ],
                     source,
                     book,
+                    reader,
                 )
             if "pdf" in formats:
                 typ = book / ".report.typ"  # in the book folder so figure paths resolve; removed after
@@ -122,10 +176,11 @@ class PandocRenderer:
                             ],
                             source,
                             book,
+                            reader,
                         )
                     )
                     target = report / pdf_name(cycle)
-                    compile_typst(typ, target, book)
+                    compile_typst(typ, target, book, report.parent / "logs")
                     written.append(target)
                 finally:
                     typ.unlink(missing_ok=True)
@@ -134,6 +189,7 @@ class PandocRenderer:
                 target = report / "index.html"
                 target.write_text(target.read_text().replace("<body>", '<body class="review">', 1))
                 written.insert(0, target)
+        publish_resources(book, report, settings)
         return written
 
 
@@ -144,13 +200,19 @@ def font_paths() -> list[str]:
     return [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")]
 
 
-def compile_typst(source: Path, target: Path, root: Path) -> None:
+def compile_typst(source: Path, target: Path, root: Path, logs: Path) -> None:
+    """Compile the PDF; on an error, say where (Typst's diagnostic quotes the source line, and
+    so the text that caused it) and keep the Typst source in `logs` to look at."""
     import typst
 
     try:
         typst.compile(str(source), output=str(target), root=str(root), font_paths=font_paths())
     except typst.TypstError as exc:
-        raise RuntimeError(f"typst failed: {exc}") from None
+        logs.mkdir(parents=True, exist_ok=True)
+        kept = logs / "report.typ"
+        shutil.copyfile(source, kept)
+        where = (getattr(exc, "diagnostic", "") or str(exc)).strip().replace(source.name, kept.name)
+        raise RenderFailed(f"typst failed: {where}", kept) from None
 
 
 class QuartoRenderer:
@@ -164,11 +226,17 @@ class QuartoRenderer:
             raise RuntimeError("--renderer quarto: the quarto command is not on the PATH; use --renderer pandoc")
 
     def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
+        """Each format in turn; Quarto's whole output goes to OUT/logs/quarto-<format>.log."""
+        logs = Path(report).parent / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
         written = []
         for fmt in formats:
-            proc = subprocess.run([self.quarto, "render", str(book), "--to", "typst" if fmt == "pdf" else "html"], capture_output=True, text=True)
+            to = "typst" if fmt == "pdf" else "html"
+            proc = subprocess.run([self.quarto, "render", str(book), "--to", to], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            log = logs / f"quarto-{to}.log"
+            log.write_text(proc.stdout)
             if proc.returncode != 0:
-                raise RuntimeError(f"quarto render --to {fmt} failed: {proc.stderr.strip()[-2000:]}")
+                raise RenderFailed(f"quarto render --to {to} failed (exit code {proc.returncode}):\n{failure_summary(proc.stdout)}", log)
         produced = report  # _quarto.yml sets output-dir: ../report
         if "html" in formats:
             written.append(produced / "index.html")

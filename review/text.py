@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 #: A value held back in the public edition (a confidential row, or a total that could reveal one) is
 #: written as this mark, never as a number: one word for everything withheld.
@@ -53,3 +54,79 @@ def target_label(target) -> str:
     unit = unit_of(target.indicator)
     value = format_value(target.target, unit) + (" days" if unit == "days" else "")
     return f"{where}: {INDICATOR_NAMES.get(target.indicator, target.indicator)} {sign} {value} by {target.target_year} ({target.kind})"
+
+
+# --- text from the inputs is data, never markup -------------------------------------------
+#
+# Every string that reaches the book from the inputs (names, ids, sources, the review's
+# title) and every sentence built from them is plain text. It becomes Markdown at the one
+# point where it is emitted (review.chapter, review.markdown, the annex templates, the
+# book's metadata) through `markdown_text`; markup (headings, emphasis, cross-references,
+# status marks) is added only by those emitters, around the escaped text.
+
+_MARKUP_PUNCTUATION = re.compile(r"""([!"#$%&'()*+\-./:<=>@\[\\\]^_`{|}~])""")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+class Markdown(str):
+    """Markdown written by an emitter of this package (a pipe table, a status mark, a
+    cross-reference): passed through as it is where plain text would be escaped."""
+
+
+def markdown_text(value) -> Markdown:
+    """Plain text as Markdown that reads exactly as the text, in Pandoc and in Quarto.
+
+    Every ASCII punctuation character but , ; and ? (which mark up nothing once brackets
+    are escaped) is backslash-escaped (Pandoc's all_symbols_escapable),
+    so nothing in the text can open markup in any output: HTML tags and entities, links,
+    emphasis, headings, lists, table cells, attributes, citations and cross-references
+    (`@`), math (`$`), Quarto shortcodes (`{{<`), raw Typst or LaTeX. Line breaks and runs
+    of white space become one space (the text is inline, so it cannot start a block);
+    control characters become U+FFFD. Missing values are ''. `Markdown` passes unchanged.
+    """
+    if isinstance(value, Markdown):
+        return value
+    if is_missing(value):
+        return Markdown("")
+    text = _CONTROL.sub("\ufffd", _WHITESPACE.sub(" ", str(value)))
+    return Markdown(_MARKUP_PUNCTUATION.sub(r"\\\1", text))
+
+
+def markdown_code(value) -> Markdown:
+    """Plain text as an inline code span (commands, paths): in code nothing is interpreted but
+    backticks, so the span is fenced by more backticks than the text holds in a row."""
+    text = _CONTROL.sub("\ufffd", _WHITESPACE.sub(" ", str(value)))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return Markdown(f"{fence}{pad}{text}{pad}{fence}")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(frame):
+    """A copy of a table for a CSV file whose text cells cannot start a spreadsheet formula.
+
+    A cell starting with = + - @ tab or CR is run as a formula by Excel, LibreOffice and
+    Google Sheets (CSV injection); such a cell gets a leading apostrophe, which spreadsheets
+    show as text. Numbers, including negative ones, stay numbers.
+    """
+    import pandas as pd
+
+    safe = frame.copy()
+    for column in safe.columns:
+        if pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_bool_dtype(safe[column]):
+            continue
+        safe[column] = safe[column].map(_spreadsheet_cell)
+    safe.columns = [_spreadsheet_cell(c) for c in safe.columns]
+    return safe
+
+
+def _spreadsheet_cell(value):
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    if _NUMBER.fullmatch(value):
+        return value  # '-5', '+1.2e3': a number written as text
+    return "'" + value

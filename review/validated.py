@@ -15,6 +15,7 @@ from pathlib import Path
 from review import snapshot
 from review.fingerprint import code_hash, input_files, key
 from review.problems import Problem
+from review.text import spreadsheet_safe
 
 
 class InvalidInputs(Exception):
@@ -121,7 +122,7 @@ def publish_indicators(snapshot_dir: Path, publish: Path) -> None:
     from review.snapshot import read_table
 
     publish.mkdir(parents=True, exist_ok=True)
-    read_table(snapshot_dir, "indicators").to_csv(publish / "indicators.csv", index=False, lineterminator="\n", float_format="%.10g")
+    spreadsheet_safe(read_table(snapshot_dir, "indicators")).to_csv(publish / "indicators.csv", index=False, lineterminator="\n", float_format="%.10g")
     shutil.copyfile(snapshot_dir / "indicators.parquet", publish / "indicators.parquet")
 
 

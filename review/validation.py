@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from review.config import CONFIG_FILE, STATUSES, ConfigError, ReviewConfig, load_config
-from review.data import BOOL, FLOAT, INT, TABLES, RawTable, read_raw, table_files, typed
+from review.data import BOOL, FLOAT, INT, STR, TABLES, RawTable, read_raw, table_files, typed
 from review.problems import Problem, show_value
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -29,11 +29,20 @@ UNATTRIBUTED = "XXX"
 EU = "EUU"
 FIRST_YEAR = 1990
 TYPE_PATTERNS = {
-    INT: (r"^\s*[+-]?\d+\s*$", "must be a whole number"),
-    FLOAT: (r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$", "must be a number"),
+    # digits are bounded so that every number that passes is finite (1e309 would be infinity)
+    INT: (r"^\s*[+-]?\d{1,9}\s*$", "must be a whole number (at most 9 digits)"),
+    FLOAT: (r"^\s*[+-]?(\d{1,15}(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?\s*$", "must be a number (such as 1250, 0.35 or 1.2e6; at most 15 digits before the point and a 2-digit exponent)"),
     BOOL: (r"^(?i:true|false)$", "must be true or false"),
 }
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+#: The largest plausible value of a number column, by how its name ends: tonnes (a trillion;
+#: world production of any mineral is far below), million USD (ten trillion dollars) and days (a century).
+UPPER_BOUNDS = {"_t": (1e12, "1,000,000,000,000 t"), "_musd": (1e7, "USD 10,000,000 million"), "_days": (36_500, "36,500 days (a century)")}
+#: Any other number column (prices, target values) lies within plus or minus this.
+ANY_NUMBER = (1e12, "1,000,000,000,000")
+#: Longest text of a free-text or identifier column (columns checked against a list of codes need none):
+#: identifiers become file names, anchors and table keys; names and sources are printed in tables.
+TEXT_CHARS = {"id": 40, "project_id": 40, "stages": 200, "name": 200, "basis": 200, "unit_basis": 200, "product": 200, "source": 500, "description": 1000}
 #: Price units, and the one only tungsten is priced in (1 mtu WO3 = 10 kg WO3 = 7.93 kg W).
 PRICE_UNITS = ("USD/kg", "USD/t", "USD/lb", "USD/mtu WO3")
 TUNGSTEN_UNIT, TUNGSTEN = "USD/mtu WO3", "tungsten"
@@ -234,6 +243,42 @@ def _with_pairs(frame):
     return frame.assign(**{MINERAL_STAGE: pairs})
 
 
+def _plausible_rules(spec) -> list[_Rule]:
+    """Bounds that hold for every table: numbers within a plausible magnitude, texts within a length.
+
+    Every number that reaches here is finite (the type patterns bound its digits), so
+    neither a value nor a sum of a few million of them can overflow to infinity.
+    """
+    import great_expectations as gx
+
+    rules = []
+    for col in spec.columns:
+        if col.kind == FLOAT:
+            bound = next((bound for end, bound in UPPER_BOUNDS.items() if col.name.endswith(end)), None)
+            if bound is None:
+                high, words = ANY_NUMBER
+                rules.append(_between(col.name, -high, high, f"must be between -{words} and {words}"))
+            else:
+                high, words = bound
+                rules.append(_Rule(f"must be at most {words}", col.name, gx.expectations.ExpectColumnValuesToBeBetween(column=col.name, max_value=high)))
+        elif col.kind == STR and col.name in TEXT_CHARS:
+            most = TEXT_CHARS[col.name]
+            rules.append(_Rule(f"must be at most {most} characters", col.name, gx.expectations.ExpectColumnValueLengthsToBeBetween(column=col.name, max_value=most)))
+            rules.append(_regex(col.name, r"^[^\x00-\x1f\x7f]*$", "must be one line of text (no tabs, line breaks or other control characters)"))
+    if spec.name == "targets":
+        from great_expectations.expectations.row_conditions import Column as Where
+
+        high, words = UPPER_BOUNDS["_days"]
+        rules.append(
+            _Rule(
+                f"a stockpile cover target must be at most {words}",
+                "value",
+                gx.expectations.ExpectColumnValuesToBeBetween(column="value", max_value=high, row_condition=Where("indicator").is_in(("stockpile_cover_days",))),
+            )
+        )
+    return rules
+
+
 def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: frozenset) -> list[_Rule]:
     import great_expectations as gx
     from great_expectations.expectations.row_conditions import Column as Where
@@ -250,6 +295,7 @@ def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: 
             E.ExpectCompoundColumnsToBeUnique(column_list=list(spec.key)) if len(spec.key) > 1 else E.ExpectColumnValuesToBeUnique(column=spec.key[0]),
         )
     ]
+    rules += _plausible_rules(spec)
     if name == "members":
         rules += [
             _in_set("code", iso3 | {EU}, "must be an ISO 3166-1 alpha-3 country code, or EUU for the European Union"),

@@ -189,12 +189,16 @@ def stockpile_cover(ch, table: pd.DataFrame, mineral: str | None = None, indicat
 
 
 def recycling_series(ch, table: pd.DataFrame) -> pd.DataFrame:
-    """Recycling shares over time. Columns: mineral, panel (mineral name), scope (display), code, year, value, status (provisional or '')."""
+    """Recycling shares over time, withheld values marked.
+
+    Columns: mineral, panel (mineral name), scope (display), code, year, value, status
+    (provisional, confidential, suppressed or ''), shown (as printed: the withheld mark for the last two)."""
     sel = rows_of(table, "recycling_share").copy()
     sel["panel"] = sel["mineral"].map(ch.mineral)
     sel["code"] = sel["scope"]
     sel["scope"] = np.where(sel["scope"] == ind.ALLIANCE, "Alliance", sel["scope"].map(ch.country))
-    return sel[["mineral", "panel", "scope", "code", "year", "value", "status"]].sort_values(["mineral", "scope", "year"]).reset_index(drop=True)
+    sel["shown"] = [WITHHELD if s in (ind.CONFIDENTIAL, ind.SUPPRESSED) else format_value(v, "share") for v, s in zip(sel["value"], sel["status"])]
+    return sel[["mineral", "panel", "scope", "code", "year", "value", "status", "shown"]].sort_values(["mineral", "scope", "year"]).reset_index(drop=True)
 
 
 def _target_name(r, ch) -> str:
@@ -327,7 +331,8 @@ def recycling_table(ch, table: pd.DataFrame, scope: str) -> pd.DataFrame:
         part = part.set_index("year").sort_index()
         year = int(part.index.max())
         value, before = part["value"].get(year, np.nan), part["value"].get(year - 1, np.nan)
-        rows.append({"Mineral": ch.mineral(mineral), "Year": str(year), "Recycling share": format_value(value, "share"), "Change": displayed_change(value, before, "share")})
+        shown = WITHHELD if part["status"].get(year, "") in (ind.CONFIDENTIAL, ind.SUPPRESSED) else format_value(value, "share")
+        rows.append({"Mineral": ch.mineral(mineral), "Year": str(year), "Recycling share": shown, "Change": displayed_change(value, before, "share")})
     return pd.DataFrame(rows)
 
 

@@ -41,17 +41,18 @@ def test_chapter_source_keeps_only_what_the_report_shows(tmp_path):
     text = chapter_source(json.loads(json.dumps(NOTEBOOK)), "mineral-lithium", tmp_path)
     assert text.startswith("# Lithium {#sec-mineral-lithium}\n\nDependency fell.")
     assert "analysts" not in text and "mineral = 'x'" not in text and "a warning" not in text and "x = 1" not in text
-    assert '![Supply \\[by\\] origin "now".](figures/fig-mineral-lithium-sourcing.png){#fig-mineral-lithium-sourcing fig-alt="A chart; China \\"78%\\"."}' in text
-    assert "| a |\n|:---|\n| 1 |\n\n: Dependency. {#tbl-mineral-lithium-dependency}" in text
+    # caption and alt text are plain text, escaped (they read 'Supply [by] origin "now".' in the report)
+    assert '![Supply \\[by\\] origin \\"now\\"\\.](figures/fig-mineral-lithium-sourcing.png){#fig-mineral-lithium-sourcing fig-alt="A chart; China \\"78\\%\\"\\." width="100%"}' in text
+    assert "| a |\n|:---|\n| 1 |\n\n: Dependency\\. {#tbl-mineral-lithium-dependency}" in text
     assert (tmp_path / "figures" / "fig-mineral-lithium-sourcing.png").read_bytes() == base64.b64decode(PNG)
-    assert "[`notebooks/mineral-lithium.ipynb`](../notebooks/mineral-lithium.ipynb)" in text
-    assert "[`fig-mineral-lithium-sourcing.csv`](../data/mineral-lithium/fig-mineral-lithium-sourcing.csv)" in text
+    assert "[`notebooks/mineral-lithium.ipynb`](notebooks/mineral-lithium.ipynb)" in text
+    assert "[`fig-mineral-lithium-sourcing.csv`](data/mineral-lithium/fig-mineral-lithium-sourcing.csv)" in text
 
 
 def test_pipe_tables_mark_status_words_and_size_columns():
     table = pipe_table(["Target", "Status"], [["Rare earths refining ≤ 60% by 2030", "on track"], ["a|b", None]], right=("Status",))
     lines = table.splitlines()
-    assert lines[2] == "| Rare earths refining ≤ 60% by 2030 | [on track]{.status .status-on-track} |"
+    assert lines[2] == "| Rare earths refining ≤ 60\\% by 2030 | [on track]{.status .status-on-track} |"
     assert lines[3] == "| a\\|b |  |"
     assert lines[1].startswith("|:" + "-" * 33 + "|") and lines[1].endswith(":|")
     assert status_span("suppressed") == "[suppressed]{.status .status-suppressed}" and status_span("lithium") == "lithium"

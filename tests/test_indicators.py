@@ -327,7 +327,6 @@ def test_stockpile_cover_and_totals():
     # (20 + 15 + 10) / (100 + 100 + 50) * 365 = 45 / 250 * 365 = 65.7 days
     assert row.cover_days == pytest.approx(65.7)
     assert row.contributors == 3 and row.confidential_contributors == 1
-    assert row.largest_share == pytest.approx(20 / 45)
     rows = ind.stockpile_rows(STOCKS, totals)
     usa = one(rows, indicator="stockpile_cover_days", scope="USA")
     assert usa.value == pytest.approx(73.0) and usa.status == "misses target" and usa.detail == "target 90 days"

@@ -101,3 +101,29 @@ def test_a_stock_is_tested_against_its_most_exposed_stage():
     assert cover.loc["USA", "stage"] == "refining" and cover.loc["USA", "value"] == pytest.approx(91.25)
     assert cover.loc["USA", "status"] == ind.MEETS
     assert cover.loc["JPN", "status"] == ind.NOT_EXPOSED and math.isnan(cover.loc["JPN", "value"])
+
+
+def test_figures_from_a_provisional_year_are_provisional():
+    from review.indicators import compute_all
+
+    from mandate_tables import validated
+
+    # Japan has not reported its 2026 rare-earth refining yet: coverage is the United States'
+    # share of the 2025 volume, 100 / 200 = 50%, below the 90% threshold.
+    outcome = validated()
+    tables = dict(outcome.tables)
+    dep, trace = tables["dependency"], tables["traceability"]
+    tables["dependency"] = dep[~((dep["member"] == "JPN") & (dep["year"] == 2026))].reset_index(drop=True)
+    tables["traceability"] = trace[trace["member"] != "JPN"].reset_index(drop=True)
+    table = compute_all(tables, outcome.config)
+    # lost share: USA alone, CHN 80 of 100
+    lost = one(table, "disruption_lost_share", mineral="rare-earths", stage="refining", scope="alliance", year=2026)
+    assert lost.value == pytest.approx(0.80) and lost.status == ind.PROVISIONAL
+    # traceability: 40 of 100
+    trace = one(table, "traceability_share", mineral="rare-earths", stage="refining", scope="alliance", year=2026)
+    assert trace.value == pytest.approx(0.40) and trace.status == ind.PROVISIONAL
+    # T1 from today's total 100, aligned 20, CHN 80: with it 100 - (20 + 16) = 64 -> 0.64; without 0.80: effect 0.16
+    effect = one(table, "priority_project_effect", detail="T1")
+    assert effect.value == pytest.approx(0.16) and effect.status == ind.PROVISIONAL
+    # a member's own figure is its own: not provisional
+    assert one(table, "disruption_lost_share", mineral="rare-earths", stage="refining", scope="USA", year=2026).status == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ def chapter_headings(book: Path) -> dict[str, str]:
     for name in files:
         match = re.search(r"^# (.+?) \{.*?#(sec-[\w-]+).*?\}", (book / name).read_text(), re.M)
         assert match, name
-        found[match.group(2)] = match.group(1)
+        found[match.group(2)] = re.sub(r"\\(.)", r"\1", match.group(1))  # as the reader sees it: escapes undone
     return found
 
 
@@ -137,15 +138,198 @@ def test_pdf_renders_to_page_images(pdf, tmp_path):
     assert len(list(tmp_path.glob("page-*.png"))) == 3
 
 
-@pytest.mark.quarto
-@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on the PATH (it cannot be installed on this project's CI)")
-def test_quarto_renders_the_assembled_book(tiny_build, tmp_path):
+def test_chapter_links_resolve_inside_the_book_and_beside_the_report(page, tiny_build):
+    """Notebook and data links point at files in the book project (so Quarto resolves them
+    without warnings) that both renderers publish beside the report."""
+    tab, _, _ = page
+    _, outputs, _ = tiny_build
+    book, report = outputs / OUT / "book", outputs / OUT / "report"
+    for chapter in book.glob("*.qmd"):
+        for target in re.findall(r"\]\(((?:notebooks|data)/[^)]+)\)", chapter.read_text()):
+            assert (book / target).is_file(), (chapter.name, target)
+    links = tab.eval_on_selector_all("a[href$='.ipynb'], a[href$='.csv']", "els => els.map(e => e.getAttribute('href'))")
+    assert len([h for h in links if h.endswith(".ipynb")]) == len(list((outputs / OUT / "notebooks").glob("*.ipynb"))) > 5
+    for href in links:
+        assert not href.startswith(("/", "..")) and (report / href).is_file(), href
+    notebook = next(h for h in links if h.endswith(".ipynb"))
+    assert (report / notebook).read_bytes() == (outputs / OUT / notebook).read_bytes()
+
+
+def test_the_contents_box_is_fixed_only_on_the_built_in_page(page, tiny_build, tmp_path):
+    """report.css fixes nav#TOC at the side of the built-in renderer's page (body.review) and
+    leaves Quarto's page, whose contents box has the same id, to Quarto's layout."""
+    tab, _, _ = page
+    tab.set_viewport_size({"width": 1400, "height": 900})
+    assert tab.evaluate("getComputedStyle(document.querySelector('nav#TOC')).position") == "fixed"
+    main = tab.evaluate("document.querySelector('h1').getBoundingClientRect().left")
+    toc = tab.evaluate("document.querySelector('nav#TOC').getBoundingClientRect().right")
+    assert main > toc  # the text beside the contents, not under them
+    _, outputs, _ = tiny_build
+    quarto_like = tmp_path / "quarto.html"  # Quarto's layout: a sidebar with the title and search, nav#TOC in the margin
+    quarto_like.write_text(
+        f'<html><head><link rel="stylesheet" href="{(outputs / OUT / "book" / "styles" / "report.css").as_uri()}"></head><body>'
+        '<div id="quarto-sidebar"><div class="sidebar-title">Title</div><div id="quarto-search"></div></div>'
+        '<div id="quarto-margin-sidebar"><nav id="TOC"><ul><li><a href="#a">A</a></li></ul></nav></div><main><h1 id="a">A</h1></main></body></html>'
+    )
+    tab.goto(quarto_like.as_uri(), wait_until="load")
+    try:
+        assert tab.evaluate("getComputedStyle(document.querySelector('nav#TOC')).position") == "static"
+    finally:
+        tab.go_back(wait_until="load")
+    tab.set_viewport_size({"width": 800, "height": 900})
+    assert tab.evaluate("getComputedStyle(document.querySelector('nav#TOC')).position") == "static"
+
+
+FAKE_QUARTO = """#!/bin/sh
+# A stand-in for quarto 1.10 that renders HTML and fails on Typst the way the real one did.
+case "$*" in
+  *typst*)
+    i=0
+    while [ $i -lt 150 ]; do echo "[$i/150] pandoc: rendering chapter $i ..."; i=$((i+1)); done
+    echo 'ERROR: error: expected content, found array'
+    echo '    ┌─ @preview/orange-book:0.7.1/lib.typ:584:48'
+    echo '584 │       #text(size: title-main-3, weight: "bold", author)'
+    echo ''
+    echo 'ERROR: Typst compilation failed'
+    i=0
+    while [ $i -lt 60 ]; do echo "cleaning up $i"; i=$((i+1)); done
+    exit 1;;
+  *) echo "Output created: ../report/index.html"; exit 0;;
+esac
+"""
+
+
+def test_a_quarto_failure_shows_its_error_lines_first_and_keeps_the_log(tiny_built_copy, tmp_path):
+    import os
+
+    from conftest import ROOT
+
+    inputs, outputs = tiny_built_copy
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "quarto").write_text(FAKE_QUARTO)
+    (bin_dir / "quarto").chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", COLUMNS="200")
+    proc = subprocess.run(
+        [sys.executable, "-m", "review.cli", "build", "--inputs", str(inputs), "--outputs", str(outputs), "--renderer", "quarto", "--quiet"],
+        cwd=ROOT, capture_output=True, text=True, env=env,
+    )
+    assert proc.returncode == 1
+    said = proc.stderr
+    assert "quarto render --to typst failed" in said
+    error = said.index("ERROR: error: expected content, found array")
+    assert said.index("@preview/orange-book:0.7.1/lib.typ:584:48") > error  # where, right under it
+    assert "#text(size: title-main-3" in said and "ERROR: Typst compilation failed" in said
+    assert "cleaning up 59" in said and "rendering chapter 3 " not in said  # then a tail, not the progress
+    log = outputs / "2026" / "public.failed" / "logs" / "quarto-typst.log"
+    assert f"Full log: {log}" in said.replace("\n", "")
+    kept = log.read_text()
+    assert "[0/150] pandoc: rendering chapter 0" in kept and "ERROR: Typst compilation failed" in kept
+    assert not (outputs / "2026" / "public" / "logs" / "quarto-typst.log").exists()  # the previous outputs are unchanged
+
+
+def test_failure_summary_keeps_every_error_with_its_location():
+    from review.render import failure_summary
+
+    output = "\n".join(
+        [f"progress {i}" for i in range(40)]
+        + ["WARN: something", "ERROR: first", "  ┌─ a.typ:3:1", "3 │ #x", "ERROR: second", "after"]
+        + [f"tail {i}" for i in range(5)]
+    )
+    summary = failure_summary(output, tail=4).splitlines()
+    assert summary[:5] == ["ERROR: first", "  ┌─ a.typ:3:1", "3 │ #x", "ERROR: second", "Last lines of the output:"]
+    assert summary[5:] == ["tail 1", "tail 2", "tail 3", "tail 4"]
+
+
+QUARTO = shutil.which("quarto")
+needs_quarto = pytest.mark.skipif(QUARTO is None, reason="quarto is not on the PATH (it cannot be installed on this project's CI; see docs/rendering.md)")
+
+
+@pytest.fixture(scope="module")
+def quarto_report(tiny_build, tmp_path_factory):
+    """The tiny book rendered by Quarto, from a copy of OUT (book, notebooks, data): (report, logs)."""
     from review.render import QuartoRenderer
 
     _, outputs, _ = tiny_build
-    out = tmp_path / "out"
+    out = tmp_path_factory.mktemp("quarto") / "out"
     shutil.copytree(outputs / OUT / "book", out / "book")
     written = QuartoRenderer().render(out / "book", out / "report", ("html", "pdf"), 2026, "public")
-    assert (out / "report" / "index.html").is_file()
-    assert (out / "report" / "alliance-review-2026.pdf").is_file()
     assert all(p.exists() for p in written)
+    return out / "report", out / "logs"
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_renders_without_link_warnings(quarto_report):
+    report, logs = quarto_report
+    for log in ("quarto-html.log", "quarto-typst.log"):
+        text = (logs / log).read_text()
+        assert "Unable to resolve link target" not in text and "ERROR" not in text, log
+    assert (report / "notebooks" / "overview.ipynb").is_file() and list((report / "data").rglob("*.csv"))
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_html_pages_searchable_with_alt_text_and_working_links(quarto_report, tiny_build):
+    import json
+
+    if not CHROMIUM:
+        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    report, _ = quarto_report
+    _, outputs, _ = tiny_build
+    settings = yaml.safe_load((outputs / OUT / "book" / "_quarto.yml").read_text())
+    pages = [report / "index.html"] + [report / n.replace(".qmd", ".html") for n in settings["project"]["render"] if n != "index.qmd"]
+    search = json.loads((report / "search.json").read_text())
+    assert {Path(e["href"].split("#")[0]).name for e in search} >= {p.name for p in pages}  # search over every page
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors = []
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        figures = 0
+        for page_file in pages:
+            assert page_file.is_file(), page_file
+            tab.goto(page_file.as_uri(), wait_until="load")
+            images = tab.eval_on_selector_all("main img", "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0, alt: e.alt}))")
+            assert all(i["ok"] and len(i["alt"]) > 20 for i in images), page_file.name
+            figures += len(images)
+            hrefs = tab.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))")
+            for href in hrefs:
+                if href.startswith(("http", "mailto:")):
+                    continue
+                target, _, anchor = href.partition("#")
+                path = (page_file.parent / target) if target else page_file
+                assert path.is_file(), (page_file.name, href)
+            if page_file.name != "index.html":
+                text = tab.evaluate("document.querySelector('main').innerText")
+                assert re.search(r"(Figure|Table) \d+\.\d+", text) or "Annex" in text or not images
+            # the sidebar's title and search box are not covered by the contents box
+            title = tab.evaluate("(() => { const t = document.querySelector('.sidebar-title, #quarto-search'); return t && t.getBoundingClientRect().toJSON(); })()")
+            toc = tab.evaluate("(() => { const t = document.querySelector('nav#TOC'); return t && t.getBoundingClientRect().toJSON(); })()")
+            if title and toc:
+                assert toc["left"] >= title["right"] or toc["top"] >= title["bottom"], page_file.name
+        browser.close()
+    assert figures > 5 and errors == []
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_pdf_cover_contents_and_numbering(quarto_report, tiny_build):
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is not installed (.ci/run installs it)")
+    import pdfplumber
+
+    report, _ = quarto_report
+    pdf = report / "alliance-review-2026.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    cover = text.split("\f")[0]
+    assert "Tiny test cycle" in cover and "Critical Minerals Resilience and Production Alliance" in cover and "2026" in cover
+    assert "Contents" in text and re.search(r"Figure \d+\.\d+", text) and re.search(r"Table \d+\.\d+", text)
+    _, outputs, _ = tiny_build
+    built_in = outputs / OUT / "report" / "alliance-review-2026.pdf"
+    with pdfplumber.open(pdf) as doc, pdfplumber.open(built_in) as ours:
+        assert len(doc.pages) <= 1.5 * len(ours.pages)  # close in length to the built-in renderer's
+        assert sum(len(p.images) for p in doc.pages) >= sum(len(p.images) for p in ours.pages)

@@ -201,3 +201,157 @@ def test_tables_that_passed_are_not_checked_again(tiny, tmp_path, monkeypatch):
     edit_csv(tiny / "recycling.csv", 2, "recycled_output_t", "-1")
     assert not validate(tiny, passed).ok  # a bad table is never remembered
     assert "recycling" in checked
+
+
+# --- numbers are finite and plausible, identifiers and texts have a length (issue 18) -----------------
+
+
+def rename_everywhere(inputs: Path, old: str, new: str) -> None:
+    """Rename an id in every file, so that it is consistent and only its own rules can fail."""
+    for path in inputs.glob("*.csv"):
+        path.write_text(path.read_text().replace(old, new))
+
+
+def two_huge_holdings(inputs: Path) -> None:
+    edit_csv(inputs / "stockpiles.csv", 3, "holdings_t", "1e308")  # USA 2025
+    edit_csv(inputs / "stockpiles.csv", 5, "holdings_t", "1e308")  # JPN 2025: the two would sum to infinity
+
+
+LONG_ID = "l" * 300
+BOUND_CASES = [
+    ("float-overflow", lambda d: edit_csv(d / "dependency.csv", 5, "quantity_t", "1e309"), ["dependency.csv, row 5, column quantity_t", "must be a number", "'1e309'"]),
+    ("inf", lambda d: edit_csv(d / "stockpiles.csv", 3, "holdings_t", "inf"), ["stockpiles.csv, row 3, column holdings_t", "must be a number", "'inf'"]),
+    ("nan", lambda d: edit_csv(d / "recycling.csv", 2, "consumption_t", "nan"), ["recycling.csv, row 2, column consumption_t", "must be a number", "'nan'"]),
+    ("too-many-digits", lambda d: edit_csv(d / "production.csv", 2, "quantity_t", "1" * 400), ["production.csv, row 2, column quantity_t", "at most 15 digits", "'111111111111"]),
+    ("year-overflow", lambda d: edit_csv(d / "dependency.csv", 2, "year", "9" * 30), ["dependency.csv, row 2, column year", "must be a whole number (at most 9 digits)", "'999999999"]),
+    ("tonnes-above-bound", lambda d: edit_csv(d / "production.csv", 3, "quantity_t", "2e12"), ["production.csv, row 3, column quantity_t", "must be at most 1,000,000,000,000 t", "2000000000000"]),
+    ("two-1e308-rows", two_huge_holdings, ["stockpiles.csv, row 3, column holdings_t: must be at most 1,000,000,000,000 t", "stockpiles.csv, row 5, column holdings_t: must be at most 1,000,000,000,000 t"]),
+    ("musd-above-bound", lambda d: edit_csv(d / "projects.csv", 2, "capex_musd", "5e7"), ["projects.csv, row 2, column capex_musd", "must be at most USD 10,000,000 million", "50000000"]),
+    ("days-above-bound", lambda d: edit_csv(d / "stockpiles.csv", 2, "target_days", "1e6"), ["stockpiles.csv, row 2, column target_days", "must be at most 36,500 days (a century)", "1000000"]),
+    ("cover-target-above-bound", lambda d: edit_csv(d / "targets.csv", 6, "value", "40000"), ["targets.csv, row 6, column value", "a stockpile cover target must be at most 36,500 days", "40000"]),
+    ("mineral-id-300-chars", lambda d: rename_everywhere(d, "lithium", LONG_ID), ["minerals.csv, row 3, column id", "must be at most 40 characters", f"'{'l' * 60}'... (300 characters)"]),
+    ("project-id-long", lambda d: edit_csv(d / "projects.csv", 6, "project_id", "P" * 41), ["projects.csv, row 6, column project_id", "must be at most 40 characters", "'" + "P" * 41 + "'"]),
+    ("name-long", lambda d: edit_csv(d / "members.csv", 2, "name", "United States" * 20), ["members.csv, row 2, column name", "must be at most 200 characters", "(260 characters)"]),
+    ("name-with-line-break", lambda d: edit_csv(d / "members.csv", 3, "name", "Japan\nbold"), ["members.csv, row 3, column name", "must be one line of text", "'Japan\\nbold'"]),
+    ("source-long", lambda d: edit_csv(d / "production.csv", 2, "source", "USGS 2025 " * 60), ["production.csv, row 2, column source", "must be at most 500 characters", "(600 characters)"]),
+]
+
+
+@pytest.mark.parametrize("change, expected", [c[1:] for c in BOUND_CASES], ids=[c[0] for c in BOUND_CASES])
+def test_implausible_input_is_reported(tiny, change, expected):
+    change(tiny)
+    text = report(tiny)
+    for part in expected:
+        assert part in text, f"{part!r} not in report:\n{text}"
+    assert all(len(line) < 400 for line in text.splitlines()), "a long value is quoted in full"
+
+
+def test_a_sum_that_overflows_stops_the_indicators():
+    """The second line of defence: were two 1e308 rows to get past validation, the total is not printed as inf."""
+    from review import indicators as ind
+    from review.data import TABLES, read_raw, typed
+    from review.config import load_config
+    from conftest import TINY
+
+    tables = {name: typed(read_raw(TINY, spec)) for name, spec in TABLES.items()}
+    latest = tables["stockpiles"]["year"] == 2025
+    # each member's cover is finite (1e308 / 1e300 * 365), the Alliance's holdings 1e308 * 3 are not
+    tables["stockpiles"].loc[latest, ["holdings_t", "annual_consumption_t"]] = [1e308, 1e300]
+    with pytest.raises(ArithmeticError, match="for rare-earths, alliance, 2025 is infinite"):
+        ind.compute_all(tables, load_config(TINY))
+
+
+# --- review.yml cannot be turned against the build (issue 18) ---------------------------------------
+
+
+def config_problems(inputs: Path, text: str) -> str:
+    from review.config import ConfigError, load_config
+    from review.problems import Problem
+
+    (inputs / "review.yml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(inputs)
+    return "\n".join(Problem("review.yml", line, key, msg).line() for line, key, msg in caught.value.problems)
+
+
+def alias_bomb() -> str:
+    """Nine levels of nine aliases: 9**9 (387 million) strings once expanded, in 700 bytes."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in "bcdefghi":
+        previous = chr(ord(level) - 1)
+        lines.append(f"{level}: &{level} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return "cycle: 2026\n" + "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_fails_fast_and_small(tiny):
+    import time
+    import tracemalloc
+
+    from review.config import load_config
+
+    load_config(tiny)  # imports done, so that only the refusal is measured
+    tracemalloc.start()
+    started = time.perf_counter()
+    text = config_problems(tiny, alias_bomb())
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert text.startswith("review.yml, line 2") and "must not use YAML anchors (&) or aliases (*)" in text
+    assert elapsed < 1.0 and peak < 5_000_000, (elapsed, peak)
+
+
+def test_a_single_alias_is_refused(tiny):
+    text = config_problems(tiny, "cycle: &year 2026\nprevious_cycle: *year\n")
+    assert text.startswith("review.yml, line 1") and "must not use YAML anchors" in text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("cycle: 2026\ntitle: A\ncycle: 2027\n", "review.yml, line 3, column cycle: duplicate key: first given on line 1"),
+        ("cycle: 2026\nstatus_weights:\n  announced: 0.1\n  feasibility: 0.2\n  announced: 0.3\n", "review.yml, line 5, column status_weights.announced: duplicate key: first given on line 3"),
+        ("cycle: 2026\ndisclosure: {p: 10, p: 1}\n", "review.yml, line 2, column disclosure.p: duplicate key: first given on line 2"),
+    ],
+    ids=["top-level", "nested", "flow-mapping"],
+)
+def test_duplicate_keys_are_an_error(tiny, text, expected):
+    assert expected in config_problems(tiny, text)
+
+
+def test_a_huge_settings_file_is_refused_before_it_is_read(tiny):
+    import time
+
+    started = time.perf_counter()
+    text = config_problems(tiny, "cycle: 2026\n" + "".join(f"key{i}: {i}\n" for i in range(200_000)))
+    assert "is 3,377,792 bytes; review.yml may be at most 65,536 bytes" in text
+    assert time.perf_counter() - started < 1.0
+
+
+def test_the_number_of_settings_is_bounded(tiny):
+    text = config_problems(tiny, "cycle: 2026\n" + "".join(f"k{i}: 1\n" for i in range(5_000)))  # 40 kB, under the size cap
+    assert "has more than 1,000 values" in text and text.count("\n") == 0
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("cycle: 2026\ndemand_growth: .inf\n", "review.yml, line 2, column demand_growth: Input should be a finite number (got inf)"),
+        ("cycle: 2026\nat_risk_margin: .nan\n", "review.yml, line 2, column at_risk_margin: Input should be a finite number (got nan)"),
+        ("cycle: 2026\ndisclosure:\n  p: 0\n", "review.yml, line 2, column disclosure.p: Input should be greater than 0"),
+        ("cycle: 2026\ndisclosure:\n  max_share: 0.8\n", "review.yml, line 2, column disclosure.max_share: Extra inputs are not permitted"),
+        ("cycle: 2026\ntitle: " + "T" * 201 + "\n", "review.yml, line 2, column title: String should have at most 200 characters"),
+        ('cycle: 2026\ntitle: "Annual\\nReview"\n', "review.yml, line 2, column title: Value error, the title must be one line of printable text"),
+        ("cycle: 2026\n? [a, b]\n: 1\n", "keys must be plain names"),
+        ("cycle: 2026\nx: " + "[" * 900 + "]" * 900 + "\n", "nests more than 10 levels deep"),
+        ("cycle: " + "9" * 5000 + "\n", "has a value that cannot be read"),
+    ],
+    ids=["inf", "nan", "p-zero", "old-rule-setting", "long-title", "two-line-title", "list-as-key", "deep-nesting", "5000-digit-integer"],
+)
+def test_settings_values_are_checked(tiny, text, expected):
+    assert expected in config_problems(tiny, text)
+
+
+def test_long_values_are_shortened_in_messages(tiny):
+    text = config_problems(tiny, "cycle: 2026\ntitle: " + "T" * 50_000 + "\n? " + "x" * 5_000 + "\n: 1\n")
+    assert "String should have at most 200 characters" in text and "Extra inputs are not permitted" in text
+    assert len(text) < 600, text

@@ -17,6 +17,7 @@ ind.dependency(...)` reads the same whatever module a function lives in.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from review.config import ReviewConfig
@@ -68,6 +69,7 @@ from review.indicators.stockpiles import (  # noqa: F401
 )
 from review.indicators.recycling import (  # noqa: F401
     recycling_share,
+    recycling_totals,
     recycling_rows,
 )
 from review.indicators.targets import (  # noqa: F401
@@ -142,7 +144,7 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
         dependency_rows(member_dep),
         concentration_rows(concentration(tables["production"])),
         stockpile_rows(tables["stockpiles"], totals),
-        recycling_rows(tables["recycling"]),
+        recycling_rows(tables["recycling"], tables.get("recycling_totals")),
     ]
     cover = coverage_rows(tables)
     observed = mark_provisional(pd.concat(parts, ignore_index=True), cover, config.coverage_threshold)
@@ -154,16 +156,26 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
         target_rows(tables["targets"], observed, config),
         projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config, provisional),
         project_rows(tables["projects"], tables["minerals"], config.cycle),
-        disruption_rows(lost, stress_cover(tables["stockpiles"], totals, lost)),
+        mark_provisional(disruption_rows(lost, stress_cover(tables["stockpiles"], totals, lost)), cover, config.coverage_threshold),
         price_rows(tables["prices"]),
         floor_rows(floor_gaps(tables["price_floors"], tables["prices"], alliance_dep, member_dep)),
         finance_rows(finance_totals(current_projects, as_of)),
-        priority_rows(priority_effects(tables["targets"], alliance_dep, current_projects, aligned, config)),
-        traceability_rows(traceability_share(tables["traceability"], tables["dependency"])),
+        priority_rows(priority_effects(tables["targets"], alliance_dep, current_projects, aligned, config, provisional)),
+        mark_provisional(traceability_rows(traceability_share(tables["traceability"], tables["dependency"])), cover, config.coverage_threshold),
     ]
     table = pd.concat([observed] + derived, ignore_index=True)
     table["year"] = table["year"].astype("Int64")
     table["value"] = table["value"].astype(float)
+    _check_finite(table)
     return table.sort_values(["indicator", "mineral", "stage", "scope", "year", "detail"], ignore_index=True, kind="mergesort")
 
 
+def _check_finite(table: pd.DataFrame) -> None:
+    """Every value is a number or missing, never infinite: a sum or product that overflowed must stop the build, not print "inf".
+
+    Validated inputs are bounded (review.validation: at most 10^12 t a row) so their sums stay finite.
+    """
+    infinite = table[np.isinf(table["value"].to_numpy())]
+    if len(infinite):
+        r = infinite.iloc[0]
+        raise ArithmeticError(f"{r.indicator} for {r.mineral or 'every mineral'}, {r.scope}, {r.year} is infinite: arithmetic on the input values overflowed")

@@ -17,7 +17,7 @@ from review.indicators.common import ALLIANCE, PROVISIONAL, SHARE, SUPPRESSED, r
 #: Which table each Alliance figure sums, its grouping, and the volume coverage is weighted by.
 #: Stockpiles and recycling are weighted by consumption (the denominator of cover and share).
 COVERED = {
-    "dependency": (("mineral", "stage"), "quantity_t", ("single_supplier_dependency", "aligned_share", "supply_t")),
+    "dependency": (("mineral", "stage"), "quantity_t", ("single_supplier_dependency", "aligned_share", "supply_t", "disruption_lost_share", "traceability_share")),
     "stockpiles": (("mineral",), "annual_consumption_t", ("stockpile_cover_days", "stockpile_holdings_t")),
     "recycling": (("mineral",), "consumption_t", ("recycling_share",)),
 }

@@ -39,7 +39,9 @@ def finance_rows(totals: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def priority_effects(targets: pd.DataFrame, alliance_dep: pd.DataFrame, current: pd.DataFrame, aligned: frozenset[str], config: ReviewConfig) -> pd.DataFrame:
+def priority_effects(
+    targets: pd.DataFrame, alliance_dep: pd.DataFrame, current: pd.DataFrame, aligned: frozenset[str], config: ReviewConfig, provisional: frozenset = frozenset()
+) -> pd.DataFrame:
     """Each priority project's effect on the best-case projection at each dependency target year of its mineral and stage.
 
     The effect is the projected single-supplier dependency without the project minus with
@@ -47,7 +49,9 @@ def priority_effects(targets: pd.DataFrame, alliance_dep: pd.DataFrame, current:
     off. It is 0 for a project the projection does not count (hosted outside aligned
     countries, online after the target year, or not in the pipeline). A priority project
     whose mineral and stage have no dependency target, or no supply to start from, has no row.
-    Returns columns mineral, stage, year, project_id, with_project, without_project, value.
+    When the year the projection starts from is in `provisional` ((mineral, stage, year) of
+    provisional Alliance dependency), the effect is `provisional` like the projection.
+    Returns columns mineral, stage, year, project_id, with_project, without_project, value, status.
     """
     dep_targets = targets[targets["indicator"] == "single_supplier_dependency"]
     out = []
@@ -60,8 +64,9 @@ def priority_effects(targets: pd.DataFrame, alliance_dep: pd.DataFrame, current:
         for year in years:
             with_project, _ = projection(today, pipeline_capacity(current, aligned, config.status_weights, p.mineral, p.stage, year), config.demand_growth, year)
             without, _ = projection(today, pipeline_capacity(others, aligned, config.status_weights, p.mineral, p.stage, year), config.demand_growth, year)
-            out.append(dict(mineral=p.mineral, stage=p.stage, year=year, project_id=p.project_id, with_project=with_project, without_project=without, value=without - with_project))
-    return pd.DataFrame(out, columns=["mineral", "stage", "year", "project_id", "with_project", "without_project", "value"])
+            status = PROVISIONAL if (p.mineral, p.stage, int(today.year)) in provisional else ""
+            out.append(dict(mineral=p.mineral, stage=p.stage, year=year, project_id=p.project_id, with_project=with_project, without_project=without, value=without - with_project, status=status))
+    return pd.DataFrame(out, columns=["mineral", "stage", "year", "project_id", "with_project", "without_project", "value", "status"])
 
 
 def priority_rows(effects: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,7 @@ def stockpile_totals(stockpiles: pd.DataFrame) -> pd.DataFrame:
     """Alliance stockpile aggregates per mineral and year, with what a disclosure rule needs.
 
     Columns: mineral, year, contributors, confidential_contributors, holdings_t,
-    annual_consumption_t, cover_days, largest_share (largest member's share of holdings).
+    annual_consumption_t, cover_days.
     """
     frame = stockpiles.assign(confidential=stockpiles["confidential"].fillna(False).astype(bool))
     grouped = frame.groupby(["mineral", "year"], observed=True)
@@ -27,13 +27,10 @@ def stockpile_totals(stockpiles: pd.DataFrame) -> pd.DataFrame:
         confidential_contributors=("confidential", "sum"),
         holdings_t=("holdings_t", "sum"),
         annual_consumption_t=("annual_consumption_t", "sum"),
-        largest_t=("holdings_t", "max"),
     ).reset_index()
     out["cover_days"] = cover_days(out["holdings_t"], out["annual_consumption_t"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["largest_share"] = np.where(out["holdings_t"] > 0, out["largest_t"] / out["holdings_t"].where(out["holdings_t"] > 0), np.nan)
     out["confidential_contributors"] = out["confidential_contributors"].astype(int)
-    return out.drop(columns="largest_t")
+    return out
 
 
 def stockpile_rows(stockpiles: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
