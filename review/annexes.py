@@ -182,7 +182,7 @@ def reproducibility(identity: dict) -> str:
             ["Packages", packages],
         ],
     )
-    inputs = pipe_table(["File", "SHA-256"], [[name, digest[:16]] for name, digest in sorted(identity["inputs"].items())])
+    inputs = pipe_table(["Input", "Hash"], [[name, digest[:16]] for name, digest in sorted(identity["inputs"].items())])
     jobs = pipe_table(
         ["Notebook", "Parameters", "Cache key", "Output SHA-256", "Reused"],
         [[j["output"], ", ".join(f"{k}={v}" for k, v in j["parameters"].items() if k not in ("cycle", "snapshot")) or "(none)", j["key"][:12], j["sha256"][:12], "yes" if j["cached"] else "no"] for j in identity["jobs"]],

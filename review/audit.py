@@ -3,9 +3,14 @@
 Both work on an output folder alone (OUT: the validated snapshot, the executed notebooks
 and the figure data travel with it), so an auditor needs only the package installed.
 
-`reproduce` re-executes each recorded notebook through plain Papermill with a fresh kernel,
-from the executed notebook itself (its code, cleared of outputs) and its recorded
-parameters, in a scratch copy of the snapshot, then compares:
+`reproduce` runs only trusted code: it first verifies the folder and refuses one that is
+not intact, checks every name and path the manifest gives (notebooks and chapter ids from
+the catalog, parameter values from the snapshot, files inside the folder and the scratch
+space), then re-executes *this package's* notebook (`review/notebooks/<notebook>.ipynb`)
+for each recorded job, through plain Papermill with a fresh kernel, with the recorded
+parameters, in a scratch copy of the snapshot. The folder's executed notebooks are only
+read, never run: a difference between their code and the package's is a finding. Then
+it compares:
 
 - recorded values: integers, strings and booleans exactly; floats within a relative
   tolerance of `FLOAT_TOLERANCE` (1e-9), far below any printed precision, which only
@@ -29,7 +34,7 @@ from pathlib import Path
 from review import __version__
 from review import manifest as manifest_mod
 from review.fingerprint import code_hash
-from review.fsutil import sha256_file
+from review.fsutil import inside, sha256_file
 
 FLOAT_TOLERANCE = 1e-9
 AUDIT_DIR = "audit"
@@ -45,14 +50,26 @@ class Verification:
     added: list[str] = field(default_factory=list)
     checked: int = 0
     manifest_consistent: bool = True
+    content_sha256: str = ""  # recomputed from the manifest's entries; the report prints it
+    manifest_sha256: str = ""  # of manifest.json itself: covers every file of the folder
+    signed: bool = False  # OUT/manifest.sig exists
+    signature_problem: str | None = None  # with a public key: why the signature does not hold
+    signature_checked: bool = False
 
     @property
     def intact(self) -> bool:
-        return not (self.missing or self.altered or self.added) and self.manifest_consistent
+        return not (self.missing or self.altered or self.added) and self.manifest_consistent and self.signature_problem is None
 
 
-def verify(out: Path) -> Verification:
-    """Every file the manifest lists, against its SHA-256; files it does not list are 'added'."""
+def verify(out: Path, public_key: Path | None = None) -> Verification:
+    """Every file the manifest lists, against its SHA-256; files it does not list are 'added'.
+
+    With `public_key`, the manifest's signature must also hold (review.signing): the one
+    check a consistent rewrite of the manifest cannot pass. Without it, the hashes to
+    compare with ones published elsewhere are in the result.
+    """
+    from review import signing
+
     out = Path(out)
     manifest = manifest_mod.read(out)
     listed = manifest["files"]
@@ -62,8 +79,96 @@ def verify(out: Path) -> Verification:
     result.added = sorted(set(found) - set(listed))
     result.altered = sorted(f for f in set(listed) & set(found) if listed[f] != found[f])
     jobs_match = all(listed.get(j["output"]) == j["sha256"] and all(listed.get(f) == h for f, h in j["files"].items()) for j in manifest["jobs"])
-    result.manifest_consistent = jobs_match and manifest_mod.content_hash(manifest) == manifest["content_sha256"]
+    result.content_sha256 = manifest_mod.content_hash(manifest)
+    result.manifest_consistent = jobs_match and result.content_sha256 == manifest["content_sha256"]
+    result.manifest_sha256 = sha256_file(out / manifest_mod.MANIFEST)
+    result.signed = (out / manifest_mod.SIGNATURE).is_file()
+    if public_key is not None:
+        result.signature_checked = True
+        result.signature_problem = signing.check(out, public_key)
     return result
+
+
+class NotIntact(Exception):
+    """`reproduce` refused a folder: it does not verify, or its manifest names something it must not."""
+
+
+def _describe(checked: Verification) -> str:
+    parts = [f"{label} {', '.join(files[:3])}{' and more' if len(files) > 3 else ''}" for label, files in (("missing", checked.missing), ("altered", checked.altered), ("added", checked.added)) if files]
+    if not checked.manifest_consistent:
+        parts.append("the manifest's job hashes or content hash do not match its own entries")
+    if checked.signature_problem:
+        parts.append(checked.signature_problem)
+    return "; ".join(parts)
+
+
+def trusted_job(entry: dict, manifest: dict, snapshot_meta: dict, out: Path, scratch: Path):
+    """The job a manifest entry describes, as this package would plan it; NotIntact when anything does not fit.
+
+    Everything in the entry is data from the folder: the notebook must be one of the
+    catalog's, the parameters exactly its parameters (the snapshot at its fixed place, the
+    build's cycle, a member or mineral of the snapshot), the name and output the chapter id
+    the catalog makes of them, and every file inside both the folder and the scratch space.
+    """
+    from review.catalog import NOTEBOOKS
+    from review.jobs import NOTEBOOK_DIR, SNAPSHOT_PARAMETER, Job
+
+    def refuse(why: str) -> NotIntact:
+        return NotIntact(f"the manifest's job {str(entry.get('name'))[:80]!r} is refused: {why}; nothing was executed")
+
+    spec = NOTEBOOKS.get(entry.get("notebook"))
+    if spec is None:
+        raise refuse(f"notebook {str(entry.get('notebook'))[:80]!r} is not one of this package's ({', '.join(NOTEBOOKS)})")
+    parameters = entry.get("parameters")
+    expected = {"cycle", "snapshot"} | ({spec.parameter} if spec.parameter else set())
+    if not isinstance(parameters, dict) or set(parameters) != expected:
+        raise refuse(f"its parameters must be exactly {', '.join(sorted(expected))}")
+    if parameters["snapshot"] != SNAPSHOT_PARAMETER or parameters["cycle"] != manifest["cycle"] or type(parameters["cycle"]) is not int:
+        raise refuse(f"its snapshot must be {SNAPSHOT_PARAMETER!r} and its cycle the build's ({manifest['cycle']})")
+    if spec.parameter:
+        allowed = snapshot_meta["members" if spec.parameter == "member" else "minerals"]
+        if parameters[spec.parameter] not in allowed:
+            raise refuse(f"{spec.parameter} {str(parameters[spec.parameter])[:80]!r} is not in the snapshot")
+    job = Job(spec.name, parameters, str(entry.get("key", "")), str(NOTEBOOK_DIR / f"{spec.name}.ipynb"))
+    if entry.get("name") != job.name or entry.get("output") != job.output:
+        raise refuse(f"its name and output must be the catalog's chapter id {job.name!r} and {job.output!r}")
+    files = entry.get("files")
+    if not isinstance(files, dict) or not isinstance(entry.get("records"), dict):
+        raise refuse("its files and records must be tables")
+    for rel in [job.output, *files]:
+        try:
+            inside(out, rel)
+            inside(scratch, rel)
+        except ValueError as exc:
+            raise refuse(str(exc)) from None
+    return job
+
+
+def code_difference(recorded: Path, package: Path) -> str:
+    """How the code cells of an executed notebook differ from the package notebook's ('' when they do not).
+
+    Papermill's injected-parameters cell is not code of the notebook and is left out.
+    """
+    import difflib
+
+    import nbformat
+
+    def code(path: Path) -> list[str]:
+        nb = nbformat.read(path, as_version=4)
+        return [c.source for c in nb.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+
+    mine, theirs = code(package), code(recorded)
+    if mine == theirs:
+        return ""
+    changes = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        for source in theirs[j1:j2]:
+            changes.append(f"the folder's notebook has code the package's does not: {source[:120]!r}")
+        for source in mine[i1:i2]:
+            changes.append(f"the package's notebook has code the folder's does not: {source[:120]!r}")
+    return "; ".join(changes) + " (the package's code was run)"
 
 
 # --- reproduce ------------------------------------------------------------------------------
@@ -121,19 +226,6 @@ def differing_rows(original: Path, reproduced: Path, limit: int = 10) -> str:
     return "; ".join(parts) + (f"; and {rest} more" if rest > 0 else "")
 
 
-def _clean_source(executed: Path, target: Path) -> None:
-    """The executed notebook's code with its outputs removed (Papermill replaces the injected parameters)."""
-    import nbformat
-
-    nb = nbformat.read(executed, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    nb.metadata.pop("papermill", None)
-    nbformat.write(nb, target)
-
-
 def _figure_images(path: Path) -> dict[str, str]:
     import nbformat
 
@@ -143,26 +235,30 @@ def _figure_images(path: Path) -> dict[str, str]:
     return {meta["id"]: output["data"]["image/png"] for meta, output in published_outputs(nb) if meta["kind"] == "figure"}
 
 
-def reproduce(out: Path, notebooks: list[str] | None = None, images: bool = False, progress=None, workers: int | None = None) -> Reproduction:
-    """Re-run recorded notebooks with fresh Papermill kernels in a scratch folder and compare.
+def reproduce(out: Path, notebooks: list[str] | None = None, images: bool = False, progress=None, workers: int | None = None, public_key: Path | None = None) -> Reproduction:
+    """Verify the folder, then re-run this package's notebooks with the recorded parameters in a scratch folder and compare.
 
-    The notebooks run in parallel on local worker processes, each with a fresh kernel
-    (no warm kernels, no cache): the same path a plain `papermill` call takes.
+    Raises NotIntact, before anything runs, for a folder that does not verify (with
+    `public_key`: whose signature does not hold) or whose manifest names anything the
+    catalog does not. The notebooks run in parallel on local worker processes, each with a
+    fresh kernel (no warm kernels, no cache): the same path a plain `papermill` call takes.
     """
     import nbformat
 
+    from review import snapshot
     from review.execute import LocalExecutor
-    from review.jobs import Job
     from review.record import read_records
 
     out = Path(out)
+    checked = verify(out, public_key)
+    if not checked.intact:
+        raise NotIntact(f"{out} is not intact ({_describe(checked)}); nothing from it was executed. Run `review verify` for the full list")
     manifest = manifest_mod.read(out)
     result = Reproduction()
     if manifest["tool"]["version"] != __version__ or manifest["tool"]["code_sha256"] != code_hash():
         result.warnings.append(
             f"this package (version {__version__}, code {code_hash()[:12]}) differs from the build's "
-            f"({manifest['tool']['version']}, code {manifest['tool']['code_sha256'][:12]}); the notebooks' own code is re-run, "
-            "but the review package they import is this one"
+            f"({manifest['tool']['version']}, code {manifest['tool']['code_sha256'][:12]}); this package's notebooks are re-run"
         )
     entries = manifest["jobs"]
     if notebooks:
@@ -172,50 +268,52 @@ def reproduce(out: Path, notebooks: list[str] | None = None, images: bool = Fals
         entries = [j for j in entries if j["name"] in notebooks]
     with tempfile.TemporaryDirectory(prefix="review-reproduce-") as tmp:
         scratch = Path(tmp)
+        snapshot_meta = snapshot.read_meta(out / "validated")
+        jobs = [trusted_job(entry, manifest, snapshot_meta, out, scratch) for entry in entries]
         shutil.copytree(out / "validated", scratch / "validated")
-        jobs = []
-        for entry in entries:
-            source = scratch / "sources" / f"{entry['name']}.ipynb"
-            source.parent.mkdir(parents=True, exist_ok=True)
-            _clean_source(out / entry["output"], source)
-            jobs.append(Job(entry["notebook"], entry["parameters"], entry["key"], str(source)))
         with LocalExecutor(workers, warm=False) as executor:
             reruns = {r.name: r for r in executor.run(jobs, scratch, scratch / "kernels.log", lambda r: progress and progress(r.name))}
         for entry, job in zip(entries, jobs):
-            rerun = reruns[entry["name"]]
+            rerun = reruns[job.name]
+            difference = code_difference(out / job.output, Path(job.source))
+            result.checks.append(Check(job.name, "notebook code", not difference, difference))
             if not rerun.ok:
-                result.checks.append(Check(entry["name"], "execution", False, rerun.error or "failed"))
+                result.checks.append(Check(job.name, "execution", False, rerun.error or "failed"))
                 continue
-            published = read_records(nbformat.read(out / entry["output"], as_version=4))
+            published = read_records(nbformat.read(out / job.output, as_version=4))
             for name in sorted(set(entry["records"]) | set(published) | set(rerun.records)):
                 got = rerun.records.get(name, "(not reproduced)")
                 in_manifest, in_notebook = entry["records"].get(name, "(not in the manifest)"), published.get(name, "(not in the notebook)")
                 ok = same_value(in_manifest, got) and same_value(in_notebook, got)
                 detail = "" if ok else f"manifest {in_manifest!r}, notebook {in_notebook!r}, reproduced {got!r}"
-                result.checks.append(Check(entry["name"], f"record {name}", ok, detail))
+                result.checks.append(Check(job.name, f"record {name}", ok, detail))
             for rel, digest in entry["files"].items():
                 made, original = scratch / rel, out / rel
                 if not made.is_file():
-                    result.checks.append(Check(entry["name"], rel, False, "not written by the re-run"))
+                    result.checks.append(Check(job.name, rel, False, "not written by the re-run"))
                 elif not original.is_file():
-                    result.checks.append(Check(entry["name"], rel, False, "missing from the output folder"))
+                    result.checks.append(Check(job.name, rel, False, "missing from the output folder"))
                 elif sha256_file(made) == digest == sha256_file(original):
-                    result.checks.append(Check(entry["name"], rel, True))
+                    result.checks.append(Check(job.name, rel, True))
                 else:
                     detail = differing_rows(original, made) or "the manifest's hash differs from the re-run's"
-                    result.checks.append(Check(entry["name"], rel, False, detail))
+                    result.checks.append(Check(job.name, rel, False, detail))
+            for rel in sorted(set(rerun.files) - set(entry["files"])):
+                result.checks.append(Check(job.name, rel, False, "written by the re-run but not recorded in the manifest"))
             if images:
-                before, after = _figure_images(out / entry["output"]), _figure_images(scratch / job.output)
+                before, after = _figure_images(out / job.output), _figure_images(scratch / job.output)
                 for ident in sorted(set(before) | set(after)):
                     same = before.get(ident) == after.get(ident)
-                    result.checks.append(Check(entry["name"], f"image {ident}", same, "" if same else "PNG bytes differ"))
+                    result.checks.append(Check(job.name, f"image {ident}", same, "" if same else "PNG bytes differ"))
     return result
 
 
 def write_report(out: Path, reproduction: Reproduction) -> tuple[Path, Path]:
-    """OUT/audit/audit.json and a self-contained audit.html."""
+    """OUT/audit/audit.json and a self-contained audit.html (refused where a link would lead them out of OUT)."""
     folder = Path(out) / AUDIT_DIR
     folder.mkdir(exist_ok=True)
+    for name in ("audit.json", "audit.html"):
+        inside(out, f"{AUDIT_DIR}/{name}")
     payload = {
         "tool_version": __version__,
         "float_tolerance": FLOAT_TOLERANCE,

@@ -23,7 +23,7 @@ from typing import Protocol
 from review import manifest as manifest_mod
 from review.execute import EXECUTORS, JobCache, JobResult, execute
 from review.fingerprint import code_hash, key
-from review.fsutil import Staging, copy_file, sha256_file
+from review.fsutil import HASHES_FILE, Staging, copy_file, damage, sha256_file, write_hashes
 from review.jobs import plan, selected
 from review.paths import cache_dir, out_dir
 from review.validated import make_snapshot
@@ -40,6 +40,9 @@ class Reporter(Protocol):
 
     def stage_done(self, name: str, detail: str) -> None: ...
 
+    def note(self, message: str) -> None:
+        """Something worth a line with --verbose (a damaged cache entry, rebuilt)."""
+
 
 class Silent:
     def stage(self, name, total=None):
@@ -49,6 +52,9 @@ class Silent:
         pass
 
     def stage_done(self, name, detail):
+        pass
+
+    def note(self, message):
         pass
 
 
@@ -65,6 +71,7 @@ class BuildRequest:
     formats: tuple[str, ...] = ("html", "pdf")
     warm: bool = True
     server: bool = False  # use, or start for next time, the warm server (review.server)
+    sign_key: Path | None = None  # an Ed25519 private key: OUT/manifest.sig (review.signing)
 
 
 @dataclass
@@ -155,16 +162,20 @@ def _tree_hash(folder: Path) -> str:
     return key("tree", {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()})
 
 
-def _render(book: Path, report: Path, request: BuildRequest, cycle: int, edition: str, outputs: Path) -> tuple[list[Path], bool]:
-    """Render, or restore the same render from the cache (keyed on the book's content)."""
+def _render(book: Path, report: Path, request: BuildRequest, cycle: int, edition: str, outputs: Path, note) -> tuple[list[Path], bool]:
+    """Render, or restore the same render from the cache (keyed on the book's content; a damaged entry is a miss)."""
     from review.render import RenderFailed, choose
 
     renderer = choose(request.renderer)
     render_key = key("render", _tree_hash(book), renderer.name, sorted(request.formats), code_hash())
     entry = cache_dir(outputs) / "render" / render_key
     if entry.is_dir():
-        shutil.copytree(entry, report, dirs_exist_ok=True)
-        return sorted(p for p in report.rglob("*") if p.is_file()), True
+        problem = damage(entry)
+        if problem is None:
+            shutil.copytree(entry, report, dirs_exist_ok=True, ignore=shutil.ignore_patterns(HASHES_FILE))
+            return sorted(p for p in report.rglob("*") if p.is_file()), True
+        note(f"the cached report is damaged ({problem}); rendering again")
+        shutil.rmtree(entry, ignore_errors=True)
     try:
         written = renderer.render(book, report, request.formats, cycle, edition)
     except RenderFailed as failure:  # the staging folder goes: its log is kept beside OUT
@@ -176,6 +187,7 @@ def _render(book: Path, report: Path, request: BuildRequest, cycle: int, edition
         raise RenderFailed(failure.summary, kept) from None
     tmp = entry.with_name(f".{render_key}.tmp-{os.getpid()}")
     shutil.copytree(report, tmp, dirs_exist_ok=True)
+    write_hashes(tmp)
     try:
         os.replace(tmp, entry)
     except OSError:
@@ -199,8 +211,12 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
 
     config = load_config(request.inputs)
     edition = request.edition or config.edition
+    if request.sign_key is not None:
+        from review.signing import check_private_key
+
+        check_private_key(request.sign_key)  # a key that cannot sign fails now, not after the build
     final = out_dir(request.outputs, config.cycle, edition)
-    cache = JobCache(cache_dir(request.outputs))
+    cache = JobCache(cache_dir(request.outputs), reporter.note)
     server = None
     if request.server and not request.scheduler:
         from review.server import WarmServer
@@ -210,7 +226,8 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         executor = EXECUTORS["dask"](request.scheduler)
     else:
         executor = EXECUTORS["local"](request.workers, warm=request.warm, socket=server.socket if server else None)
-    with _Lock(request.outputs, config.cycle, edition), executor, Staging(final) as staging:
+    # the executor is left first: its notebooks are stopped before a failed build's staging folder is removed
+    with _Lock(request.outputs, config.cycle, edition), Staging(final) as staging, executor:
         _remove_stale_staging(final, staging.path)
         stage = staging.path
         logs = stage / "logs"
@@ -276,13 +293,17 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         lap("assemble")
 
         reporter.stage("render")
-        report, render_reused = _render(stage / "book", stage / "report", request, config.cycle, edition, request.outputs)
+        report, render_reused = _render(stage / "book", stage / "report", request, config.cycle, edition, request.outputs, reporter.note)
         reporter.stage_done("render", "unchanged: report reused" if render_reused else ", ".join(p.name for p in report))
         lap("render")
 
         draft["book_key"] = book_key
         draft["render"] = {"renderer": request.renderer, "formats": list(request.formats)}
         manifest_mod.write(stage, draft)
+        if request.sign_key is not None:
+            from review.signing import sign
+
+            sign(stage, request.sign_key)
         staging.commit()
         lap("manifest")
     cache.prune()

@@ -264,6 +264,10 @@ class RichReporter:
         total = self.progress.tasks[task].total
         self.progress.update(task, completed=total, detail=detail)
 
+    def note(self, message):
+        if self.verbose:
+            self.progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
+
 
 @app.command()
 def build(
@@ -277,6 +281,7 @@ def build(
     renderer: Renderer = typer.Option(Renderer.auto, help="auto (Quarto when on the PATH), quarto, or pandoc (built in)."),
     to: str = typer.Option("html,pdf", "--to", help="Formats to render: html, pdf, or both."),
     server: bool = typer.Option(True, "--server/--no-server", envvar="REVIEW_SERVER", help="Use the warm server that keeps the libraries imported between builds (started after a build; env REVIEW_SERVER=off)."),
+    sign_key: Optional[Path] = typer.Option(None, "--sign-key", envvar="REVIEW_SIGN_KEY", help="Sign the manifest with this Ed25519 private key (OUT/manifest.sig; make one with `review keygen`)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars; errors and the final paths only."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="A line per notebook, and tracebacks of tool failures."),
 ) -> None:
@@ -299,7 +304,7 @@ def build(
         _config_or_report(inputs)
         request = BuildRequest(
             inputs=inputs, outputs=outputs, edition=edition.value if edition else None, workers=jobs, scheduler=scheduler,
-            only=parse_only(only) if only else None, force=force, renderer=renderer.value, formats=formats, server=server,
+            only=parse_only(only) if only else None, force=force, renderer=renderer.value, formats=formats, server=server, sign_key=sign_key,
         )
         try:
             with RichReporter(quiet, verbose) as reporter:
@@ -331,22 +336,34 @@ def build(
 @app.command()
 def verify(
     out: Path = typer.Argument(..., help="An output folder of one build: OUTPUTS/<cycle>/<edition>."),
+    public_key: Optional[Path] = typer.Option(None, "--public-key", help="Also check the manifest's signature (OUT/manifest.sig) with this Ed25519 public key."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
 ) -> None:
-    """Check every file of a build against the SHA-256 in its manifest.
+    """Check every file of a build against the SHA-256 in its manifest, and the manifest's signature.
 
     Lists missing, altered and added files (the audit/ folder that `review reproduce`
-    writes is not part of the build). Exit code 0 only when the folder is intact.
+    writes is not part of the build). With --public-key, the signature must hold: the only
+    check that a consistent rewrite of the manifest cannot pass. Without it, compare the
+    printed hashes with the ones the publisher gave elsewhere. Exit code 0 only when the
+    folder is intact (and, with --public-key, signed by that key).
     """
     from review.audit import verify as run_verify
 
     with exits(verbose):
-        result = run_verify(out)
+        result = run_verify(out, public_key)
         for label, files in (("missing", result.missing), ("altered", result.altered), ("added", result.added)):
             for f in files:
-                err.print(f"[bold red]{label}:[/] {f}", highlight=False)
+                err.print(f"[bold red]{label}:[/] {escape(f)}", highlight=False)
         if not result.manifest_consistent:
             err.print("[bold red]manifest:[/] its job hashes or content hash do not match its own entries", highlight=False)
+        if result.signature_problem:
+            err.print(f"[bold red]signature:[/] {escape(result.signature_problem)}", highlight=False)
+        typer.echo(f"Content hash (the report prints it): {result.content_sha256}")
+        typer.echo(f"manifest.json SHA-256 (covers every file): {result.manifest_sha256}")
+        if result.signature_checked and not result.signature_problem:
+            typer.echo(f"Signature: valid, by the key in {public_key}.")
+        elif not result.signature_checked:
+            typer.echo("Signature: " + ("present (manifest.sig); check it with --public-key." if result.signed else "none; compare the hashes above with the ones published with the report."))
         if result.intact:
             typer.echo(f"Intact: all {result.checked} files match the manifest.")
             return
@@ -359,20 +376,23 @@ def reproduce(
     out: Path = typer.Argument(..., help="An output folder of one build: OUTPUTS/<cycle>/<edition>."),
     notebook: Optional[list[str]] = typer.Option(None, "--notebook", "-n", help="Re-run only this notebook (e.g. mineral-rare-earths); repeat for more [default: all]."),
     images: bool = typer.Option(False, "--images", help="Also compare the figure images (PNG bytes)."),
+    public_key: Optional[Path] = typer.Option(None, "--public-key", help="Refuse the folder unless the manifest's signature holds for this Ed25519 public key."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List every check, not only the differences."),
 ) -> None:
-    """Re-execute the build's notebooks with fresh kernels through plain Papermill and compare.
+    """Re-execute this package's notebooks with the build's parameters through plain Papermill and compare.
 
-    Uses only the output folder (snapshot, executed notebooks, manifest). Compares every
-    recorded value (floats within a relative 1e-9) and every figure's data (SHA-256, with
-    the differing rows), writes OUT/audit/audit.json and audit.html, and prints a table.
-    Exit code 0 when everything reproduces, 1 otherwise.
+    Verifies the folder first and refuses one that is not intact, without running anything
+    from it. Runs the package's own notebooks (never code from the folder; a difference
+    between the two is reported), with fresh kernels, on the folder's snapshot. Compares
+    every recorded value (floats within a relative 1e-9) and every figure's data (SHA-256,
+    with the differing rows), writes OUT/audit/audit.json and audit.html, and prints a
+    table. Exit code 0 when everything reproduces, 1 otherwise.
     """
     from review.audit import reproduce as run_reproduce
     from review.audit import write_report
 
     with exits(verbose):
-        result = run_reproduce(out, notebook or None, images, progress=lambda name: err.print(f"  re-ran {name}", highlight=False))
+        result = run_reproduce(out, notebook or None, images, progress=lambda name: err.print(f"  re-ran {name}", highlight=False), public_key=public_key)
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)
         table = Table(title="Reproduction")
@@ -380,7 +400,7 @@ def reproduce(
             table.add_column(col)
         shown = [c for c in result.checks if verbose or not c.ok]
         for c in shown:
-            table.add_row(c.notebook, c.item, "[green]match[/]" if c.ok else "[bold red]differs[/]", c.detail)
+            table.add_row(escape(c.notebook), escape(c.item), "[green]match[/]" if c.ok else "[bold red]differs[/]", escape(c.detail))
         by_notebook: dict[str, list] = {}
         for c in result.checks:
             by_notebook.setdefault(c.notebook, []).append(c.ok)
@@ -394,6 +414,24 @@ def reproduce(
         typer.echo(f"{'Reproduced' if result.ok else 'Not reproduced'}: {len(result.checks) - failed} of {len(result.checks)} checks match. Audit report: {html_path}")
         if not result.ok:
             raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def keygen(
+    private_key: Path = typer.Argument(..., help="Where to write the private key (PEM); the public key goes to PRIVATE_KEY.pub."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+) -> None:
+    """Make an Ed25519 key pair for signing manifests (`review build --sign-key`).
+
+    Keep the private key secret (it is written readable by you only); publish the public
+    key where auditors find it independently of the output folder. Never overwrites a file.
+    """
+    from review.signing import fingerprint, keygen as make_keys, load_public_key
+
+    with exits(verbose):
+        private_path, public_path = make_keys(private_key)
+        typer.echo(f"Private key: {private_path} (keep it secret; build with --sign-key {private_path})")
+        typer.echo(f"Public key:  {public_path} (publish it; verify with --public-key {public_path}); fingerprint {fingerprint(load_public_key(public_path))}")
 
 
 class ServerAction(str, Enum):

@@ -25,8 +25,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from review.fsutil import copy_file
+from review.fsutil import copy_file, damage, inside, write_hashes
 from review.jobs import Job
+from review.lifetime import die_with_parent
 from review.record import data_files, read_records
 
 #: Kernel start failures of these kinds are retried once (a slow machine, a busy port).
@@ -87,11 +88,9 @@ def run_job(job: Job, out_dir: str, warm: bool = False) -> JobResult:
     out = Path(out_dir)
     output = out / job.output
     output.parent.mkdir(parents=True, exist_ok=True)
-    extra = {}
-    if warm:
-        from review.warm_client import WarmKernelManager
+    from review.warm_client import PlainKernelManager, WarmKernelManager
 
-        extra["kernel_manager_class"] = WarmKernelManager
+    extra = {"kernel_manager_class": WarmKernelManager if warm else PlainKernelManager}  # both end with this process
     started = time.perf_counter()
     error = None
     for attempt in (1, 2):
@@ -133,30 +132,48 @@ def run_job(job: Job, out_dir: str, warm: bool = False) -> JobResult:
 
 
 class JobCache:
-    """Executed notebooks and the files they wrote, by job key (`OUTPUTS/.cache/jobs/<key>/`)."""
+    """Executed notebooks and the files they wrote, by job key (`OUTPUTS/.cache/jobs/<key>/`).
 
-    def __init__(self, root: Path):
+    Each entry records the SHA-256 of its files (`hashes.json`, review.fsutil.write_hashes).
+    An entry whose files do not match (truncated by a crash, altered by hand, unreadable)
+    is a miss: it is removed, the job runs again, and `note` says so (`--verbose`).
+    """
+
+    def __init__(self, root: Path, note: Callable[[str], None] | None = None):
         self.root = Path(root) / "jobs"
+        self.note = note or (lambda message: None)
 
     def _entry(self, key: str) -> Path:
         return self.root / key
 
     def restore(self, job: Job, out_dir: Path) -> JobResult | None:
-        """Copy a cached job's notebook and files into `out_dir`; None on a miss."""
+        """Copy a cached job's notebook and files into `out_dir`; None on a miss (a damaged entry is one)."""
         entry = self._entry(job.key)
         meta_file = entry / "result.json"
-        if not meta_file.is_file():
+        if not entry.is_dir():
             return None
         started = time.perf_counter()
-        saved = json.loads(meta_file.read_text())
-        copy_file(entry / "notebook.ipynb", Path(out_dir) / job.output)
-        for rel in saved["files"]:
-            copy_file(entry / "files" / rel, Path(out_dir) / rel)
+        problem = damage(entry)
+        if problem is None:
+            try:
+                saved = json.loads(meta_file.read_text())
+                targets = [(entry / "notebook.ipynb", inside(out_dir, job.output))]
+                targets += [(entry / "files" / rel, inside(out_dir, rel)) for rel in saved["files"]]
+                result = JobResult(**(saved | {"cached": True}))
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                problem = f"unreadable result.json ({exc})"
+        if problem is not None:
+            self.note(f"{job.name}: the cached copy is damaged ({problem}); running the notebook again")
+            shutil.rmtree(entry, ignore_errors=True)
+            return None
+        for source, target in targets:
+            copy_file(source, target)
         os.utime(meta_file)  # last use, for pruning
-        return JobResult(**(saved | {"cached": True, "duration_s": round(time.perf_counter() - started, 3)}))
+        result.duration_s = round(time.perf_counter() - started, 3)
+        return result
 
     def store(self, job: Job, result: JobResult, out_dir: Path) -> None:
-        """Keep a successful job's outputs; written aside and renamed, so a half-written entry never exists."""
+        """Keep a successful job's outputs and their hashes; written aside and renamed, so a half-written entry never exists."""
         if not result.ok:
             return
         entry = self._entry(job.key)
@@ -168,6 +185,7 @@ class JobCache:
         for rel in result.files:
             copy_file(Path(out_dir) / rel, tmp / "files" / rel)
         (tmp / "result.json").write_text(json.dumps(result.as_dict() | {"cached": False}, indent=1, sort_keys=True))
+        write_hashes(tmp)
         try:
             os.replace(tmp, entry)
         except OSError:  # another build stored it first
@@ -188,8 +206,9 @@ class JobCache:
 Done = Callable[[JobResult], None]
 
 
-def _worker_start(log_path: str, socket: str | None) -> None:
-    """Worker start-up: kernels' chatter goes to the build's log, not the terminal; Papermill is imported once."""
+def _worker_start(log_path: str, socket: str | None, build: int) -> None:
+    """Worker start-up: it ends with the build; kernels' chatter goes to the build's log, not the terminal; Papermill is imported once."""
+    die_with_parent(build)
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -227,7 +246,7 @@ class LocalExecutor:
             self.zygote = Zygote(str(log_path))
             self.socket = self.zygote.socket
         context = multiprocessing.get_context("spawn")
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start, initargs=(str(log_path), self.socket))
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start, initargs=(str(log_path), self.socket, os.getpid()))
         for _ in range(self.workers):  # start every worker now
             self.pool.submit(int)
 
@@ -245,8 +264,16 @@ class LocalExecutor:
             done(result)
         return results
 
-    def close(self) -> None:
+    def close(self, stop_running: bool = False) -> None:
+        """Stop the workers and the warm process; with `stop_running`, kill notebooks still running instead of waiting.
+
+        A build that fails (a full disk, Ctrl-C) stops its notebooks before its staging
+        folder is removed, so that no kernel writes into it afterwards.
+        """
         if self.pool is not None:
+            if stop_running:
+                for process in list(self.pool._processes.values()):  # ProcessPoolExecutor has no public way (before 3.14)
+                    process.kill()  # its kernels end with it (review.lifetime)
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         if self.zygote is not None:
@@ -257,8 +284,8 @@ class LocalExecutor:
     def __enter__(self) -> "LocalExecutor":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(stop_running=exc_type is not None)
 
 
 class DaskExecutor:

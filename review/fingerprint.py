@@ -59,6 +59,38 @@ def key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def local_secret() -> bytes:
+    """A random key of this user's, made once and never published (`~/.cache/alliance-review/local-secret`).
+
+    It keys hashes that a public output folder must carry but that are made from
+    confidential inputs (the public snapshot's reuse key): without it, nobody can try
+    guessed inputs against them. Losing it costs one validation, nothing else.
+    """
+    import os
+
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alliance-review"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / "local-secret"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        secret = path.read_bytes()
+        if len(secret) >= 32:
+            return secret
+        path.unlink(missing_ok=True)  # a damaged one: replace it (the next validation runs once)
+        return local_secret()
+    with os.fdopen(fd, "wb") as f:
+        f.write(os.urandom(32))
+    return path.read_bytes()
+
+
+def keyed(secret: bytes, value: str) -> str:
+    """HMAC-SHA256 of `value`: a hash that only the holder of `secret` can make or check."""
+    import hmac
+
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
+
+
 def package_versions(names) -> dict[str, str]:
     """Installed versions of the named distributions ('not installed' when absent)."""
     from importlib.metadata import PackageNotFoundError, version

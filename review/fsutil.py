@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -15,6 +16,47 @@ def sha256_file(path: Path) -> str:
             h.update(block)
     return h.hexdigest()
 
+
+#: In a cache entry: the SHA-256 of every other file of the entry, checked before the entry is used.
+HASHES_FILE = "hashes.json"
+
+
+def write_hashes(folder: Path) -> None:
+    """Record the hash of every file in `folder`, so that a later reader can tell a damaged copy."""
+    folder = Path(folder)
+    hashes = {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != HASHES_FILE}
+    (folder / HASHES_FILE).write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
+
+
+def damage(folder: Path) -> str | None:
+    """Why `folder`'s files do not match its recorded hashes (missing, altered, unreadable, added), or None when they do."""
+    folder = Path(folder)
+    try:
+        recorded = json.loads((folder / HASHES_FILE).read_text())
+        if not isinstance(recorded, dict):
+            return f"{HASHES_FILE} is not a table of hashes"
+        found = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != HASHES_FILE}
+        for rel in sorted(set(recorded) | found):
+            if rel not in found:
+                return f"{rel} is missing"
+            if rel not in recorded:
+                return f"{rel} is not recorded"
+            if sha256_file(folder / rel) != recorded[rel]:
+                return f"{rel} does not match its recorded hash"
+    except (OSError, ValueError) as exc:
+        return f"unreadable ({exc})"
+    return None
+
+
+def inside(base: Path, rel: str) -> Path:
+    """`base / rel`, refused when `rel` is absolute or leads out of `base` (names read from a file are data)."""
+    base = Path(base).resolve()
+    if not isinstance(rel, str) or not rel or Path(rel).is_absolute():
+        raise ValueError(f"{rel!r} is not a relative path")
+    path = (base / rel).resolve()
+    if not path.is_relative_to(base):
+        raise ValueError(f"{rel!r} leads outside {base}")
+    return path
 
 
 def replace_dir(new: Path, final: Path) -> None:

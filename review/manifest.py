@@ -1,10 +1,15 @@
 """The manifest: what went into a build and what came out, with hashes (OUT/manifest.json).
 
 `content_sha256` hashes everything that determines the report's numbers (inputs,
-environment, code, snapshot, each executed notebook and its recorded values and figure
+environment, code, snapshot tables, each executed notebook and its recorded values and figure
 data), and nothing that merely varies between runs (time stamps, durations, whether a
 notebook came from the cache). Two builds of the same inputs with the same code and
 environment have the same content hash; the front page prints it.
+
+`inputs` holds, in the restricted edition, the SHA-256 of each raw input file; in the
+public edition, the content hash of each input table as published (`input_hashes` says
+which): a hash of a raw file holding confidential values would let anyone try guessed
+values against it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from review.fsutil import sha256_file
 from review.paths import REPOSITORY, shipped
 
 MANIFEST = "manifest.json"
+#: The detached signature of manifest.json (review.signing), written after it.
+SIGNATURE = "manifest.sig"
 #: Written after a build by `review reproduce`; not part of what the manifest vouches for.
 AFTER_BUILD = ("audit",)
 ENVIRONMENT_PACKAGES = NOTEBOOK_PACKAGES + ("alliance-review", "great-expectations", "pydantic", "pypandoc-binary", "typst", "dask", "distributed", "jinja2", "pycountry", "nbclient", "jupyter-client")
@@ -73,7 +80,8 @@ def job_entry(result, out: Path) -> dict:
 def content_hash(manifest: dict) -> str:
     jobs = [{k: j[k] for k in ("name", "notebook", "parameters", "key", "sha256", "records", "files")} for j in manifest["jobs"]]
     env = {k: manifest["environment"][k] for k in ("python", "packages", "lock_sha256")}
-    return key("manifest", manifest["tool"]["version"], manifest["tool"]["code_sha256"], manifest["cycle"], manifest["edition"], env, manifest["inputs"], manifest["snapshot"], jobs)
+    # the snapshot's reuse key is left out: in the public edition it is keyed with a local secret (review.validated)
+    return key("manifest", manifest["tool"]["version"], manifest["tool"]["code_sha256"], manifest["cycle"], manifest["edition"], env, manifest["inputs"], manifest["snapshot"]["tables"], jobs)
 
 
 def draft(cycle: int, edition: str, inputs: dict, snapshot_meta: dict, results, out: Path, omitted: list[str]) -> dict:
@@ -86,6 +94,7 @@ def draft(cycle: int, edition: str, inputs: dict, snapshot_meta: dict, results, 
         "built_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "environment": environment(),
         "inputs": inputs,
+        "input_hashes": snapshot_meta["input_hashes"],
         "snapshot": {"key": snapshot_meta["key"], "tables": {n: {"rows": t["rows"], "sha256": t["sha256"]} for n, t in snapshot_meta["tables"].items()}},
         "jobs": [job_entry(r, out) for r in results],
         "partial": bool(omitted),
@@ -96,11 +105,11 @@ def draft(cycle: int, edition: str, inputs: dict, snapshot_meta: dict, results, 
 
 
 def listed_files(out: Path) -> dict[str, str]:
-    """sha256 of every file a build wrote in OUT (the manifest itself and later audit output aside)."""
+    """sha256 of every file a build wrote in OUT (the manifest itself, its signature and later audit output aside)."""
     files = {}
     for path in sorted(Path(out).rglob("*")):
         rel = path.relative_to(out).as_posix()
-        if path.is_file() and rel != MANIFEST and rel.split("/")[0] not in AFTER_BUILD:
+        if path.is_file() and rel not in (MANIFEST, SIGNATURE) and rel.split("/")[0] not in AFTER_BUILD:
             files[rel] = sha256_file(path)
     return files
 

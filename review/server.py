@@ -83,7 +83,7 @@ class WarmServer:
         """Run one of warm_kernel.CALLS in a fork of the server, in this directory and environment."""
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.connect(self.socket)
-        request = {"call": name, "kwargs": kwargs, "cwd": os.getcwd(), "env": dict(os.environ)}
+        request = {"call": name, "kwargs": kwargs, "cwd": os.getcwd(), "env": dict(os.environ), "client_pid": os.getpid()}
         conn.sendall((json.dumps(request) + "\n").encode())
         reader = conn.makefile("r")
         line = reader.readline()

@@ -50,13 +50,24 @@ def table_hashes(frame) -> tuple[str, dict[str, dict[str, str]]]:
     return content, partitions
 
 
-def write(dest: Path, tables: dict, config, edition: str, inputs: dict[str, str], results: list, key: str, previous_review: dict | None = None) -> dict:
+#: What `inputs` in snapshot.json and the manifest hold, by edition (`input_hashes` says which).
+RAW_INPUT_HASHES = "SHA-256 of each input file"
+PUBLISHED_INPUT_HASHES = (
+    "content hash of each input table as published in this snapshot (confidential values withheld) and of config.json; "
+    "the raw input files are not hashed in the public edition, so that their confidential values cannot be tried against a hash"
+)
+
+
+def write(dest: Path, tables: dict, config, edition: str, inputs: dict[str, str] | None, results: list, key: str, previous_review: dict | None = None) -> dict:
     """Write a snapshot folder; returns the content of snapshot.json.
 
     `key` identifies what the snapshot was made from (inputs, edition, code), so a later
-    build can tell it need not validate again.
+    build can tell it need not validate again. `inputs` are the raw input files' hashes;
+    None (the public edition) records the published tables' content hashes instead.
     """
     from dataclasses import asdict
+
+    from review.data import TABLES
 
     dest.mkdir(parents=True, exist_ok=True)
     meta = {
@@ -77,6 +88,9 @@ def write(dest: Path, tables: dict, config, edition: str, inputs: dict[str, str]
     settings = config.model_dump(mode="json") | {"edition": edition}
     (dest / CONFIG_JSON).write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n")
     meta["config_sha256"] = hashlib.sha256((dest / CONFIG_JSON).read_bytes()).hexdigest()
+    if inputs is None:
+        meta["inputs"] = {name: meta["tables"][name]["sha256"] for name in TABLES if name in meta["tables"]} | {CONFIG_JSON: meta["config_sha256"]}
+    meta["input_hashes"] = RAW_INPUT_HASHES if inputs is not None else PUBLISHED_INPUT_HASHES
     (dest / VALIDATION_FILE).write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     (dest / SNAPSHOT_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return meta

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from review import snapshot
-from review.fingerprint import code_hash, input_files, key
+from review.fingerprint import code_hash, input_files, key, keyed, local_secret
 from review.problems import Problem
 from review.text import spreadsheet_safe
 
@@ -45,8 +45,15 @@ def _previous_fingerprint(previous: Path | None) -> str:
 
 
 def snapshot_key(inputs: Path, edition: str, previous: Path | None) -> tuple[str, dict[str, str]]:
+    """What the snapshot is made from, to tell that it need not be made again; and the input files' hashes.
+
+    The public edition publishes the key (validated/snapshot.json), so there it is keyed
+    with this user's local secret: a plain hash of the raw inputs would let a reader try
+    guessed confidential values against it.
+    """
     hashes = input_files(inputs)
-    return key("validated", hashes, edition, code_hash(), _previous_fingerprint(previous)), hashes
+    k = key("validated", hashes, edition, code_hash(), _previous_fingerprint(previous))
+    return (keyed(local_secret(), k) if edition == "public" else k), hashes
 
 
 def _previous_review(previous: Path | None, cycle: int):
@@ -105,7 +112,9 @@ def make_snapshot(
     tables = edition_tables(outcome.tables, edition, outcome.config.disclosure)
     tables["indicators"] = compute_all(tables, outcome.config)
     tables["previous_scorecard"], review_meta = _previous_review(previous, outcome.config.previous_cycle)
-    meta = snapshot.write(dest, tables, outcome.config, edition, hashes, outcome.results, k, previous_review=review_meta)
+    # the public edition records what it publishes, never a hash of the raw (confidential) files
+    recorded_inputs = None if edition == "public" else hashes
+    meta = snapshot.write(dest, tables, outcome.config, edition, recorded_inputs, outcome.results, k, previous_review=review_meta)
     (dest / ANNEX_FILE).write_text(json.dumps(annex_facts(tables), indent=1, sort_keys=True) + "\n")
     if publish is not None:
         publish_indicators(dest, publish)

@@ -513,7 +513,10 @@ def validate(inputs: Path, passed: Path | None = None) -> Validation:
     remembered = {}
     for name, k in keys.items():
         if (passed / f"{k}.json").is_file() and raws[name].frame is not None:
-            remembered[name] = json.loads((passed / f"{k}.json").read_text())
+            try:
+                remembered[name] = json.loads((passed / f"{k}.json").read_text())
+            except ValueError:  # a truncated or garbled entry is forgotten: the table is validated again
+                pass
     absent = {name for name, raw in raws.items() if raw.absent}  # optional tables the cycle leaves out: no rule to check
     source = _context()[1] if len(remembered) + len(absent) < len(TABLES) else None
     usable, origins, raw_results, typed_results, failed = {}, {}, {}, {}, set()

@@ -1,4 +1,8 @@
-"""The jupyter_client side of warm kernels (review.warm_kernel): what Papermill is given to start one."""
+"""The jupyter_client side of the build's kernels: what Papermill is given to start one.
+
+Both kinds end with the process that starts them (review.lifetime), so killing a build
+leaves no kernel behind.
+"""
 
 from __future__ import annotations
 
@@ -38,4 +42,11 @@ class WarmKernelManager(AsyncKernelManager):
         self.client_factory = WarmKernelClient
 
     def format_kernel_cmd(self, extra_arguments=None):
-        return [sys.executable, "-m", "review.warm_kernel", "attach", os.environ[SOCKET_ENV], "-f", self.connection_file]
+        return [sys.executable, "-P", "-m", "review.warm_kernel", "attach", os.environ[SOCKET_ENV], str(os.getpid()), "-f", self.connection_file]
+
+
+class PlainKernelManager(AsyncKernelManager):
+    """A fresh ipykernel kernel, as Papermill starts by default, that ends with this process (review.lifetime)."""
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return [sys.executable, "-P", "-m", "review.lifetime", str(os.getpid()), "-f", self.connection_file]

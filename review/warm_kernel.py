@@ -10,13 +10,18 @@ How a kernel is born:
 
 1. The build starts the zygote (`Zygote`), which listens on a Unix socket.
 2. Papermill starts a kernel through `review.warm_client.WarmKernelManager`, whose command is the tiny
-   `python -m review.warm_kernel attach SOCKET -f CONNECTION_FILE` (standard library only).
+   `python -m review.warm_kernel attach SOCKET PARENT -f CONNECTION_FILE` (standard library only;
+   it ends with PARENT, the worker that started it: review.lifetime).
 3. The attach process sends the connection file, its working directory, environment and
    standard streams (as file descriptors) to the zygote, which forks; the child takes
    them over and runs `ipykernel`.
 4. The attach process stands in for the kernel towards jupyter_client: it forwards
    interrupt and terminate signals to the child and exits with the child's exit code. If
    it is killed, the child notices within a fraction of a second and exits too.
+
+A build's zygote ends with the build (review.lifetime); the warm server's does not (it
+outlives builds on purpose), but every child it forks for a build watches that build's
+process and exits when it is gone.
 
 This module imports only the standard library at the top: the attach process must start fast.
 """
@@ -32,8 +37,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+from review.lifetime import die_with_parent, exit_when_gone
 
 SOCKET_ENV = "REVIEW_WARM_KERNEL_SOCKET"
 #: Imported once by the zygote; everything a notebook of this review imports.
@@ -93,16 +99,7 @@ def _become_kernel(request: dict, fds: list[int]) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     client = request["client_pid"]
-
-    def watch_client() -> None:  # the attach process was killed: nobody can stop us, so stop
-        while True:
-            time.sleep(0.2)
-            try:
-                os.kill(client, 0)
-            except OSError:
-                os._exit(1)
-
-    threading.Thread(target=watch_client, daemon=True).start()
+    exit_when_gone(client)  # the attach process was killed: nobody can stop us, so stop
     # parent_handle: as a fresh kernel started by jupyter_client would have it (also silences the banner)
     sys.argv = ["ipykernel_launcher", "-f", request["connection_file"], f"--IPKernelApp.parent_handle={client}"]
     from ipykernel.kernelapp import launch_new_instance
@@ -118,6 +115,7 @@ def _run_call(request: dict, conn: socket.socket) -> None:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    exit_when_gone(request["client_pid"])  # the build was killed: its snapshot is not wanted
     module, _, name = CALLS[request["call"]].partition(":")
     try:
         answer = {"result": getattr(importlib.import_module(module), name)(**request["kwargs"])}
@@ -126,16 +124,19 @@ def _run_call(request: dict, conn: socket.socket) -> None:
     conn.sendall((json.dumps(answer) + "\n").encode())
 
 
-def serve(path: str, preload: tuple[str, ...] = PRELOAD, idle_s: float | None = None) -> None:
+def serve(path: str, preload: tuple[str, ...] = PRELOAD, idle_s: float | None = None, parent: int | None = None) -> None:
     """Import the heavy libraries once, then fork a child for every request.
 
     A request is a kernel (`attach`) or, for the warm server, a `call` of one of CALLS.
     With `idle_s`, the process exits after that long without requests or children.
+    With `parent`, it ends when that process (the build) ends, stopping its kernels.
     The socket is bound only once everything is imported, so a client that can connect
     is served at once.
     """
     import importlib
 
+    if parent is not None:
+        die_with_parent(parent)  # its forked kernels watch their attach processes, which end with the build's workers
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # what ipykernel sets before matplotlib is imported
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's start-up warning about frozen modules
     for module in preload:
@@ -223,7 +224,7 @@ class Zygote:
         self.socket = os.path.join(self.dir, "zygote.sock")
         self._log = open(log_path, "ab") if log_path else None
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "review.warm_kernel", "serve", self.socket],
+            [sys.executable, "-m", "review.warm_kernel", "serve", self.socket, str(os.getpid())],
             stdout=subprocess.PIPE,
             stderr=self._log,
             stdin=subprocess.DEVNULL,
@@ -266,8 +267,9 @@ class Zygote:
 # --- the attach process ---------------------------------------------------------------------
 
 
-def attach(path: str, connection_file: str) -> int:
-    """Ask the zygote for a kernel; stand in for it until it exits."""
+def attach(path: str, connection_file: str, parent: int) -> int:
+    """Ask the zygote for a kernel; stand in for it until it exits, or until `parent` (the worker) ends."""
+    exit_when_gone(parent)
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.connect(path)
     request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(), "env": dict(os.environ), "client_pid": os.getpid()}
@@ -293,17 +295,17 @@ def attach(path: str, connection_file: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["serve"]:
-        serve(argv[1])
+    if argv[:1] == ["serve"] and len(argv) == 3:  # a build's zygote: ends with the build
+        serve(argv[1], parent=int(argv[2]))
         return 0
     if argv[:1] == ["server"] and len(argv) == 3:  # the warm server: review.server starts it
         from review.server import SERVER_PRELOAD
 
         serve(argv[1], PRELOAD + SERVER_PRELOAD, idle_s=float(argv[2]))
         return 0
-    if argv[:1] == ["attach"] and len(argv) == 4 and argv[2] == "-f":
-        return attach(argv[1], argv[3])
-    print("usage: python -m review.warm_kernel serve SOCKET | attach SOCKET -f CONNECTION_FILE", file=sys.stderr)
+    if argv[:1] == ["attach"] and len(argv) == 5 and argv[3] == "-f":
+        return attach(argv[1], argv[4], int(argv[2]))
+    print("usage: python -m review.warm_kernel serve SOCKET PARENT | attach SOCKET PARENT -f CONNECTION_FILE", file=sys.stderr)
     return 2
 
 

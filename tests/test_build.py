@@ -47,7 +47,7 @@ def test_cold_build_runs_every_notebook(tiny_build):
         assert (out / "notebooks" / f"{name}.ipynb").is_file()
     manifest = manifest_mod.read(out)
     assert manifest["cycle"] == 2026 and manifest["edition"] == "public"
-    assert set(manifest["inputs"]) >= {"review.yml", "dependency.csv", "stockpiles.csv"}
+    assert set(manifest["inputs"]) >= {"config.json", "dependency", "stockpiles"}  # public: the published tables' hashes
     job = next(j for j in manifest["jobs"] if j["name"] == "mineral-rare-earths")
     assert job["parameters"] == {"cycle": 2026, "snapshot": "validated", "mineral": "rare-earths"}
     assert job["records"]["dependency_refining_2026"] == pytest.approx(0.75)
@@ -165,6 +165,9 @@ def test_interrupted_build_leaves_previous_outputs(tiny_built_copy):
         def stage_done(self, name, detail):
             pass
 
+        def note(self, message):
+            pass
+
     with pytest.raises(KeyboardInterrupt):
         build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc"), Interrupt())
     assert tree_state(outputs / OUT) == before
@@ -250,7 +253,142 @@ def test_cli_build_prints_the_report_paths(tiny_built_copy):
     inputs, outputs = tiny_built_copy
     proc = run_review("build", "--inputs", inputs, "--outputs", outputs, "--renderer", "pandoc")
     assert proc.returncode == 0, proc.stderr
-    assert "9 reused from the cache" in proc.stderr
+    assert f"{len(EXPECTED_JOBS)} reused from the cache" in proc.stderr
     printed = proc.stdout.split()
     assert str(outputs / OUT / "report" / "index.html") in printed
     assert str(outputs / OUT / "report" / "alliance-review-2026.pdf") in printed
+
+
+# --- a damaged cache, a killed build, a full disk ------------------------------------------------
+
+
+def test_a_damaged_cache_entry_is_rebuilt_and_the_right_data_is_published(tiny_built_copy):
+    """A truncated cached notebook, an altered cached figure CSV and an altered cached report are misses."""
+    from review.audit import verify
+
+    inputs, outputs = tiny_built_copy
+    manifest = manifest_mod.read(outputs / OUT)
+    keys = {j["name"]: j["key"] for j in manifest["jobs"]}
+    jobs_cache = outputs / ".cache" / "jobs"
+    notebook = jobs_cache / keys["overview"] / "notebook.ipynb"
+    notebook.write_bytes(notebook.read_bytes()[:200])  # as a crash mid-copy leaves it
+    rel = "data/mineral-rare-earths/fig-mineral-rare-earths-sourcing.csv"
+    published = (outputs / OUT / rel).read_text()
+    cached_csv = jobs_cache / keys["mineral-rare-earths"] / "files" / rel
+    lines = cached_csv.read_text().splitlines()
+    fields = lines[1].split(",")
+    fields[-1] = str(float(fields[-1]) + 0.01)
+    cached_csv.write_text("\n".join(lines[:1] + [",".join(fields)] + lines[2:]) + "\n")
+    (cached_report,) = (outputs / ".cache" / "render").glob("*/index.html")
+    cached_report.write_text(cached_report.read_text().replace("</body>", "<p>planted in the cache</p></body>"))
+
+    proc = run_review("build", "--inputs", inputs, "--outputs", outputs, "--renderer", "pandoc", "--verbose")
+    assert proc.returncode == 0, proc.stderr
+    assert f"2 notebooks executed, {len(keys) - 2} reused from the cache" in " ".join(proc.stderr.split())  # overview and rare-earths
+    assert "overview: the cached copy is damaged (notebook.ipynb does not match its recorded hash)" in proc.stderr
+    assert f"mineral-rare-earths: the cached copy is damaged ({'files/' + rel} does not match" in proc.stderr
+    assert "the cached report is damaged (index.html does not match its recorded hash)" in proc.stderr
+    assert (outputs / OUT / rel).read_text() == published
+    assert "planted in the cache" not in (outputs / OUT / "report" / "index.html").read_text()
+    assert verify(outputs / OUT).intact
+    rebuilt = manifest_mod.read(outputs / OUT)
+    assert rebuilt["content_sha256"] == manifest["content_sha256"]
+    again = build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc"))  # the entries were stored afresh
+    assert all(r.cached for r in again.results) and again.render_reused
+
+
+def test_an_unreadable_cache_entry_is_a_miss(tiny_build, tmp_path):
+    _, outputs, _ = tiny_build
+    out = tmp_path / "out"
+    shutil.copytree(outputs / OUT / "validated", out / "validated")
+    job = Job("recycling", {"cycle": 2026, "snapshot": "validated"}, "k-recycling", str(Path(__file__).parent.parent / "review" / "notebooks" / "recycling.ipynb"))
+    notes = []
+    cache = JobCache(tmp_path / "cache", notes.append)
+    (first,) = execute([job], out, cache, LocalExecutor(1, warm=False), tmp_path / "kernels.log", lambda r: None)
+    assert first.ok and not first.cached
+    assert cache.restore(job, tmp_path / "again") is not None  # intact: a hit
+    (tmp_path / "cache" / "jobs" / "k-recycling" / "result.json").write_text('{"name": "recyc')
+    assert cache.restore(job, tmp_path / "again") is None
+    assert notes == ["recycling: the cached copy is damaged (result.json does not match its recorded hash); running the notebook again"]
+    assert not (tmp_path / "cache" / "jobs" / "k-recycling").exists()  # removed, so that the re-run is stored
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """Every process below `pid` (from /proc), with its command line."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = {}, [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            try:
+                found[child] = (Path("/proc") / str(child) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
+def test_a_build_killed_with_sigkill_leaves_no_process_behind(tiny, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    build_proc = subprocess.Popen(
+        [sys.executable, "-m", "review.cli", "build", "--inputs", str(tiny), "--outputs", str(tmp_path / "outputs"), "--renderer", "pandoc", "--no-server", "--jobs", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:  # until a notebook's kernel runs
+            below = _descendants(build_proc.pid)
+            if any("warm_kernel attach" in cmd for cmd in below.values()):
+                break
+            assert build_proc.poll() is None, "the build ended before any kernel started"
+            time.sleep(0.1)
+        else:
+            pytest.fail("no kernel started within 240 s")
+        time.sleep(0.5)
+        below = _descendants(build_proc.pid)
+        kinds = " ".join(below.values())
+        assert "multiprocessing" in kinds and "warm_kernel serve" in kinds and "warm_kernel attach" in kinds
+        os.kill(build_proc.pid, signal.SIGKILL)
+        build_proc.wait()
+        time.sleep(2)
+        left = {pid: cmd for pid, cmd in below.items() if _running(pid)}
+        assert not left, left
+    finally:
+        if build_proc.poll() is None:
+            build_proc.kill()
+            build_proc.wait()
+
+
+def test_a_full_disk_during_the_build_removes_the_staging_folder(tiny_built_copy, monkeypatch):
+    import errno
+
+    inputs, outputs = tiny_built_copy
+    before = tree_state(outputs / OUT)
+
+    def disk_full(self, job, result, out_dir):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(JobCache, "store", disk_full)
+    with pytest.raises(OSError, match="No space left"):  # the first notebook to finish; the others are still running
+        build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc", force=True, workers=2))
+    assert not list((outputs / "2026").glob(".public.tmp-*"))
+    assert tree_state(outputs / OUT) == before
