@@ -9,7 +9,9 @@ SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
 
 env: $(SYNCED)
 
+# The environment is made from python3, which must be Python 3.11 (uv.lock is resolved for it).
 $(UV):
+	@python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "make: python3 is $$(python3 --version 2>&1 || echo missing); this project needs Python 3.11 as python3 (install it, e.g. apt-get install python3.11, and put it first on the PATH)." >&2; exit 1; }
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
@@ -29,5 +31,6 @@ test: $(SYNCED)
 bench: $(SYNCED)
 	$(VENV)/bin/python bench/run.py
 
+# Removes every build (outputs/<year>/) and the cache (outputs/.cache/); keeps .venv and the inputs.
 clean:
 	rm -rf outputs/[0-9]* outputs/.cache

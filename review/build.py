@@ -26,7 +26,7 @@ from review.fingerprint import code_hash, key
 from review.fsutil import HASHES_FILE, Staging, copy_file, damage, sha256_file, write_hashes
 from review.jobs import plan, selected
 from review.paths import cache_dir, out_dir
-from review.validated import make_snapshot
+from review.validated import make_snapshot, previous_review_dir
 
 FAILED_SUFFIX = ".failed"
 
@@ -71,6 +71,7 @@ class BuildRequest:
     formats: tuple[str, ...] = ("html", "pdf")
     warm: bool = True
     server: bool = False  # use, or start for next time, the warm server (review.server)
+    previous: Path | None = None  # the previous review's OUT (review.validated.previous_review_dir)
     sign_key: Path | None = None  # an Ed25519 private key: OUT/manifest.sig (review.signing)
 
 
@@ -216,6 +217,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
 
         check_private_key(request.sign_key)  # a key that cannot sign fails now, not after the build
     final = out_dir(request.outputs, config.cycle, edition)
+    previous = previous_review_dir(request.inputs, request.outputs, config, edition, request.previous)
     cache = JobCache(cache_dir(request.outputs), reporter.note)
     server = None
     if request.server and not request.scheduler:
@@ -233,7 +235,6 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         logs = stage / "logs"
         logs.mkdir()
         reporter.stage("validate")
-        previous = out_dir(request.outputs, config.previous_cycle, edition)
         if not _snapshot_reusable(request.inputs, edition, final / "validated", previous):
             executor.warm_up(logs / "kernels.log")  # its imports overlap with validation
         passed = cache_dir(request.outputs) / "validation"
@@ -241,7 +242,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
             snap = server.snapshot(request.inputs, stage / "validated", edition, final / "validated", previous, passed, stage / "data")
         else:
             snap = make_snapshot(request.inputs, stage / "validated", edition, final / "validated", previous, passed, stage / "data")
-        reporter.stage_done("validate", "unchanged inputs: validation skipped" if snap.reused else f"{sum(snap.rows.values()):,} rows valid")
+        reporter.stage_done("validate", "inputs unchanged: skipped" if snap.reused else f"{sum(snap.rows.values()):,} rows valid")
         lap("validate")
 
         every = plan(snap.meta)
@@ -265,7 +266,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
             raise JobsFailed(failed, _keep_failed(stage, final, failed))
         shutil.rmtree(final.with_name(final.name + FAILED_SUFFIX), ignore_errors=True)
         ran = sum(not r.cached for r in results)
-        reporter.stage_done("execute", f"{ran} executed, {len(results) - ran} reused from the cache" + (f", {len(omitted)} left out" if omitted else ""))
+        reporter.stage_done("execute", f"{ran} ran · {len(results) - ran} cached" + (f" · {len(omitted)} left out" if omitted else ""))
         lap("execute")
 
         draft = manifest_mod.draft(config.cycle, edition, snap.meta["inputs"], snap.meta, results, stage, omitted)
@@ -289,12 +290,12 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
                 "out": f"{request.outputs.name}/{config.cycle}/{edition}",
             }
             write_book(stage / "book", stage, results, stage / "validated", identity)
-        reporter.stage_done("assemble", "unchanged: book reused" if book_reused else f"{len(list((stage / 'book').glob('*.qmd')))} chapter sources")
+        reporter.stage_done("assemble", "unchanged: book reused" if book_reused else f"{len(list((stage / 'book').glob('*.qmd')))} chapters")
         lap("assemble")
 
         reporter.stage("render")
         report, render_reused = _render(stage / "book", stage / "report", request, config.cycle, edition, request.outputs, reporter.note)
-        reporter.stage_done("render", "unchanged: report reused" if render_reused else ", ".join(p.name for p in report))
+        reporter.stage_done("render", "unchanged: report reused" if render_reused else " and ".join(p.suffix[1:].upper() for p in report if p.parent.name == "report" and p.suffix in (".html", ".pdf")))
         lap("render")
 
         draft["book_key"] = book_key

@@ -24,8 +24,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: paragraphs reflowed to the terminal, flags without a type
 )
-console = Console(width=None if sys.stdout.isatty() else 200)
+console = Console()  # the terminal's width, else $COLUMNS, else 80
 err = Console(stderr=True)
 
 EXIT_INVALID = 2
@@ -43,9 +44,11 @@ class Format(str, Enum):
     json = "json"
 
 
-INPUTS_HELP = "The cycle's inputs folder [default: ./inputs, else the sample shipped with the package]."
+# Defaults computed at run time are written the way click writes the others: "  [default: ...]".
+INPUTS_HELP = "The cycle's inputs folder.  [default: ./inputs, else the sample shipped with the package]"
 OUTPUTS_HELP = "Where builds are written: OUTPUTS/<cycle>/<edition>/."
-EDITION_HELP = "public (confidential values suppressed) or restricted [default: the edition in review.yml]."
+EDITION_HELP = "public (confidential values withheld) or restricted.  [default: edition in review.yml, else public]"
+VERBOSE_HELP = "Show tracebacks of tool failures."
 
 
 def print_problems(problems) -> None:
@@ -76,8 +79,15 @@ def exits(verbose: bool = False):
     except Exception as exc:  # anything else is a tool failure, not bad data
         if verbose:
             err.print_exception()
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)  # its text is data, not Rich markup
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)  # its text is data, not Rich markup
         raise typer.Exit(EXIT_FAILED)
+
+
+def _inputs_folder(inputs: Path, option: str = "--inputs") -> None:
+    """A missing inputs folder is one problem, said in one line (not one per table file)."""
+    if not Path(inputs).is_dir():
+        err.print(f"[bold red]error:[/] {option} {inputs}: the folder does not exist", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID)
 
 
 def _config_or_report(inputs: Path):
@@ -85,6 +95,7 @@ def _config_or_report(inputs: Path):
     from review.config import ConfigError, load_config
     from review.validated import InvalidInputs
 
+    _inputs_folder(inputs)
     try:
         return load_config(inputs)
     except ConfigError:
@@ -122,18 +133,19 @@ def _print_warnings(snapshot_dir: Path) -> None:
 
 @app.command()
 def validate(
-    inputs: Optional[Path] = typer.Option(None, help=INPUTS_HELP),
-    outputs: Path = typer.Option(Path("outputs"), help=OUTPUTS_HELP),
+    inputs: Optional[Path] = typer.Option(None, metavar="DIR", help=INPUTS_HELP),
+    outputs: Path = typer.Option(Path("outputs"), metavar="DIR", help=OUTPUTS_HELP),
     edition: Optional[Edition] = typer.Option(None, help=EDITION_HELP),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
-    """Validate a cycle's inputs; on success write the validated snapshot to OUT/validated/.
+    """Validate a cycle's inputs and write the validated snapshot.
 
+    On success the snapshot goes to OUT/validated/.
     Exit code 0 when valid, 2 when the data is invalid (each problem names file, row,
     column, rule and value), 1 on any other failure.
     """
     from review.paths import cache_dir, default_inputs, out_dir
-    from review.validated import write_snapshot_in_place
+    from review.validated import previous_review_dir, write_snapshot_in_place
 
     with exits(verbose):
         inputs = inputs or default_inputs()
@@ -141,7 +153,8 @@ def validate(
         config = _config_or_report(inputs)
         chosen = edition.value if edition else config.edition
         final = out_dir(outputs, config.cycle, chosen) / "validated"
-        result = write_snapshot_in_place(inputs, final, chosen, previous=out_dir(outputs, config.previous_cycle, chosen), passed=cache_dir(outputs) / "validation")
+        previous = previous_review_dir(inputs, outputs, config, chosen)
+        result = write_snapshot_in_place(inputs, final, chosen, previous=previous, passed=cache_dir(outputs) / "validation")
         table = Table(title=f"Validated cycle {config.cycle} ({chosen} edition)")
         table.add_column("table")
         table.add_column("rows", justify="right")
@@ -156,12 +169,12 @@ def validate(
 
 @app.command()
 def indicators(
-    inputs: Optional[Path] = typer.Option(None, help=INPUTS_HELP),
+    inputs: Optional[Path] = typer.Option(None, metavar="DIR", help=INPUTS_HELP),
     format: Format = typer.Option(Format.table, "--format", "-f", help="table (the scorecard, for reading), csv or json (every indicator)."),
     edition: Optional[Edition] = typer.Option(None, help=EDITION_HELP),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
-    """Compute every indicator of a cycle and print it, without building the report.
+    """Print a cycle's indicators, without building the report.
 
     `table` prints the scorecard of every target; `csv` and `json` print the whole tidy
     table (indicator, mineral, stage, scope, year, value, unit, status, detail).
@@ -174,7 +187,7 @@ def indicators(
     from review.indicators import compute_all, scorecard
     from review.paths import default_inputs
     from review.narrative import status_word
-    from review.text import format_value, target_label, unit_of
+    from review.text import format_with_unit, indicator_name, unit_of
     from review.validated import make_snapshot
     from review.views import displayed_change
 
@@ -194,19 +207,31 @@ def indicators(
         elif format is Format.json:
             sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
         else:
+            from rich import box
+
+            from review.cycles import Names
+
             card = scorecard(table, tables["targets"])
-            view = Table(title=f"Scorecard, cycle {config.cycle} ({result.meta['edition']} edition)")
-            for col in ("target", "year", "value", "path", "status", "previous", "change"):
-                view.add_column(col, justify="left" if col in ("target", "status") else "right")
-            for r in card.itertuples(index=False):
-                view.add_row(
-                    target_label(r), "" if pd.isna(r.year) else str(r.year), format_value(r.value, unit_of(r.indicator)),
-                    format_value(r.path, unit_of(r.indicator)), status_word(r.status),
-                    f"{format_value(r.previous_value, unit_of(r.indicator))} {status_word(r.previous_status)}".strip(),
-                    displayed_change(r.value, r.previous_value, unit_of(r.indicator)),
-                )
-            console.print(view)
+            names = Names.from_tables(tables)
+            console.print(f"Scorecard, cycle {config.cycle} ({result.meta['edition']} edition)", highlight=False)
+            for (indicator, kind), rows in card.groupby(["indicator", "kind"], sort=False):
+                unit = unit_of(indicator)
+                # one narrow table per indicator and kind: name, unit and kind in the title, a target's mineral and goal in a row
+                view = Table(title=f"{indicator_name(indicator).capitalize()} ({UNIT_TITLES.get(unit, unit)}): {kind}s", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+                for col in ("Mineral", "Goal", "Year", "Value", "Path", "Status", "Change", "Before"):
+                    view.add_column(col, justify="right" if col in ("Year", "Value", "Path", "Change") else "left", no_wrap=col not in ("Mineral", "Goal"), min_width=11 if col == "Mineral" else None)
+                for r in rows.itertuples(index=False):
+                    goal = f"{'≤' if r.comparator == 'max' else '≥'} {format_with_unit(r.target, unit)} by {r.target_year}"
+                    view.add_row(
+                        f"{names.mineral(r.mineral)} {r.stage}".strip(), goal, "" if pd.isna(r.year) else str(r.year), format_with_unit(r.value, unit), format_with_unit(r.path, unit),
+                        status_word(r.status), displayed_change(r.value, r.previous_value, unit), status_word(r.previous_status),
+                    )
+                console.print(view)
             console.print(f"{len(table):,} indicator values; `--format csv` prints them all.")
+
+
+#: How the scorecard's titles name each unit.
+UNIT_TITLES = {"share": "%", "days": "days of consumption"}
 
 
 class Renderer(str, Enum):
@@ -221,19 +246,20 @@ STAGES = {"validate": "Validate inputs", "execute": "Execute notebooks", "assemb
 class RichReporter:
     """Progress bars per stage: jobs done, reused from the cache and failed."""
 
-    def __init__(self, quiet: bool, verbose: bool):
+    def __init__(self, quiet: bool, verbose: bool, console: Console = err):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
         from rich.table import Column
 
         self.verbose = verbose
+        # one line per stage at 80 columns: 46 for the name, bar, counts and time, the rest for a short detail
         self.progress = Progress(
             SpinnerColumn(finished_text="[green]✓[/]"),
-            TextColumn("{task.description:<20}"),
-            BarColumn(bar_width=16),
+            TextColumn("{task.description:<18}"),
+            BarColumn(bar_width=10),
             MofNCompleteColumn(),
             TimeElapsedColumn(table_column=Column(no_wrap=True, min_width=7)),
-            TextColumn("{task.fields[detail]}", table_column=Column(ratio=1, overflow="fold")),  # the detail wraps, the counts do not
-            console=err,
+            TextColumn("{task.fields[detail]}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
+            console=console,
             disable=quiet,
             transient=False,
         )
@@ -271,25 +297,40 @@ class RichReporter:
 
 @app.command()
 def build(
-    inputs: Optional[Path] = typer.Option(None, help=INPUTS_HELP),
-    outputs: Path = typer.Option(Path("outputs"), help=OUTPUTS_HELP),
+    inputs: Optional[Path] = typer.Option(None, metavar="DIR", help=INPUTS_HELP),
+    outputs: Path = typer.Option(Path("outputs"), metavar="DIR", help=OUTPUTS_HELP),
     edition: Optional[Edition] = typer.Option(None, help=EDITION_HELP),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Notebooks run at once on this machine [default: the number of cores]."),
-    scheduler: Optional[str] = typer.Option(None, help="Run the notebooks on a Dask distributed cluster at this address (tcp://host:port) instead."),
-    only: Optional[str] = typer.Option(None, help="Run a subset, e.g. 'mineral=rare-earths,member=JPN,overview'; other chapters come from the cache or are left out."),
+    previous: Optional[Path] = typer.Option(
+        None, metavar="OUT", help="The previous review's output folder, compared with in \"since the last review\".  [default: previous_outputs in review.yml, else OUTPUTS/<previous_cycle>/<edition>]"
+    ),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Notebooks run at once on this machine.  [default: the number of cores]"),
+    scheduler: Optional[str] = typer.Option(None, metavar="ADDRESS", help="Run the notebooks on a Dask distributed cluster at this address (tcp://host:port) instead."),
+    only: Optional[str] = typer.Option(None, metavar="CHAPTERS", help="Run only these chapters (see the examples); the others come from the cache or are left out."),
     force: bool = typer.Option(False, "--force", help="Execute every notebook again, ignoring the cache."),
     renderer: Renderer = typer.Option(Renderer.auto, help="auto (Quarto when on the PATH), quarto, or pandoc (built in)."),
-    to: str = typer.Option("html,pdf", "--to", help="Formats to render: html, pdf, or both."),
-    server: bool = typer.Option(True, "--server/--no-server", envvar="REVIEW_SERVER", help="Use the warm server that keeps the libraries imported between builds (started after a build; env REVIEW_SERVER=off)."),
-    sign_key: Optional[Path] = typer.Option(None, "--sign-key", envvar="REVIEW_SIGN_KEY", help="Sign the manifest with this Ed25519 private key (OUT/manifest.sig; make one with `review keygen`)."),
+    to: str = typer.Option("html,pdf", "--to", metavar="FORMATS", help="Formats to render: html, pdf, or both."),
+    server: bool = typer.Option(
+        True, "--server/--no-server", envvar="REVIEW_SERVER", show_default=False,
+        help="Use the warm server that keeps the libraries imported between builds; a build starts it, and it stops after 30 minutes without builds (review server stop).  [default: --server; REVIEW_SERVER=off turns it off]",
+    ),
+    sign_key: Optional[Path] = typer.Option(None, "--sign-key", envvar="REVIEW_SIGN_KEY", metavar="FILE", help="Sign the manifest with this Ed25519 private key (OUT/manifest.sig; make one with `review keygen`)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars; errors and the final paths only."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="A line per notebook, and tracebacks of tool failures."),
 ) -> None:
-    """Build the review: validate, compute indicators, execute the notebooks, assemble and render the report.
+    """Build the review report (HTML and PDF) of a cycle.
 
+    Validates, computes the indicators, executes the notebooks, assembles the book and
+    renders it.
     Everything goes to OUTPUTS/<cycle>/<edition>/ and replaces the previous build only when
     complete. Unchanged stages and notebooks are reused (see the summary). Exit code 0 on
     success, 2 when the inputs are invalid, 1 when a notebook or the tool fails.
+
+    \b
+    Examples:
+      review build --inputs inputs-2027 --edition restricted
+      review build --only mineral=rare-earths,member=JPN,overview
+      review build --inputs inputs-2027 --outputs drafts \\
+                   --previous outputs/2026/public
     """
     from review.build import BuildLocked, BuildRequest, JobsFailed
     from review.build import build as run_build
@@ -304,7 +345,7 @@ def build(
         _config_or_report(inputs)
         request = BuildRequest(
             inputs=inputs, outputs=outputs, edition=edition.value if edition else None, workers=jobs, scheduler=scheduler,
-            only=parse_only(only) if only else None, force=force, renderer=renderer.value, formats=formats, server=server, sign_key=sign_key,
+            only=parse_only(only) if only else None, force=force, renderer=renderer.value, formats=formats, server=server, previous=previous, sign_key=sign_key,
         )
         try:
             with RichReporter(quiet, verbose) as reporter:
@@ -315,31 +356,29 @@ def build(
                 err.print(f"  {r.name}: {r.error}", markup=False, highlight=False)
             raise typer.Exit(EXIT_FAILED)
         except BuildLocked as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FAILED)
         ran = sum(not r.cached for r in outcome.results)
         reused = len(outcome.results) - ran
-        err.print(
-            f"Built {outcome.out} in {outcome.seconds:.1f} s: {ran} notebook{'s' if ran != 1 else ''} executed, {reused} reused from the cache"
-            + ("; inputs unchanged, validation skipped" if outcome.snapshot_reused else "")
-            + ("; report unchanged" if outcome.render_reused else "")
-            + (f"; left out (not in the cache): {', '.join(outcome.omitted)}" if outcome.omitted else "")
-            + ".",
-            highlight=False,
-        )
+        unchanged = [what for what, same in (("inputs (validation skipped)", outcome.snapshot_reused), ("report", outcome.render_reused)) if same]
+        lines = [f"Built {outcome.out} in {outcome.seconds:.1f} s.", f"  notebooks: {ran} executed, {reused} reused from the cache"]
+        lines += [f"  unchanged: {', '.join(unchanged)}"] if unchanged else []
+        lines += [f"  left out (not in the cache): {', '.join(outcome.omitted)}"] if outcome.omitted else []
+        for line in lines:  # short lines: they read the same at 80 columns
+            err.print(line, highlight=False)
         _print_warnings(outcome.out / "validated")
         for path in outcome.report:
             if path.suffix in (".html", ".pdf") and path.parent.name == "report":
-                console.print(str(path), highlight=False)
+                console.print(str(path), highlight=False, soft_wrap=True)
 
 
 @app.command()
 def verify(
-    out: Path = typer.Argument(..., help="An output folder of one build: OUTPUTS/<cycle>/<edition>."),
-    public_key: Optional[Path] = typer.Option(None, "--public-key", help="Also check the manifest's signature (OUT/manifest.sig) with this Ed25519 public key."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+    out: Path = typer.Argument(..., metavar="OUT", help="An output folder of one build: OUTPUTS/<cycle>/<edition>."),
+    public_key: Optional[Path] = typer.Option(None, "--public-key", metavar="FILE", help="Also check the manifest's signature (OUT/manifest.sig) with this Ed25519 public key."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
-    """Check every file of a build against the SHA-256 in its manifest, and the manifest's signature.
+    """Check a build's files and signature against its manifest.
 
     Lists missing, altered and added files (the audit/ folder that `review reproduce`
     writes is not part of the build). With --public-key, the signature must hold: the only
@@ -373,20 +412,21 @@ def verify(
 
 @app.command()
 def reproduce(
-    out: Path = typer.Argument(..., help="An output folder of one build: OUTPUTS/<cycle>/<edition>."),
-    notebook: Optional[list[str]] = typer.Option(None, "--notebook", "-n", help="Re-run only this notebook (e.g. mineral-rare-earths); repeat for more [default: all]."),
+    out: Path = typer.Argument(..., metavar="OUT", help="An output folder of one build: OUTPUTS/<cycle>/<edition>."),
+    notebook: Optional[list[str]] = typer.Option(None, "--notebook", "-n", metavar="NAME", help="Re-run only this notebook (e.g. mineral-rare-earths); repeat for more.  [default: all]"),
     images: bool = typer.Option(False, "--images", help="Also compare the figure images (PNG bytes)."),
     public_key: Optional[Path] = typer.Option(None, "--public-key", help="Refuse the folder unless the manifest's signature holds for this Ed25519 public key."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List every check, not only the differences."),
 ) -> None:
-    """Re-execute this package's notebooks with the build's parameters through plain Papermill and compare.
+    """Re-run a build's notebooks and compare every value.
 
     Verifies the folder first and refuses one that is not intact, without running anything
-    from it. Runs the package's own notebooks (never code from the folder; a difference
-    between the two is reported), with fresh kernels, on the folder's snapshot. Compares
-    every recorded value (floats within a relative 1e-9) and every figure's data (SHA-256,
-    with the differing rows), writes OUT/audit/audit.json and audit.html, and prints a
-    table. Exit code 0 when everything reproduces, 1 otherwise.
+    from it. Re-executes this package's own notebooks with the build's parameters through
+    plain Papermill (never code from the folder; a difference between the two is
+    reported), with fresh kernels, on the folder's snapshot. Compares every recorded value
+    (floats within a relative 1e-9) and every figure's data (SHA-256, with the differing
+    rows), writes OUT/audit/audit.json and audit.html, and prints a table. Exit code 0 when
+    everything reproduces, 1 otherwise.
     """
     from review.audit import reproduce as run_reproduce
     from review.audit import write_report
@@ -421,9 +461,9 @@ def keygen(
     private_key: Path = typer.Argument(..., help="Where to write the private key (PEM); the public key goes to PRIVATE_KEY.pub."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
 ) -> None:
-    """Make an Ed25519 key pair for signing manifests (`review build --sign-key`).
+    """Make an Ed25519 key pair for signing manifests.
 
-    Keep the private key secret (it is written readable by you only); publish the public
+    The private key is for `review build --sign-key`. Keep it secret (it is written readable by you only); publish the public
     key where auditors find it independently of the output folder. Never overwrites a file.
     """
     from review.signing import fingerprint, keygen as make_keys, load_public_key
@@ -440,8 +480,8 @@ class ServerAction(str, Enum):
 
 
 @app.command("server")
-def server_command(action: ServerAction = typer.Argument(ServerAction.status, help="status or stop.")) -> None:
-    """Show or stop the warm server that `review build` uses between builds.
+def server_command(action: ServerAction = typer.Argument(ServerAction.status, metavar="ACTION", help="status or stop.")) -> None:
+    """Show or stop the warm server that builds use.
 
     The server keeps pandas, seaborn, Jupyter and Great Expectations imported so a rebuild
     does not pay for them; every request is a fresh forked process. It exits by itself
@@ -457,12 +497,13 @@ def server_command(action: ServerAction = typer.Argument(ServerAction.status, he
 
 @app.command("new-cycle")
 def new_cycle(
-    year: int = typer.Argument(..., help="The new review cycle, e.g. 2027."),
-    source: Optional[Path] = typer.Option(None, "--from", help="The inputs to roll forward [default: ./inputs, else the shipped sample]."),
-    to: Optional[Path] = typer.Option(None, "--to", help="The new inputs folder [default: inputs-<YEAR> beside --from]."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+    year: int = typer.Argument(..., metavar="YEAR", help="The new review cycle, e.g. 2027."),
+    source: Optional[Path] = typer.Option(None, "--from", metavar="DIR", help="The inputs to roll forward.  [default: ./inputs, else the sample shipped with the package]"),
+    to: Optional[Path] = typer.Option(None, "--to", metavar="DIR", help="The new inputs folder.  [default: inputs-YEAR beside --from]"),
+    outputs: Path = typer.Option(Path("outputs"), metavar="DIR", help="Where the builds go, for the commands the checklist writes."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
-    """Start next year's review: write a new inputs folder from this year's.
+    """Start next year's inputs folder from this year's.
 
     Carries over the reference tables and the history, sets `cycle` and `previous_cycle`
     in review.yml, carries every project forward as an `as_of = YEAR` row with its last
@@ -475,9 +516,11 @@ def new_cycle(
 
     with exits(verbose):
         source = source or default_inputs()
+        _inputs_folder(source, "--from")
         dest = to or Path(source).resolve().parent / f"inputs-{year}"
-        done = roll(year, source, dest)
-        typer.echo(f"Wrote {dest}: {done['projects']} projects carried forward, templates {', '.join(done['templates'])}. Next: {dest / 'CHECKLIST.md'}")
+        done = roll(year, source, dest, outputs)
+        overdue = f" ({len(done['overdue'])} expected online before {year}, not operating)" if done["overdue"] else ""
+        typer.echo(f"Wrote {dest}: {done['projects']} projects carried forward{overdue}, templates {', '.join(done['templates'])}. Next: {dest / 'CHECKLIST.md'}")
 
 
 class CompareFormat(str, Enum):
@@ -487,65 +530,144 @@ class CompareFormat(str, Enum):
     markdown = "markdown"
 
 
+def _review_label(manifest: dict) -> str:
+    return f"{manifest['cycle']} {manifest['edition']}"
+
+
+def _year(value) -> str:
+    import pandas as pd
+
+    return "" if pd.isna(value) else str(int(value))
+
+
+def _compare_sections(targets, changes, names, everything: bool) -> list[tuple[str, list[str], list[list[str]]]]:
+    """What `review compare` prints, as (title, columns, rows of display strings) per section."""
+    from review.cycles import UNMOVED
+    from review.narrative import status_word
+    from review.text import format_with_unit, indicator_name, unit_of
+    from review.views import _target_name, displayed_change
+
+    def then_now(value, status, unit):
+        return " ".join(x for x in (format_with_unit(value, unit), status_word(status)) if x)
+
+    def change(now, before, unit):
+        """As the report prints it (the printed difference of the printed values), with the unit."""
+        return displayed_change(now, before, unit) if unit in ("share", "share_diff", "days") else format_with_unit(now - before, unit, signed=True)
+
+    shown = targets if everything else targets[~targets["movement"].isin(UNMOVED)]
+    target_rows = [
+        [
+            _target_name(r, names), f"{_year(r.year_before) or '–'} → {_year(r.year_now) or '–'}", then_now(r.value_before, r.status_before, unit_of(r.indicator)),
+            then_now(r.value_now, r.status_now, unit_of(r.indicator)), change(r.value_now, r.value_before, unit_of(r.indicator)), r.movement,
+        ]
+        for r in shown.itertuples(index=False)
+    ]
+    where = ["Indicator", "Mineral", "Stage", "Scope", "Year"]
+
+    def place(r) -> list[str]:
+        return [indicator_name(r.indicator), names.mineral(r.mineral), r.stage, names.scope(r.scope), _year(r.year)]
+
+    values = changes.both if everything else changes.changed
+    value_rows = [place(r) + [then_now(r.value_before, r.status_before, r.unit), then_now(r.value_now, r.status_now, r.unit), change(r.value_now, r.value_before, r.unit)] for r in values.itertuples(index=False)]
+    added = [place(r) + [then_now(r.value, r.status, r.unit)] for r in changes.added.itertuples(index=False)]
+    removed = [place(r) + [then_now(r.value, r.status, r.unit)] for r in changes.removed.itertuples(index=False)]
+    return [
+        ("Targets" if everything else "Targets that moved", ["Target", "Years", "Then", "Now", "Change", "Movement"], target_rows),
+        ("Indicator values in both reviews" if everything else "Indicator values that changed", where + ["Then", "Now", "Change"], value_rows),
+        ("Indicator values added", where + ["Value"], added),
+        ("Indicator values removed", where + ["Value"], removed),
+    ]
+
+
+def _named(frame, names):
+    """A comparison table for csv and json: the codes, with the names beside them."""
+    from review.text import indicator_name
+
+    frame = frame.copy()
+    frame.insert(frame.columns.get_loc("mineral") + 1, "mineral_name", frame["mineral"].map(names.mineral))
+    frame.insert(frame.columns.get_loc("indicator") + 1, "indicator_name", frame["indicator"].map(indicator_name))
+    if "scope" in frame:
+        frame.insert(frame.columns.get_loc("scope") + 1, "scope_name", frame["scope"].map(names.scope))
+    return frame
+
+
 @app.command()
 def compare(
-    before: Path = typer.Argument(..., help="The earlier build's output folder, e.g. outputs/2026/public."),
-    after: Path = typer.Argument(..., help="The later build's output folder, e.g. outputs/2027/public."),
+    before: Path = typer.Argument(..., metavar="OUT_A", help="The earlier review's output folder, e.g. outputs/2026/public."),
+    after: Path = typer.Argument(..., metavar="OUT_B", help="The later review's output folder, e.g. outputs/2027/public."),
     format: CompareFormat = typer.Option(CompareFormat.table, "--format", "-f", help="table, csv, json or markdown."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of tool failures."),
+    everything: bool = typer.Option(False, "--all", help="Also list the targets and indicator values that did not change."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
-    """What changed between two reviews: every target whose value or status moved, and every indicator that changed.
+    """What changed between two reviews.
 
-    Targets are compared on their assessed value and status in each review (new and
-    retired targets included); indicators on the same indicator, mineral, stage, scope and
-    year in both tables (revised data show up here). csv and json print both lists with a
-    `section` field; table and markdown print them as two tables.
+    Lists the targets whose value or status moved, with the years assessed in each
+    review ("no new data" where the year and the value did not move; new and retired
+    targets included), the indicator values that changed for the same indicator,
+    mineral, stage, scope and year (revised data show up here), and the indicator values
+    added or removed (new or dropped years, minerals, members). csv gives each row a
+    `section`, json a list per section; both give codes with their names.
     """
     import json as json_mod
 
     import pandas as pd
 
-    from review.cycles import compare_indicators, compare_scorecards, review_tables
+    from review.cycles import UNMOVED, Names, compare_indicators, compare_scorecards, review_tables
     from review.indicators import scorecard
     from review.markdown import pipe_table
-    from review.text import format_value, target_label, unit_of
 
     with exits(verbose):
         manifest_a, table_a, targets_a = review_tables(before)
         manifest_b, table_b, targets_b = review_tables(after)
+        names = Names.of(before, after)
         targets = compare_scorecards(scorecard(table_a, targets_a), scorecard(table_b, targets_b))
-        changed, added, removed = compare_indicators(table_a, table_b)
-        moved = targets[targets["movement"] != "unchanged"]
-        label_a, label_b = f"{manifest_a['cycle']} {manifest_a['edition']}", f"{manifest_b['cycle']} {manifest_b['edition']}"
+        changes = compare_indicators(table_a, table_b)
+        moved = targets[~targets["movement"].isin(UNMOVED)]
+        summary = (
+            f"{len(moved)} of {len(targets)} targets moved; {len(changes.changed)} indicator values changed, "
+            f"{len(changes.added)} added and {len(changes.removed)} removed."
+        )
         if format in (CompareFormat.csv, CompareFormat.json):
-            combined = pd.concat([targets.assign(section="targets"), changed.assign(section="indicators")], ignore_index=True)
+            target_data = _named(targets if everything else moved, names)
+            value_data = _named(changes.both if everything else changes.changed, names)
+            added, removed = _named(changes.added, names), _named(changes.removed, names)
             if format is CompareFormat.csv:
                 from review.text import spreadsheet_safe
 
-                sys.stdout.write(spreadsheet_safe(combined).to_csv(index=False, lineterminator="\n"))
+                sections = [target_data.assign(section="targets"), value_data.assign(section="indicators changed" if not everything else "indicators"), added.assign(section="indicators added"), removed.assign(section="indicators removed")]
+                combined = pd.concat(sections, ignore_index=True)
+                sys.stdout.write(spreadsheet_safe(combined[["section", *[c for c in combined.columns if c != "section"]]]).to_csv(index=False, lineterminator="\n"))
             else:
-                sys.stdout.write(json_mod.dumps({"before": label_a, "after": label_b, "targets": json_mod.loads(targets.to_json(orient="records")), "indicators": json_mod.loads(changed.to_json(orient="records")), "indicators_added": added, "indicators_removed": removed}, indent=1) + "\n")
+
+                def records(frame):
+                    return json_mod.loads(frame.to_json(orient="records"))
+
+                def review(manifest):
+                    return {"cycle": manifest["cycle"], "edition": manifest["edition"], "manifest_sha256": manifest["content_sha256"]}
+
+                document = {
+                    "before": review(manifest_a), "after": review(manifest_b), "all": everything, "summary": summary,
+                    "targets": records(target_data), "indicators_changed" if not everything else "indicators": records(value_data),
+                    "indicators_added": records(added), "indicators_removed": records(removed),
+                }
+                sys.stdout.write(json_mod.dumps(document, indent=1) + "\n")
             return
-        target_rows = [
-            [target_label(r), format_value(r.value_before, unit_of(r.indicator)), r.status_before, format_value(r.value_now, unit_of(r.indicator)), r.status_now,
-             format_value(r.change, unit_of(r.indicator), signed=True), r.movement]
-            for r in targets.itertuples(index=False)
-        ]
-        indicator_rows = [
-            [r.indicator, r.mineral, r.stage, r.scope, str(r.year), format_value(r.value_before, r.unit), format_value(r.value_now, r.unit),
-             format_value(r.change, r.unit, signed=True), f"{r.status_before} -> {r.status_now}" if r.status_before != r.status_now else ""]
-            for r in changed.itertuples(index=False)
-        ]
-        target_cols = ["Target", label_a, "Status", label_b, "Status ", "Change", "Movement"]
-        indicator_cols = ["Indicator", "Mineral", "Stage", "Scope", "Year", label_a, label_b, "Change", "Status"]
-        summary = f"{len(moved)} of {len(targets)} targets moved; {len(changed)} indicator values changed; {added} added and {removed} removed (new or dropped years, minerals, members)."
+        heading = f"{_review_label(manifest_a)} review and the {_review_label(manifest_b)} review"
+        sections = _compare_sections(targets, changes, names, everything)
         if format is CompareFormat.markdown:
-            typer.echo(f"## Targets: {label_a} and {label_b}\n\n{pipe_table(target_cols, target_rows, mark=False)}\n\n## Indicators that changed\n\n{pipe_table(indicator_cols, indicator_rows, mark=False)}\n\n{summary}")
+            parts = [f"# Changes between the {heading}"]
+            for title, cols, rows in sections:
+                parts.append(f"## {title}\n\n" + (pipe_table(cols, rows, mark=False) if rows else "None."))
+            typer.echo("\n\n".join(parts + [summary]))
             return
-        for title, cols, rows in ((f"Targets: {label_a} and {label_b}", target_cols, target_rows), ("Indicators that changed", indicator_cols, indicator_rows)):
-            view = Table(title=title)
+        console.print(f"Changes between the {heading}", highlight=False)
+        for title, cols, rows in sections:
+            if not rows:
+                console.print(f"{title}: none.")
+                continue
+            view = Table(title=title, title_justify="left")
             for col in cols:
-                view.add_column(col)
+                view.add_column(col, justify="right" if col in ("Year", "Then", "Now", "Change", "Value") else "left")
             for row in rows:
                 view.add_row(*row)
             console.print(view)

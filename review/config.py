@@ -70,6 +70,7 @@ class ReviewConfig(BaseModel):
 
     cycle: int = Field(ge=2000, le=2100)
     previous_cycle: int | None = Field(None, ge=2000, le=2100)
+    previous_outputs: str | None = None  # the previous review's output folder, relative to the inputs folder (review.validated.previous_review_dir)
     title: str | None = Field(None, min_length=1, max_length=TITLE_CHARS)
     edition: Literal["public", "restricted"] = "public"
     status_weights: dict[Status, float] = Field(default_factory=lambda: dict(DEFAULT_STATUS_WEIGHTS))

@@ -16,6 +16,7 @@ import csv
 import io
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -65,10 +66,12 @@ def _roll_settings(text: str, year: int, previous: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def new_cycle(year: int, source: Path, dest: Path) -> dict:
+def new_cycle(year: int, source: Path, dest: Path, outputs: Path = Path("outputs")) -> dict:
     """Write the inputs folder of cycle `year` from `source`; refuses to overwrite `dest`.
 
-    Returns what it wrote: {'projects': n carried forward, 'templates': [file names]}.
+    `outputs` is where the builds go: the checklist's commands name the real folders.
+    Returns what it wrote: {'projects': n carried forward, 'overdue': [project ids whose
+    expected_online is already past], 'templates': [file names]}.
     """
     from review.config import CONFIG_FILE, load_config
     from review.data import TABLES, table_files
@@ -99,12 +102,36 @@ def new_cycle(year: int, source: Path, dest: Path) -> dict:
             _write_csv(part, columns, [])
             templates.append(part.name)
         (out / CONFIG_FILE).write_text(_roll_settings((source / CONFIG_FILE).read_text(), year, config.cycle))
-        (out / "CHECKLIST.md").write_text(checklist(year, config.cycle, len(carried)))
+        overdue = overdue_projects(carried, year)
+        (out / "CHECKLIST.md").write_text(checklist(year, config.cycle, len(carried), overdue, dest, Path(outputs)))
         staging.commit()
-    return {"projects": len(carried), "templates": templates}
+    return {"projects": len(carried), "overdue": [r["project_id"] for r in overdue], "templates": templates}
 
 
-def checklist(year: int, previous: int, projects: int) -> str:
+#: Statuses whose expected_online date no longer needs an update.
+SETTLED = ("operating", "cancelled")
+
+
+def overdue_projects(carried: list[dict], year: int) -> list[dict]:
+    """Carried-forward projects expected online before `year` that are not operating (nor cancelled)."""
+    return [r for r in carried if r["status"] not in SETTLED and r["expected_online"].strip() and int(float(r["expected_online"])) < year]
+
+
+def _code(text: str) -> str:
+    """Text from an input file as a Markdown code span, so it reads as typed and never as markup."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+
+
+def checklist(year: int, previous: int, projects: int, overdue: list[dict], inputs: Path, outputs: Path) -> str:
+    late = "".join(
+        f"\n      - {_code(r['project_id'])} {_code(r['name'])}: expected online {r['expected_online']}, status {_code(r['status'])}" for r in overdue
+    )
+    late_item = (
+        f"\n- [ ] Projects expected online before {year} that are not operating ({len(overdue)}): update their `status`\n"
+        f"      and `expected_online` (keep `first_reported_online`: slippage is measured from it).{late}"
+        if overdue
+        else ""
+    )
     return f"""# Checklist for the {year} review
 
 Made by `review new-cycle {year}` from the {previous} inputs. Tick each item, then validate and build.
@@ -132,20 +159,26 @@ Made by `review new-cycle {year}` from the {previous} inputs. Tick each item, th
       tables): the year's annual average prices, market and policy events, and verified-origin tonnes; check
       `price_floors.csv` for floors set, changed or proposed.
 - [ ] `projects.csv`: {projects} projects were carried forward as `as_of: {year}` rows with their last
-      status: update `status` and `expected_online`, add new projects, keep `first_reported_online`.
+      status: update `status` and `expected_online`, add new projects, keep `first_reported_online`.{late_item}
 
 ## Build
 
 ```sh
-review validate --inputs <this folder>
-review build --inputs <this folder> --edition restricted
-review build --inputs <this folder>               # the public edition
-review compare outputs/{previous}/public outputs/{year}/public
+review validate --inputs {inputs}
+review build --inputs {inputs} --outputs {outputs} --edition restricted
+review build --inputs {inputs} --outputs {outputs}         # the public edition
+review compare {outputs / str(previous) / "public"} {outputs / str(year) / "public"}
 ```
+
+If the {previous} review was built into another folder, add `--previous` and its folder (e.g.
+`--previous archive/{previous}/public`) to both builds, and compare with that folder.
 """
 
 
 # --- comparing reviews ----------------------------------------------------------------------------
+
+#: Movements that are not a change: the value did not move (`no new data`: nor did the assessed year).
+UNMOVED = ("unchanged", "no new data")
 
 
 def _status_move(before: str, after: str) -> str:
@@ -156,37 +189,55 @@ def _status_move(before: str, after: str) -> str:
     return "changed"
 
 
-def compare_scorecards(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Each target in either review: its assessed value and status then and now, and how it moved.
+def _movement(r: dict, tolerance: float) -> str:
+    """How one target moved: its status first; in the same status, its value against the comparator.
 
-    `movement` is improved, worsened, unchanged, changed (to or from a status without a
-    rank, such as suppressed), new target or retired.
+    "no new data" when the assessed year and the value are those of the previous review,
+    so a reader can tell a figure that was not updated from one that was and held still.
+    """
+    status = _status_move(r["status_before"], r["status_now"])
+    if status != "unchanged":
+        return status
+    before, now = r.get("value_before"), r.get("value_now")
+    if pd.isna(before) and pd.isna(now) or pd.notna(before) and pd.notna(now) and abs(now - before) <= tolerance:
+        return "no new data" if r.get("year_before") == r.get("year_now") else "unchanged"
+    if pd.isna(before) or pd.isna(now):
+        return "changed"
+    lower_is_better = r["comparator"] == "max"
+    return "closer to target" if (now < before) == lower_is_better else "further from target"
+
+
+def compare_scorecards(previous: pd.DataFrame, current: pd.DataFrame, tolerance: float = 1e-12) -> pd.DataFrame:
+    """Each target in either review: its assessed year, value and status then and now, and how it moved.
+
+    `movement` is improved or worsened (status), closer to target or further from target
+    (same status, the value moved), unchanged (same value, a later year), no new data
+    (same year and value), changed (to or from a status without a rank, such as
+    suppressed), new target or retired.
     """
     merged = previous.merge(current, on=TARGET_KEY, how="outer", suffixes=("_before", "_now"), indicator=True)
     rows = []
     for r in merged.to_dict("records"):
+        row = {
+            **{k: r[k] for k in TARGET_KEY},
+            "comparator": r["comparator_now"] if isinstance(r.get("comparator_now"), str) else r["comparator_before"],
+            "target": r["target_now"] if pd.notna(r.get("target_now")) else r["target_before"],
+            "target_year": r["target_year_now"] if pd.notna(r.get("target_year_now")) else r["target_year_before"],
+            "year_before": r.get("year_before"),
+            "value_before": r.get("value_before"),
+            "status_before": r.get("status_before") if isinstance(r.get("status_before"), str) else "",
+            "year_now": r.get("year_now"),
+            "value_now": r.get("value_now"),
+            "status_now": r.get("status_now") if isinstance(r.get("status_now"), str) else "",
+            "change": (r["value_now"] - r["value_before"]) if pd.notna(r.get("value_now")) and pd.notna(r.get("value_before")) else float("nan"),
+        }
         if r["_merge"] == "right_only":
-            movement = "new target"
+            row["movement"] = "new target"
         elif r["_merge"] == "left_only":
-            movement = "retired"
+            row["movement"] = "retired"
         else:
-            movement = _status_move(r["status_before"], r["status_now"])
-        rows.append(
-            {
-                **{k: r[k] for k in TARGET_KEY},
-                "comparator": r["comparator_now"] if isinstance(r.get("comparator_now"), str) else r["comparator_before"],
-                "target": r["target_now"] if pd.notna(r.get("target_now")) else r["target_before"],
-                "target_year": r["target_year_now"] if pd.notna(r.get("target_year_now")) else r["target_year_before"],
-                "year_before": r.get("year_before"),
-                "value_before": r.get("value_before"),
-                "status_before": r.get("status_before") if isinstance(r.get("status_before"), str) else "",
-                "year_now": r.get("year_now"),
-                "value_now": r.get("value_now"),
-                "status_now": r.get("status_now") if isinstance(r.get("status_now"), str) else "",
-                "change": (r["value_now"] - r["value_before"]) if pd.notna(r.get("value_now")) and pd.notna(r.get("value_before")) else float("nan"),
-                "movement": movement,
-            }
-        )
+            row["movement"] = _movement(row, tolerance)
+        rows.append(row)
     out = pd.DataFrame(rows)
     for col in ("year_before", "year_now", "target_year"):
         if col in out:
@@ -194,8 +245,28 @@ def compare_scorecards(previous: pd.DataFrame, current: pd.DataFrame) -> pd.Data
     return out.sort_values(TARGET_KEY, key=lambda c: c.fillna(""), ignore_index=True)
 
 
-def compare_indicators(previous: pd.DataFrame, current: pd.DataFrame, tolerance: float = 1e-12) -> tuple[pd.DataFrame, int, int]:
-    """Indicator values present in both tables that differ (value or status); and counts of rows added and removed."""
+@dataclass
+class IndicatorChanges:
+    """Indicator values of two reviews: those in both (with `changed`), and those only in one."""
+
+    both: pd.DataFrame
+    added: pd.DataFrame
+    removed: pd.DataFrame
+
+    @property
+    def changed(self) -> pd.DataFrame:
+        return self.both[self.both["changed"]].reset_index(drop=True)
+
+
+INDICATOR_KEY = ["indicator", "mineral", "stage", "scope", "year"]
+
+
+def compare_indicators(previous: pd.DataFrame, current: pd.DataFrame, tolerance: float = 1e-12) -> IndicatorChanges:
+    """Match indicator values of two reviews on indicator, mineral, stage, scope and year.
+
+    A value in both is `changed` when its value, status or detail differs; `added` and
+    `removed` are the values of one review only (new or dropped years, minerals, members).
+    """
 
     def keyed(table: pd.DataFrame) -> pd.DataFrame:
         frame = table.copy()
@@ -206,15 +277,51 @@ def compare_indicators(previous: pd.DataFrame, current: pd.DataFrame, tolerance:
         return frame
 
     a, b = keyed(previous), keyed(current)
-    key = ["indicator", "mineral", "stage", "scope", "year", "key_detail"]
+    key = INDICATOR_KEY + ["key_detail"]
     merged = a.merge(b, on=key, how="outer", suffixes=("_before", "_now"), indicator=True)
     both = merged[merged["_merge"] == "both"].copy()
     both["change"] = both["value_now"] - both["value_before"]
-    value_changed = ~((both["value_now"] - both["value_before"]).abs() <= tolerance) & ~(both["value_now"].isna() & both["value_before"].isna())
-    changed = both[value_changed | (both["status_now"] != both["status_before"]) | (both["detail_now"] != both["detail_before"])]
-    columns = ["indicator", "mineral", "stage", "scope", "year", "unit_now", "value_before", "value_now", "change", "status_before", "status_now", "detail_before", "detail_now"]
-    out = changed[columns].rename(columns={"unit_now": "unit"}).sort_values(["indicator", "mineral", "stage", "scope", "year"], ignore_index=True)
-    return out, int((merged["_merge"] == "right_only").sum()), int((merged["_merge"] == "left_only").sum())
+    value_changed = ~(both["change"].abs() <= tolerance) & ~(both["value_now"].isna() & both["value_before"].isna())
+    both["changed"] = value_changed | (both["status_now"] != both["status_before"]) | (both["detail_now"] != both["detail_before"])
+    columns = INDICATOR_KEY + ["unit_now", "value_before", "value_now", "change", "status_before", "status_now", "detail_before", "detail_now", "changed"]
+    both = both[columns].rename(columns={"unit_now": "unit"}).sort_values(INDICATOR_KEY, ignore_index=True)
+
+    def only(side: str, which: str) -> pd.DataFrame:
+        part = merged[merged["_merge"] == which]
+        frame = part[INDICATOR_KEY + [f"{c}_{side}" for c in ("value", "unit", "status", "detail")]]
+        return frame.rename(columns=lambda c: c.removesuffix(f"_{side}")).sort_values(INDICATOR_KEY, ignore_index=True)
+
+    return IndicatorChanges(both, only("now", "right_only"), only("before", "left_only"))
+
+
+@dataclass
+class Names:
+    """Display names of a review's minerals, members and scopes, read from its snapshot."""
+
+    minerals: dict[str, str]
+    scopes: dict[str, str]
+
+    @classmethod
+    def from_tables(cls, *tables: dict) -> "Names":
+        """Names from each set of validated tables; later ones win."""
+        minerals, scopes = {}, {ind.ALLIANCE: "Alliance", ind.WORLD: "World"}
+        for t in tables:
+            minerals.update(t["minerals"].set_index("id")["name"].to_dict())
+            scopes.update(t["members"].set_index("code")["name"].to_dict())
+        return cls(minerals, scopes)
+
+    @classmethod
+    def of(cls, *outs: Path) -> "Names":
+        """Names from each review's snapshot; a later review's names win."""
+        from review import snapshot
+
+        return cls.from_tables(*({name: snapshot.read_table(Path(out) / "validated", name) for name in ("minerals", "members")} for out in outs))
+
+    def mineral(self, mineral_id: str) -> str:
+        return self.minerals.get(mineral_id, mineral_id)
+
+    def scope(self, code: str) -> str:
+        return self.scopes.get(code, code)
 
 
 def review_tables(out: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:

@@ -245,9 +245,13 @@ def _header_problems(header: list[str], file: str) -> list[Problem]:
     return problems
 
 
-def _row_problems(text: str, width: int, file: str) -> list[Problem]:
-    """Rows whose field count differs from the header's, found with the csv module (exact row numbers)."""
-    problems = []
+def _ragged_rows(text: str, width: int, file: str) -> tuple[list[Problem], list[tuple[int, list[str]]] | None]:
+    """Rows whose field count differs from the header's (exact row numbers), and the other rows with their numbers.
+
+    The other rows are kept so that every other rule still checks them: a ragged row is
+    reported with everything else in one round. None when the file is not valid CSV.
+    """
+    problems, kept = [], []
     reader = csv.reader(io.StringIO(text), strict=True)
     try:
         for number, row in enumerate(reader, start=1):
@@ -257,30 +261,39 @@ def _row_problems(text: str, width: int, file: str) -> list[Problem]:
                 problems.append(
                     Problem(file, number, None, f"each row must have {width} fields like the header", f"{len(row)} fields")
                 )
+            else:
+                kept.append((number, row))
     except csv.Error as exc:
-        problems.append(Problem(file, reader.line_num, None, "must be valid CSV (check quotes)", str(exc)))
-    return problems
+        return [Problem(file, reader.line_num, None, "must be valid CSV (check quotes)", str(exc))], None
+    return problems, kept
 
 
 def _read_file(path: Path):
-    """One CSV file as strings (empty cells None), or None and the problems that prevent reading it."""
+    """One CSV file as strings (empty cells None) with each row's number in the file, and its problems.
+
+    The frame is None when a problem prevents reading the file at all.
+    """
     import pandas as pd
 
     name = path.name
     text, problems = _decode(path.read_bytes(), name)
     if text is None:
-        return None, problems
+        return None, problems, []
     if not text.strip():
-        return None, [Problem(name, None, None, "file must not be empty (it needs at least a header row)")]
+        return None, [Problem(name, None, None, "file must not be empty (it needs at least a header row)")], []
     header = next(csv.reader(io.StringIO(text)))
     problems = _header_problems(header, name)
     if problems:
-        return None, problems
+        return None, problems, []
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c", skip_blank_lines=True)
     except (pd.errors.ParserError, ValueError):
-        return None, _row_problems(text, len(header), name) or [Problem(name, None, None, "must be valid CSV", "unreadable")]
-    return frame.replace({"": None}), []
+        problems, kept = _ragged_rows(text, len(header), name)
+        if kept is None or not problems:
+            return None, problems or [Problem(name, None, None, "must be valid CSV", "unreadable")], []
+        frame = pd.DataFrame([row for _, row in kept], columns=header, dtype=object)
+        return frame.replace({"": None}), problems, [number for number, _ in kept]
+    return frame.replace({"": None}), [], list(range(2, len(frame) + 2))
 
 
 def read_raw(inputs: Path, spec: TableSpec) -> RawTable:
@@ -300,18 +313,20 @@ def read_raw(inputs: Path, spec: TableSpec) -> RawTable:
     if not files[0].is_file():
         raw.problems.append(Problem(spec.file, None, None, "file must exist in the inputs folder", str(files[0])))
         return raw
-    frames = []
+    frames, unreadable = [], False
     for path in files:
-        frame, problems = _read_file(path)
+        frame, problems, rows = _read_file(path)
         raw.problems += problems
         if frame is None:
+            unreadable = True
             continue
         if frames and list(frame.columns) != list(frames[0].columns):
             raw.problems.append(Problem(path.name, 1, None, f"a part of a table must have the columns of {spec.file}", show_value(",".join(frame.columns))))
+            unreadable = True
             continue
         frames.append(frame)
-        raw.origins += [(path.name, row) for row in range(2, len(frame) + 2)]
-    if raw.problems:
+        raw.origins += [(path.name, row) for row in rows]
+    if unreadable:
         return raw
     raw.frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
     return raw

@@ -24,10 +24,11 @@ def trend(first: float, last: float, tolerance: float = 0.0005) -> str:
     return "was unchanged"
 
 
-def dependency_sentence(subject: str, series: pd.Series, supplier: str, projection: str | None = None) -> str:
+def dependency_sentence(subject: str, series: pd.Series, supplier: str, projection: str | None = None, provisional: bool = False) -> str:
     """'Rare earths, refining: dependency on China fell from 91.4% in 2020 to 85.6% in 2026; ...'.
 
     `projection` is a clause from `projection_clause` (None to leave the projection out).
+    `provisional`: the latest value is provisional, and the sentence says so.
     """
     known = series.dropna()
     if known.empty:
@@ -41,9 +42,17 @@ def dependency_sentence(subject: str, series: pd.Series, supplier: str, projecti
         text = f"{subject}: dependency on {supplier} was unchanged at {pct(last)} from {first_year} to {last_year}"
     else:
         text = f"{subject}: dependency on {supplier} {trend(first, last)} from {pct(first)} in {first_year} to {pct(last)} in {last_year}"
+    if provisional:
+        text += f" (provisional: too few members have reported {last_year})"
     if projection:
         text += f"; {projection}"
     return text + "."
+
+
+def is_provisional(table: pd.DataFrame, indicator: str, mineral: str, stage: str, year) -> bool:
+    """Whether the Alliance value of `indicator` for that mineral, stage and year is provisional."""
+    sel = table[(table["indicator"] == indicator) & (table["mineral"] == mineral) & (table["stage"] == (stage or "")) & (table["scope"] == ind.ALLIANCE) & (table["year"] == year)]
+    return bool((sel["status"] == ind.PROVISIONAL).any())
 
 
 def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int, goals: dict[str, float]) -> str | None:
@@ -177,9 +186,13 @@ def change_sentence(changes: pd.DataFrame, name=lambda mineral: mineral) -> str 
     left_out = int(changes["provisional"].sum())
     if compared.empty:
         return None
-    where = lambda r: f"{name(r['mineral']).lower()} {r['stage']}"  # noqa: E731
+
+    def where(r) -> str:
+        return f"{name(r['mineral']).lower()} {r['stage']}"
+
     falls, rises = compared[compared["change"] < 0], compared[compared["change"] > 0]
-    text = f"Since the previous review, across all {plural(len(compared), 'mineral stage')} with Alliance data in both years"
+    across = f"all {len(compared)} mineral stages" if len(compared) > 1 else "the one mineral stage"
+    text = f"Since the previous review, across {across} with Alliance data in both years"
     if left_out:
         text += f" ({left_out} provisional left out)"
     if len(falls):
@@ -265,8 +278,7 @@ def target_status_sentence(group: pd.DataFrame) -> str:
         met = not is_missing(r.value) and (r.value <= r.target + 1e-12 if r.comparator == "max" else r.value + 1e-12 >= r.target)
         status = status_word(r.status) + (", already met" if met and r.status in ASSESSED else "")
         parts.append(f"{r.kind} {format_value(r.target, 'share')} by {r.target_year}: {status}")
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + "."
+    return sentence_start("; ".join(parts)) + "."
 
 
 def provisional_sentence(card: pd.DataFrame, table: pd.DataFrame, threshold: float, name=lambda mineral: mineral) -> str | None:
@@ -358,7 +370,7 @@ def since_last_review(comparison: pd.DataFrame, previous_review: dict, cycle: in
             f"what that review reported. The scorecard's 'Previous' columns restate {prev} from this cycle's data instead."
         )
     counts = comparison["movement"].value_counts()
-    parts = [f"{counts.get(m, 0)} {m}" for m in ("improved", "worsened", "unchanged") if counts.get(m, 0)]
+    parts = [f"{counts.get(m, 0)} {m}" for m in ("improved", "worsened", "closer to target", "further from target", "unchanged", "no new data") if counts.get(m, 0)]
     text = f"Compared with the scorecard the {prev} review published, " + (", ".join(parts) if parts else "no target was assessed in both reviews")
     extra = [plural(int(counts.get(m, 0)), label) for m, label in (("new target", "new target"), ("retired", "retired target")) if counts.get(m, 0)]
     if extra:
@@ -366,4 +378,12 @@ def since_last_review(comparison: pd.DataFrame, previous_review: dict, cycle: in
     changed = int(counts.get("changed", 0))
     if changed:
         text += f"; {changed} moved to or from a status without a rank (baseline, provisional, no data or withheld), counted neither improved nor worsened"
-    return text + "."
+    return text + ". " + compared_with(previous_review)
+
+
+def compared_with(previous_review: dict) -> str:
+    """Which previous review the section compares with: cycle, edition and manifest hash (as `review verify` checks it)."""
+    return (
+        f"The previous review compared with is the {previous_review['cycle']} {previous_review['edition']} edition, "
+        f"manifest content hash {previous_review['manifest_sha256'][:16]}."
+    )

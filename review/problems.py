@@ -22,6 +22,7 @@ class Problem:
     column: str | None
     rule: str
     value: str = ""
+    suggestion: str = ""  # the closest valid value, when the value is an unknown code
 
     def line(self) -> str:
         where = [self.file]
@@ -30,7 +31,8 @@ class Problem:
         if self.column:
             where.append(f"column {self.column}")
         shown = f": value {self.value}" if self.value != "" else ""
-        return f"{', '.join(where)}: {self.rule}{shown}"
+        hint = f": did you mean {self.suggestion}?" if self.suggestion else ""
+        return f"{', '.join(where)}: {self.rule}{shown}{hint}"
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -40,7 +40,36 @@ INDICATOR_NAMES = {
     "single_supplier_dependency": "single-supplier dependency",
     "recycling_share": "recycling share",
     "stockpile_cover_days": "stockpile cover",
+    "aligned_share": "aligned share of supply",
+    "supply_t": "supply",
+    "top3_share": "top-3 share of world production",
+    "hhi": "concentration (HHI)",
+    "target_path": "target path",
+    "target_gap": "gap to the target path",
+    "projected_dependency": "projected dependency",
+    "projected_dependency_slip": "projected dependency, slip case",
+    "pipeline_weighted_capacity_t": "probability-weighted pipeline capacity",
+    "stockpile_holdings_t": "stockpile holdings",
+    "project_slippage_years": "project slippage",
+    "project_status_change": "project status change",
+    "projects_count": "projects",
+    "projects_new": "new projects",
+    "projects_cancelled": "cancelled projects",
+    "projects_slipped": "slipped projects",
+    "projects_capacity_t": "project capacity",
+    "projects_mean_slippage_years": "mean project slippage",
 }
+
+
+def indicator_name(code: str) -> str:
+    """An indicator's name for readers; a code not listed above reads with spaces for underscores."""
+    return INDICATOR_NAMES.get(code, code.replace("_", " "))
+
+
+def format_with_unit(value, unit: str, signed: bool = False) -> str:
+    """`format_value` followed by the unit where the number does not carry it ('1,200 t', '45 days')."""
+    text = format_value(value, unit, signed)
+    return f"{text} {unit}" if text and unit not in ("share", "share_diff", "index", "") else text
 
 
 def unit_of(indicator: str) -> str:

@@ -56,17 +56,47 @@ def snapshot_key(inputs: Path, edition: str, previous: Path | None) -> tuple[str
     return (keyed(local_secret(), k) if edition == "public" else k), hashes
 
 
-def _previous_review(previous: Path | None, cycle: int):
-    """The previous review's published scorecard (empty when its outputs are not there) and where it came from."""
+def previous_review_dir(inputs: Path, outputs: Path, config, edition: str, given: Path | None = None) -> Path:
+    """The previous review's output folder: `--previous`, else `previous_outputs` in review.yml
+    (relative to the inputs folder), else OUTPUTS/<previous_cycle>/<edition>.
+
+    Analysts draft a new cycle into a new folder, so the previous review need not sit
+    beside the new one; naming it keeps "since the last review" from silently going empty.
+    """
+    from review.paths import out_dir
+
+    if given is not None:
+        chosen = Path(given)
+    elif config.previous_outputs:
+        chosen = Path(inputs) / config.previous_outputs
+    else:
+        return out_dir(outputs, config.previous_cycle, edition)
+    if not (chosen / "manifest.json").is_file():
+        how = "--previous" if given is not None else f"previous_outputs in {Path(inputs) / 'review.yml'}"
+        raise FileNotFoundError(f"{how}: {chosen} is not the output folder of a review (it has no manifest.json)")
+    return chosen
+
+
+def _previous_review(previous: Path | None, cycle: int, current_cycle: int):
+    """The previous review's published scorecard (empty when its outputs are not there) and which review it is.
+
+    The review is named by its cycle, edition and manifest content hash, so a reader can
+    tell which outputs the report compared with.
+    """
     import pandas as pd
 
+    from review import manifest
     from review.indicators import SCORECARD_COLUMNS
 
     # where the outputs live is left out on purpose: the same inputs must give the same notebooks wherever they are built
     if previous is not None and _previous_fingerprint(previous) not in ("none", "absent"):
         from review.cycles import previous_scorecard
 
-        return previous_scorecard(previous), {"cycle": cycle, "available": True}
+        found = manifest.read(previous)
+        if int(found["cycle"]) >= current_cycle:
+            raise ValueError(f"{previous} is the {found['cycle']} review; the previous review must be of a cycle before {current_cycle}")
+        identity = {"cycle": int(found["cycle"]), "edition": found["edition"], "manifest_sha256": found["content_sha256"]}
+        return previous_scorecard(previous), {**identity, "available": True}
     return pd.DataFrame(columns=SCORECARD_COLUMNS), {"cycle": cycle, "available": False}
 
 
@@ -111,7 +141,7 @@ def make_snapshot(
     k, hashes = snapshot_key(inputs, edition, previous)
     tables = edition_tables(outcome.tables, edition, outcome.config.disclosure)
     tables["indicators"] = compute_all(tables, outcome.config)
-    tables["previous_scorecard"], review_meta = _previous_review(previous, outcome.config.previous_cycle)
+    tables["previous_scorecard"], review_meta = _previous_review(previous, outcome.config.previous_cycle, outcome.config.cycle)
     # the public edition records what it publishes, never a hash of the raw (confidential) files
     recorded_inputs = None if edition == "public" else hashes
     meta = snapshot.write(dest, tables, outcome.config, edition, recorded_inputs, outcome.results, k, previous_review=review_meta)

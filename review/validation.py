@@ -83,6 +83,7 @@ class _Rule:
     column: str | None
     expectation: object
     show: object = None  # turns an unexpected value into what the analyst typed (see MINERAL_STAGE)
+    suggest: object = None  # the closest valid value to an unexpected one, for "did you mean" (see closest)
 
 
 #: A column added to a typed frame for validation only: "<mineral>\x1f<stage>". GE checks
@@ -116,10 +117,44 @@ def _context():
     return context, context.data_sources.add_pandas("inputs")
 
 
+#: Country names and codes people type that ISO 3166-1 alpha-3 spells otherwise.
+COUNTRY_ALIASES = {"UK": "GBR", "EU": "EUU"}
+
+
+def closest(value, choices) -> str | None:
+    """The valid value an unknown one most likely meant ('UK' -> GBR, 'rare earths' -> rare-earths), or None.
+
+    Tried in turn: the same text in another case or with hyphens for spaces; for country
+    codes, a known alias or the country's alpha-2 code or name (pycountry); then the
+    closest spelling (difflib).
+    """
+    import difflib
+
+    choices = {str(c) for c in choices}
+    if not isinstance(value, str) or not choices or value in choices:
+        return None
+    text = value.strip()
+    for candidate in (text, text.upper(), text.lower(), "-".join(text.lower().replace("_", " ").split())):
+        if candidate in choices and candidate != value:
+            return candidate
+    if all(re.fullmatch(r"[A-Z]{3}", c) for c in choices):  # country codes
+        import pycountry
+
+        alias = COUNTRY_ALIASES.get(text.upper())
+        try:
+            alias = alias or pycountry.countries.lookup(text).alpha_3
+        except LookupError:
+            pass
+        if alias in choices:
+            return alias
+    match = difflib.get_close_matches(text, sorted(choices), n=1, cutoff=0.6) or difflib.get_close_matches(text.lower(), sorted(choices), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
 def _in_set(column: str, values, rule: str) -> _Rule:
     import great_expectations as gx
 
-    return _Rule(rule, column, gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values)))
+    return _Rule(rule, column, gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values)), suggest=lambda value: closest(value, values))
 
 
 def _between(column: str, low=None, high=None, rule: str | None = None, strict_low=False) -> _Rule:
@@ -229,16 +264,21 @@ def _mineral_rules(ref: _Reference, with_stage: bool = True) -> list[_Rule]:
                 "stage",
                 gx.expectations.ExpectColumnValuesToBeInSet(column=MINERAL_STAGE, value_set=sorted(f"{m}{PAIR_SEPARATOR}{s}" for m, s in ref.pairs)),
                 show=lambda value: tuple(value.split(PAIR_SEPARATOR, 1)),
+                suggest=lambda value: closest(value.split(PAIR_SEPARATOR, 1)[1], {s for m, s in ref.pairs if m == value.split(PAIR_SEPARATOR, 1)[0]}),
             )
         )
     return rules
 
 
-def _with_pairs(frame):
-    """The typed frame with MINERAL_STAGE added where a table has both columns (rows missing either are left out)."""
+def _with_pairs(frame, ref: _Reference):
+    """The typed frame with MINERAL_STAGE added where a table has both columns.
+
+    Rows missing either are left out, and so are rows whose mineral is unknown: the
+    mineral rule reports them, once.
+    """
     if "mineral" not in frame.columns or "stage" not in frame.columns:
         return frame
-    both = frame["mineral"].notna() & frame["stage"].notna()
+    both = frame["mineral"].notna() & frame["stage"].notna() & frame["mineral"].isin(ref.minerals)
     pairs = (frame["mineral"].astype(str) + PAIR_SEPARATOR + frame["stage"].astype(str)).where(both)
     return frame.assign(**{MINERAL_STAGE: pairs})
 
@@ -472,7 +512,8 @@ def _run(source, name: str, frame, rules: list[_Rule], origins: list[tuple[str, 
             elif isinstance(value, list):
                 value = tuple(value)
             where, row = origins[int(position)]
-            problems.append(Problem(where, row, rule.column, rule.rule, show_value(rule.show(value) if rule.show else value)))
+            hint = rule.suggest(value) if rule.suggest else None
+            problems.append(Problem(where, row, rule.column, rule.rule, show_value(rule.show(value) if rule.show else value), hint or ""))
         results.append(RuleResult(file, rule.column, rule.rule, int(result.get("element_count") or len(frame)), len(rows) or (0 if res.success else 1)))
     return problems, results
 
@@ -544,7 +585,7 @@ def validate(inputs: Path, passed: Path | None = None) -> Validation:
         if name in remembered:
             typed_results[name] = [RuleResult(**r) for r in remembered[name]["typed"]]
             continue
-        problems, typed_results[name] = _run(source, name, _with_sourcing(name, _with_pairs(frame), ref), _typed_rules(name, outcome.config, ref, iso3), origins[name])
+        problems, typed_results[name] = _run(source, name, _with_sourcing(name, _with_pairs(frame, ref), ref), _typed_rules(name, outcome.config, ref, iso3), origins[name])
         outcome.problems += problems
         failed |= {name} if problems else set()
     if passed is not None and not outcome.problems:

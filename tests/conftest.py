@@ -24,10 +24,10 @@ def tiny(tmp_path) -> Path:
     return dest
 
 
-def run_review(*args, cwd=None, check=False) -> subprocess.CompletedProcess:
-    """Run the `review` command as a user would (a fresh process, real exit code)."""
+def run_review(*args, cwd=None, check=False, env=None) -> subprocess.CompletedProcess:
+    """Run the `review` command as a user would (a fresh process, real exit code); `env` adds variables."""
     proc = subprocess.run(
-        [sys.executable, "-m", "review.cli", *map(str, args)], cwd=cwd or ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "review.cli", *map(str, args)], cwd=cwd or ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"review {' '.join(map(str, args))} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")

@@ -156,3 +156,13 @@ def test_methodology_worked_example_of_the_gap():
     assert ind.capacity_gap(today, 0.60, 0.05, 2030) == pytest.approx(47.5, abs=0.05)
     # the best case with 47 t added: (243.1 - 87) * 150/160 / 243.1 = 60.2%
     assert ind.projection(today, 47.0, 0.05, 2030)[0] == pytest.approx(0.602, abs=5e-4)
+
+
+def test_a_baseline_previous_status_is_neither_improved_nor_worsened():
+    from review.cycles import compare_scorecards
+
+    key = dict(mineral="rare-earths", stage="", indicator="stockpile_cover_days", kind="target", comparator="min", target=60.0, target_year=2027)
+    # the previous review assessed its baseline year (status baseline); this one is off track: not "worsened"
+    before = pd.DataFrame([key | dict(year=2024, value=45.6, status=ind.BASELINE)])
+    now = pd.DataFrame([key | dict(year=2025, value=46.7, status=ind.OFF_TRACK)])
+    assert compare_scorecards(before, now)["movement"].tolist() == ["changed"]

@@ -53,6 +53,20 @@ def test_new_cycle_from_the_sample(tmp_path):
         new_cycle(2025, SAMPLE, tmp_path / "back")
 
 
+def test_the_checklist_lists_overdue_projects_and_the_real_paths(tmp_path):
+    dest, outputs = tmp_path / "inputs-2029", tmp_path / "drafts"
+    done = new_cycle(2029, TINY, dest, outputs)
+    # carried from as_of 2026: T1 construction, expected 2028 < 2029: overdue; T2 cancelled: settled; T3 expected 2029: not yet
+    assert done["overdue"] == ["T1"]
+    checklist = (dest / "CHECKLIST.md").read_text()
+    assert "Projects expected online before 2029 that are not operating (1)" in checklist
+    assert "- `T1` `Alpha refinery`: expected online 2028, status `construction`" in checklist
+    assert "`T2`" not in checklist and "`T3`" not in checklist
+    assert f"review build --inputs {dest} --outputs {outputs} --edition restricted" in checklist
+    assert f"review compare {outputs / '2026' / 'public'} {outputs / '2029' / 'public'}" in checklist
+    assert "Projects expected online" not in (new_cycle(2027, TINY, tmp_path / "inputs-2027") and (tmp_path / "inputs-2027" / "CHECKLIST.md").read_text())
+
+
 def test_cli_new_cycle_refuses_an_existing_folder(tmp_path):
     dest = tmp_path / "next"
     assert run_review("new-cycle", "2027", "--from", TINY, "--to", dest).returncode == 0
@@ -113,7 +127,7 @@ def test_the_rolled_forward_cycle_builds_with_its_new_member_and_mineral(two_cyc
     names = [r.name for r in outcome.results]
     assert "mineral-cobalt" in names and "member-FRA" in names
     fra = (out / "book" / "member-FRA.qmd").read_text()
-    assert "member since 2027" in fra
+    assert "member of the Alliance (since 2027)" in fra
     numbers = pd.read_csv(out / "data" / "member-FRA" / "fig-member-fra-heatmap.csv")
     assert set(numbers["year"]) == {2027}  # no history before it joined
     overview = (out / "book" / "overview.qmd").read_text()
@@ -137,20 +151,42 @@ def test_compare_two_reviews(two_cycles):
     proc = run_review("compare", a, b, "--format", "json")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
+    assert result["before"]["cycle"] == 2026 and result["after"]["edition"] == "public" and len(result["after"]["manifest_sha256"]) == 64
     movement = {(t["mineral"], t["stage"], t["kind"], t["indicator"]): t["movement"] for t in result["targets"]}
     assert movement[("lithium", "refining", "target", "single_supplier_dependency")] == "retired"
     assert movement[("cobalt", "refining", "target", "single_supplier_dependency")] == "new target"
     re_target = next(t for t in result["targets"] if t["mineral"] == "rare-earths" and t["stage"] == "refining" and t["kind"] == "target")
-    # 2026: (80 + 70) / 200 = 0.75; 2027: (70 + 60 + 45) / 250 = 0.70
+    # 2026: (80 + 70) / 200 = 0.75; 2027: (70 + 60 + 45) / 250 = 0.70; both above the path, so the same status
     assert re_target["value_before"] == pytest.approx(0.75) and re_target["value_now"] == pytest.approx(0.70)
-    assert re_target["change"] == pytest.approx(-0.05)
+    assert re_target["change"] == pytest.approx(-0.05) and (re_target["year_before"], re_target["year_now"]) == (2026, 2027)
+    assert re_target["movement"] == "closer to target" and re_target["mineral_name"] == "Rare earths"
+    assert all(t["movement"] not in ("unchanged", "no new data") for t in result["targets"])  # only what moved, by default
     # the revised 2024 world production changes the 2024 concentration in place
-    assert any(i["indicator"] == "hhi" and i["year"] == 2024 and i["mineral"] == "rare-earths" for i in result["indicators"])
-    assert result["indicators_added"] > 0
+    assert any(i["indicator"] == "hhi" and i["year"] == 2024 and i["mineral"] == "rare-earths" for i in result["indicators_changed"])
+    added = {(i["indicator"], i["mineral"], i["scope"], i["year"]) for i in result["indicators_added"]}
+    assert ("single_supplier_dependency", "cobalt", "FRA", 2027) in added  # a new member's new mineral
+    assert ("single_supplier_dependency", "rare-earths", "alliance", 2027) in added  # the new year
+    removed = {(i["indicator"], i["mineral"], i["year"]) for i in result["indicators_removed"]}
+    assert ("projected_dependency", "lithium", 2030) in removed  # the retired lithium target's projection
+    assert next(i for i in result["indicators_added"] if i["scope"] == "FRA")["scope_name"] == "France"
+
     markdown = run_review("compare", a, b, "--format", "markdown")
-    assert markdown.returncode == 0 and "| Target |" in markdown.stdout and "retired" in markdown.stdout
-    table = run_review("compare", a, b)
+    assert markdown.returncode == 0
+    for heading in ("## Targets that moved", "## Indicator values that changed", "## Indicator values added", "## Indicator values removed"):
+        assert heading in markdown.stdout
+    assert "| Target |" in markdown.stdout and "retired" in markdown.stdout and "Cobalt" in markdown.stdout
+    assert f"{len(result['indicators_added'])} added and {len(result['indicators_removed'])} removed" in markdown.stdout
+
+    csv_text = run_review("compare", a, b, "--format", "csv").stdout
+    sections = pd.read_csv(io.StringIO(csv_text))["section"].value_counts().to_dict()
+    assert sections == {"targets": len(result["targets"]), "indicators changed": len(result["indicators_changed"]), "indicators added": len(result["indicators_added"]), "indicators removed": len(result["indicators_removed"])}
+
+    table = run_review("compare", a, b, env={"COLUMNS": "80"})
     assert table.returncode == 0 and "targets moved" in table.stdout
+    assert "Rare earths" in table.stdout and "rare-earths" not in table.stdout  # names, not codes
+    assert max(map(len, table.stdout.splitlines())) <= 80
+    everything = json.loads(run_review("compare", a, b, "--format", "json", "--all").stdout)
+    assert len(everything["targets"]) == 6 and len(everything["indicators"]) > len(result["indicators_changed"])
 
 
 def test_compare_finds_exactly_a_known_difference(tiny_build, tmp_path):
@@ -165,8 +201,9 @@ def test_compare_finds_exactly_a_known_difference(tiny_build, tmp_path):
 
     _, before, targets = review_tables(outputs / "2026" / "public")
     _, after, _ = review_tables(tmp_path / "outputs" / "2026" / "public")
-    diff, added, removed = compare_indicators(before, after)
-    assert added == removed == 0
+    changes = compare_indicators(before, after)
+    assert len(changes.added) == len(changes.removed) == 0
+    diff = changes.changed
     jpn = diff[(diff["indicator"] == "single_supplier_dependency") & (diff["scope"] == "JPN")]
     # JPN 2026: CHN 70 of 100 -> 90 of 120: 0.70 -> 0.75
     assert jpn["value_before"].iloc[0] == pytest.approx(0.70) and jpn["value_now"].iloc[0] == pytest.approx(0.75)
@@ -174,4 +211,40 @@ def test_compare_finds_exactly_a_known_difference(tiny_build, tmp_path):
     assert set(diff["mineral"]) == {"rare-earths"} and set(diff["year"]) == {2026, 2030}
     assert set(diff[diff["year"] == 2030]["indicator"]) <= {"projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t", "capacity_gap_t", "priority_project_effect"}
     moved = compare_scorecards(scorecard(before, targets), scorecard(after, targets))
-    assert set(moved[moved["movement"] != "unchanged"]["mineral"]) <= {"rare-earths"}
+    # Alliance rare earths refining 2026: (80 + 70) / 200 = 0.75 -> (80 + 90) / 220 = 0.7727: same year, value revised upwards.
+    # Target path 2026: 76.7%, so on track -> at risk (within 5 pp above it); ambition path 73.3%: at risk both times.
+    re_refining = moved[(moved["mineral"] == "rare-earths") & (moved["stage"] == "refining")].set_index("kind")
+    assert re_refining.loc["target", "value_now"] == pytest.approx(170 / 220) and re_refining.loc["target", "movement"] == "worsened"
+    assert re_refining.loc["ambition", "movement"] == "further from target"
+    assert set(moved[moved["mineral"] == "lithium"]["movement"]) == {"no new data"}  # same year, same value
+    # the command lists exactly those values, by name
+    proc = run_review("compare", outputs / "2026" / "public", tmp_path / "outputs" / "2026" / "public", "--format", "json")
+    result = json.loads(proc.stdout)
+    listed = {(i["indicator"], i["scope"], i["year"], i["stage"]) for i in result["indicators_changed"]}
+    assert listed == set(zip(diff["indicator"], diff["scope"], diff["year"], diff["stage"]))
+    assert result["indicators_added"] == result["indicators_removed"] == []
+    assert {t["mineral"] for t in result["targets"]} == {"rare-earths"}
+
+
+def _card(rows: list[tuple]) -> pd.DataFrame:
+    """A scorecard of single-supplier targets (max 0.60 by 2030): (mineral, year, value, status) per row."""
+    from review.indicators import SCORECARD_COLUMNS
+
+    frame = pd.DataFrame(
+        [{"mineral": m, "stage": "refining", "indicator": "single_supplier_dependency", "kind": "target", "comparator": "max", "target": 0.6, "target_year": 2030, "year": y, "value": v, "status": s} for m, y, v, s in rows],
+        columns=SCORECARD_COLUMNS,
+    )
+    return frame.astype({"year": "Int64", "target_year": "Int64"})
+
+
+def test_movement_reflects_value_and_year_as_well_as_status():
+    before = _card([("a", 2025, 0.80, "off track"), ("b", 2025, 0.80, "off track"), ("c", 2025, 0.70, "at risk"), ("d", 2025, 0.70, "at risk"), ("e", 2025, 0.70, "off track"), ("f", 2025, 0.5, "on track")])
+    after = _card([("a", 2025, 0.80, "off track"), ("b", 2026, 0.724, "off track"), ("c", 2026, 0.60, "on track"), ("d", 2026, 0.75, "at risk"), ("e", 2026, 0.70, "off track"), ("g", 2026, 0.5, "on track")])
+    moved = compare_scorecards(before, after).set_index("mineral")
+    assert moved.loc["a", "movement"] == "no new data"  # 2025 compared with itself
+    assert moved.loc["b", "movement"] == "closer to target"  # 0.80 -> 0.724: -7.6 pp, still off track
+    assert moved.loc["b", "change"] == pytest.approx(-0.076)
+    assert moved.loc["c", "movement"] == "improved"  # at risk -> on track
+    assert moved.loc["d", "movement"] == "further from target"  # 0.70 -> 0.75 on a max target, still at risk
+    assert moved.loc["e", "movement"] == "unchanged"  # a new year, the same value
+    assert (moved.loc["f", "movement"], moved.loc["g", "movement"]) == ("retired", "new target")

@@ -51,7 +51,7 @@ def test_change_sentence_covers_every_stage_not_only_the_targeted_ones():
 def test_change_sentence_when_nothing_rose():
     table = pd.DataFrame([dep_row("cobalt", "refining", 2025, 0.80), dep_row("cobalt", "refining", 2026, 0.75)])
     assert narrative.change_sentence(narrative.dependency_changes(table, 2026, 2025)) == (
-        "Since the previous review, across all 1 mineral stage with Alliance data in both years, dependency fell most in cobalt refining (-5.0 pp) and rose in none."
+        "Since the previous review, across the one mineral stage with Alliance data in both years, dependency fell most in cobalt refining (-5.0 pp) and rose in none."
     )
 
 
@@ -193,3 +193,14 @@ def test_projection_clause_states_the_ambition_and_says_provisional():
     assert narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60}).endswith("(best case at or below the 60.0% target; above the 50.0% ambition)")
     table["status"] = ind.PROVISIONAL
     assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60}) == "the 2030 projection is not assessed: it starts from a provisional figure"
+
+
+def test_a_trend_ending_on_a_provisional_value_says_so():
+    table = pd.DataFrame([dep_row("re", "mining", 2026, 0.563), dep_row("re", "mining", 2027, 0.514, ind.PROVISIONAL)])
+    assert narrative.is_provisional(table, "single_supplier_dependency", "re", "mining", 2027)
+    assert not narrative.is_provisional(table, "single_supplier_dependency", "re", "mining", 2026)
+    series = ind.alliance_series(table, "single_supplier_dependency", "re", "mining")
+    assert narrative.dependency_sentence("Mining", series, "China", "the 2030 projection is not assessed: it starts from a provisional figure", provisional=True) == (
+        "Mining: dependency on China fell from 56.3% in 2026 to 51.4% in 2027 (provisional: too few members have reported 2027); "
+        "the 2030 projection is not assessed: it starts from a provisional figure."
+    )
