@@ -221,9 +221,10 @@ class Chapter:
         """Outputs published inside stay in the HTML (and their CSVs) and out of the PDF: a
         `.content-visible when-format="html"` block, as Quarto reads it and the built-in
         renderer's filters/layout.lua does too."""
-        self.text(HTML_ONLY_OPEN)
+        fence = {"kind": "text"}  # the chapter's own markup, never input text: not escaped
+        self._display({"text/markdown": HTML_ONLY_OPEN, "text/plain": ""}, fence)
         yield
-        self.text(HTML_ONLY_CLOSE)
+        self._display({"text/markdown": HTML_ONLY_CLOSE, "text/plain": ""}, fence)
 
     def record(self, name: str, value) -> None:
         _record.record(name, value)

@@ -43,12 +43,14 @@ def member_ranks(table: pd.DataFrame, members: list[str], cycle: int, previous_c
         if member not in wide.index.get_level_values(0) or cycle not in wide.columns:
             continue
         mine = wide.loc[member].dropna(subset=[cycle])
+        if mine.empty:  # did not report in the cycle (a draft): not ranked
+            continue
         both = mine.dropna(subset=[previous_cycle]) if previous_cycle in mine.columns else mine.iloc[0:0]
         above = 0
         if alliance is not None and cycle in alliance.columns:
             joined = mine[cycle].rename("member").to_frame().join(alliance[cycle].rename("alliance"), how="inner").dropna()
             above = int((joined["member"] > joined["alliance"] + ind.EPS).sum())
-        mean = float(mine[cycle].mean()) if len(mine) else np.nan
+        mean = float(mine[cycle].mean())
         previous = float(both[previous_cycle].mean()) if len(both) else np.nan
         current_same = float(both[cycle].mean()) if len(both) else np.nan
         rows.append(dict(scope=member, stages=len(mine), mean=mean, previous_mean=previous, change=current_same - previous, above_alliance=above))

@@ -202,7 +202,7 @@ def attention_points(card: pd.DataFrame, table: pd.DataFrame, targets: pd.DataFr
     if len(cover) and len(stock_targets):
         latest = cover[cover["year"] == cover.groupby("mineral")["year"].transform("max")]
         below = latest[latest["mineral"].isin(stock_targets.index)]
-        below = below[below["value"] < below["mineral"].map(stock_targets)]
+        below = below[below["value"] < below["mineral"].map(stock_targets).astype(float)]  # float even when no row is left
         if len(below):
             points.append(
                 "Stress test, largest non-aligned supplier stopped: Alliance stockpiles would cover "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 from review.assemble import chapter_source
 from review.markdown import markdown_table, pipe_table, status_span

@@ -121,14 +121,20 @@ def test_attention_points_from_the_numbers():
     # stress test: 42 days of gallium cover against the 60-day stockpile target
     assert points[2] == "Stress test, largest non-aligned supplier stopped: Alliance stockpiles would cover gallium refining 42 days (target 60)."
     assert glance.attention_points(card(refining=ind.ON_TRACK), indicators(False).query("indicator != 'projected_dependency'"), targets, str, str) == []
+    # stress-test cover only for minerals without a stockpile target: nothing to compare, no point (and no error)
+    other = indicators(True)
+    other.loc[other["indicator"] == "disruption_cover_days", "mineral"] = "copper"
+    assert not any(p.startswith("Stress test") for p in glance.attention_points(card(), other, targets, lambda r: f"{r.mineral} {r.stage}", str))
 
 
 def test_member_ranks_are_worked_by_hand():
     rows = []
-    for scope, values in (("AAA", {2025: (0.90, 0.70), 2026: (0.80, 0.60)}), ("BBB", {2025: (0.50, 0.50), 2026: (0.55, 0.45)}), ("alliance", {2025: (0.70, 0.60), 2026: (0.65, 0.55)})):
+    # CCC reported only in 2025 (a draft where it has not reported yet): it is not ranked
+    for scope, values in (("AAA", {2025: (0.90, 0.70), 2026: (0.80, 0.60)}), ("BBB", {2025: (0.50, 0.50), 2026: (0.55, 0.45)}), ("CCC", {2025: (0.10, 0.10)}), ("alliance", {2025: (0.70, 0.60), 2026: (0.65, 0.55)})):
         for year, (a, b) in values.items():
             rows += [("single_supplier_dependency", "x", "mining", scope, year, a, "share", "", "CHN"), ("single_supplier_dependency", "y", "refining", scope, year, b, "share", "", "CHN")]
-    ranks = comparison.member_ranks(pd.DataFrame(rows, columns=COLUMNS), ["AAA", "BBB"], 2026, 2025).set_index("scope")
+    ranks = comparison.member_ranks(pd.DataFrame(rows, columns=COLUMNS), ["AAA", "BBB", "CCC"], 2026, 2025).set_index("scope")
+    assert list(ranks.index) == ["BBB", "AAA"]
     # AAA: mean (0.80 + 0.60) / 2 = 0.70, before (0.90 + 0.70) / 2 = 0.80, change -0.10; above the Alliance in both (0.80 > 0.65, 0.60 > 0.55)
     assert ranks.loc["AAA", "mean"] == pytest.approx(0.70) and ranks.loc["AAA", "change"] == pytest.approx(-0.10) and ranks.loc["AAA", "above_alliance"] == 2
     # BBB: mean (0.55 + 0.45) / 2 = 0.50, before 0.50, change 0; above in none (0.55 < 0.65, 0.45 < 0.55)

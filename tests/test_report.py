@@ -106,6 +106,18 @@ def pdf(tiny_build):
     return outputs / OUT / "report" / "alliance-review-2026.pdf"
 
 
+def test_lists_stay_lists_in_the_book(tiny_build):
+    """A bullet built as text gets its '-' escaped and runs into one paragraph: lists go through ch.bullets."""
+    _, outputs, _ = tiny_build
+    book = outputs / "2026" / "public" / "book"
+    flattened = [(q.name, line[:60]) for q in book.glob("*.qmd") for line in q.read_text().splitlines() if line.startswith("\\- ")]
+    assert flattened == []
+    bullets = [line for q in book.glob("member-*.qmd") for line in q.read_text().splitlines() if line.startswith("- ")]
+    assert bullets, "member profiles list their points as bullets"
+    fences = [q.name for q in book.glob("member-*.qmd") if '::: {.content-visible when-format="html"}' not in q.read_text()]
+    assert fences == [], "the full member tables sit in an HTML-only block"
+
+
 def test_pdf_text_has_title_chapters_and_scorecard(pdf, tiny_build):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Annual Review 2026" in text and "Public edition" in text
