@@ -284,7 +284,7 @@ def test_a_damaged_cache_entry_is_rebuilt_and_the_right_data_is_published(tiny_b
 
     proc = run_review("build", "--inputs", inputs, "--outputs", outputs, "--renderer", "pandoc", "--verbose")
     assert proc.returncode == 0, proc.stderr
-    assert f"2 notebooks executed, {len(keys) - 2} reused from the cache" in " ".join(proc.stderr.split())  # overview and rare-earths
+    assert f"notebooks: 2 executed, {len(keys) - 2} reused from the cache" in " ".join(proc.stderr.split())  # overview and rare-earths
     assert "overview: the cached copy is damaged (notebook.ipynb does not match its recorded hash)" in proc.stderr
     assert f"mineral-rare-earths: the cached copy is damaged ({'files/' + rel} does not match" in proc.stderr
     assert "the cached report is damaged (index.html does not match its recorded hash)" in proc.stderr

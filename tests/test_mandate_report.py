@@ -60,6 +60,6 @@ def test_the_public_stress_test_withholds_what_stockpile_cover_withholds(full_bu
     lines = {line.split(" | ")[1]: line for line in plain.splitlines() if line.startswith("| Rare earths |")}
     assert lines["Japan"].startswith(f"| Rare earths | Japan | refining | 75.0% | {WITHHELD} | {WITHHELD} | withheld |")
     assert lines["Alliance"].startswith(f"| Rare earths | Alliance | refining | 80.0% | {WITHHELD} |  | withheld |")
-    assert lines["United States"].startswith("| Rare earths | United States | 2025 | refining | 85.0% | 52 | 90 |")
+    assert lines["United States"].startswith("| Rare earths | United States | refining | 85.0% | 52 | 90 |")
     data = (full_build / "2026" / "public" / "data" / "indicators.csv").read_text()
     assert "disruption_cover_days,rare-earths,refining,JPN,2025,,days,confidential" in data
