@@ -213,7 +213,7 @@ def test_the_analyst_guide_runs_as_written(tiny_build, tmp_path):
     previous = json.loads((draft / "validated" / "snapshot.json").read_text())["previous_review"]
     assert previous == {"cycle": 2026, "edition": "public", "manifest_sha256": published, "available": True}  # no path: reproducible
     # the same inputs and previous review give the same summary, drafted elsewhere or built in place
-    assert (tmp_path / "outputs" / "2027" / "public" / "book" / "overview.qmd").read_text() == overview
-    changes = (tmp_path / "changes.md").read_text()
+    assert (tmp_path / "outputs" / "2027" / "public" / "book" / "overview.qmd").read_text() == (draft / "book" / "overview.qmd").read_text()
+    changes = re.sub(r"\\(.)", r"\1", (tmp_path / "changes.md").read_text())  # escaped Markdown, read as text
     assert "## Targets that moved" in changes and "| Rare earths refining: single-supplier dependency" in changes
     assert (tmp_path / "outputs" / "2027" / "restricted" / "report" / "alliance-review-2027.pdf").is_file()
