@@ -319,6 +319,21 @@ def _plausible_rules(spec) -> list[_Rule]:
     return rules
 
 
+def _price_unit_rules() -> list[_Rule]:
+    """A price or a floor is in one of the price units; USD/mtu WO3 only for tungsten."""
+    import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column as Where
+
+    return [
+        _in_set("unit", PRICE_UNITS, "must be one of " + ", ".join(PRICE_UNITS)),
+        _Rule(
+            f"{TUNGSTEN_UNIT} is a unit for tungsten only",
+            "unit",
+            gx.expectations.ExpectColumnValuesToNotBeInSet(column="unit", value_set=[TUNGSTEN_UNIT], row_condition=Where("mineral").is_not_in([TUNGSTEN])),
+        ),
+    ]
+
+
 def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: frozenset) -> list[_Rule]:
     import great_expectations as gx
     from great_expectations.expectations.row_conditions import Column as Where
@@ -428,12 +443,7 @@ def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: 
         rules += [
             _between("year", FIRST_YEAR, last_year, years),
             _between("price", 0, strict_low=True),
-            _in_set("unit", PRICE_UNITS, "must be one of " + ", ".join(PRICE_UNITS)),
-            _Rule(
-                f"{TUNGSTEN_UNIT} is a unit for tungsten only",
-                "unit",
-                E.ExpectColumnValuesToNotBeInSet(column="unit", value_set=[TUNGSTEN_UNIT], row_condition=Where("mineral").is_not_in([TUNGSTEN])),
-            ),
+            *_price_unit_rules(),
         ]
     elif name == "price_floors":
         rules += _mineral_rules(ref)
@@ -441,12 +451,7 @@ def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: 
             rules.append(_in_set("scope", ref.members | {"alliance"}, "must be a member code listed in members.csv, or alliance"))
         rules += [
             _between("floor", 0, strict_low=True),
-            _in_set("unit", PRICE_UNITS, "must be one of " + ", ".join(PRICE_UNITS)),
-            _Rule(
-                f"{TUNGSTEN_UNIT} is a unit for tungsten only",
-                "unit",
-                E.ExpectColumnValuesToNotBeInSet(column="unit", value_set=[TUNGSTEN_UNIT], row_condition=Where("mineral").is_not_in([TUNGSTEN])),
-            ),
+            *_price_unit_rules(),
             _between("since", FIRST_YEAR, 2100),
             _in_set("status", FLOOR_STATUSES, "must be in force or proposed"),
         ]
