@@ -129,8 +129,8 @@ def test_the_rolled_forward_cycle_builds_with_its_new_member_and_mineral(two_cyc
     assert "mineral-cobalt" in names and "member-FRA" in names
     fra = re.sub(r"\\(.)", r"\1", (out / "book" / "member-FRA.qmd").read_text())  # as read: input text is escaped Markdown
     assert "member of the Alliance (since 2027)" in fra
-    numbers = pd.read_csv(out / "data" / "member-FRA" / "fig-member-fra-heatmap.csv")
-    assert set(numbers["year"]) == {2027}  # no history before it joined
+    numbers = pd.read_csv(out / "data" / "member-FRA" / "tbl-member-fra-dependency.csv")
+    assert set(numbers["year"]) == {2027} and numbers["previous_value"].isna().all()  # no history before it joined
     overview = (out / "book" / "overview.qmd").read_text()
     assert "Compared with the scorecard the 2026 review published" in overview
     records = next(j for j in manifest_mod.read(out)["jobs"] if j["name"] == "overview")["records"]
