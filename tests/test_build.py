@@ -226,17 +226,19 @@ def test_warm_kernels_give_the_same_results_as_plain_papermill(tiny_build, tmp_p
 
 
 def test_dask_path_gives_the_same_outputs(tiny_build, tmp_path):
+    """One notebook of each kind on a Dask cluster (plain kernels, about 5 s each here, so not
+    all twelve): each gives the same records, files and hashes as the local build's."""
     from dask.distributed import LocalCluster
 
     inputs, outputs, _ = tiny_build
-    local = manifest_mod.read(outputs / OUT)
+    local = {j["name"]: j for j in manifest_mod.read(outputs / OUT)["jobs"]}
+    only = parse_only("overview,mineral=rare-earths,member=JPN")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        outcome = build(BuildRequest(inputs=inputs, outputs=tmp_path / "dask", renderer="pandoc", formats=("html",), scheduler=cluster.scheduler_address))
-    assert not any(r.cached for r in outcome.results)
-    remote = manifest_mod.read(tmp_path / "dask" / OUT)
-    assert remote["content_sha256"] == local["content_sha256"]
-    for a, b in zip(local["jobs"], remote["jobs"]):
-        assert (a["name"], a["records"], a["files"], a["sha256"]) == (b["name"], b["records"], b["files"], b["sha256"])
+        outcome = build(BuildRequest(inputs=inputs, outputs=tmp_path / "dask", renderer="pandoc", formats=("html",), scheduler=cluster.scheduler_address, only=only))
+    assert sorted(r.name for r in outcome.results) == ["member-JPN", "mineral-rare-earths", "overview"] and not any(r.cached for r in outcome.results)
+    for b in manifest_mod.read(tmp_path / "dask" / OUT)["jobs"]:
+        a = local[b["name"]]
+        assert (a["records"], a["files"], a["sha256"]) == (b["records"], b["files"], b["sha256"])
 
 
 def test_cli_build_invalid_inputs_exit_2_and_outputs_untouched(tiny_built_copy):
@@ -369,8 +371,9 @@ def test_a_build_killed_with_sigkill_leaves_no_process_behind(tiny, tmp_path):
         assert "multiprocessing" in kinds and "warm_kernel serve" in kinds and "warm_kernel attach" in kinds
         os.kill(build_proc.pid, signal.SIGKILL)
         build_proc.wait()
-        time.sleep(2)
-        left = {pid: cmd for pid, cmd in below.items() if _running(pid)}
+        deadline = time.monotonic() + 15  # each process notices its parent's death within a second or two, later on a loaded machine
+        while (left := {pid: cmd for pid, cmd in below.items() if _running(pid)}) and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert not left, left
     finally:
         if build_proc.poll() is None:
