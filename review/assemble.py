@@ -3,8 +3,9 @@
 An executed notebook becomes a clean chapter source that Quarto and Pandoc read the same
 way: no code, no injected-parameters cell, no recorded values; headings and text as
 Markdown, figures as PNG files with an id, a caption and alt text, tables as pipe tables
-with captions. Each chapter ends with links to its executed notebook and to the CSV data
-of its figures and tables. The book's `_quarto.yml` (the repository's shared settings
+with captions. Each chapter ends, in the HTML, with links to its executed notebook and to
+the CSV data of its figures and tables (in the PDF the links would lead nowhere, and the
+reproducibility annex lists every notebook). The book's `_quarto.yml` (the repository's shared settings
 plus this cycle's title and chapter list) is also what the built-in renderer reads for
 the order of chapters.
 """
@@ -17,7 +18,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from review.markdown import anchor
+from review.markdown import HTML_ONLY_CLOSE, HTML_ONLY_OPEN, anchor
 from review.paths import PACKAGE, shipped
 from review.fsutil import copy_file
 from review.record import data_files, published_outputs
@@ -69,7 +70,7 @@ def chapter_source(nb, name: str, book: Path) -> str:
     footer = f"*Executed notebook:* [{markdown_code(f'notebooks/{name}.ipynb')}](notebooks/{name}.ipynb)."
     if data_files:
         footer += " *Data of its figures and tables:* " + ", ".join(f"[{markdown_code(Path(f).name)}]({f})" for f in data_files) + "."
-    blocks.append(footer)
+    blocks.append(f"{HTML_ONLY_OPEN}\n{footer}\n{HTML_ONLY_CLOSE}")
     return "\n\n".join(blocks) + "\n"
 
 

@@ -31,15 +31,13 @@ import pandas as pd
 from review import record as _record
 from review import snapshot as _snapshot
 from review.catalog import NOTEBOOKS
-from review.markdown import anchor, markdown_table
+from review.markdown import HTML_ONLY_CLOSE, HTML_ONLY_OPEN, anchor, markdown_table
 from review.record import REVIEW_KEY
 from review.text import Markdown, markdown_text, spreadsheet_safe
 
 
 #: How many sources a figure's source line names before it refers to the sources annex.
 SOURCES_NAMED = 3
-HTML_ONLY_OPEN = '::: {.content-visible when-format="html"}'
-HTML_ONLY_CLOSE = ":::"
 
 
 def constant_columns_in_caption(frame: pd.DataFrame, caption: str) -> tuple[pd.DataFrame, str]:

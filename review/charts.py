@@ -80,9 +80,15 @@ def country_color(code: str) -> str:
     return PALETTE[index]
 
 
+def percent_tick(value: float, _position=None) -> str:
+    """A share as a tick label with no more decimals than it needs: 0.5%, 1%, 20% (a fixed
+    number of decimals either shows "1%, 1%, 2%" on a small scale or "20.0%" on a large one)."""
+    text = f"{value * 100:.2f}".rstrip("0").rstrip(".")
+    return f"{'0' if text in ('', '-0') else text}%"
+
+
 def _percent(ax, axis="y") -> None:
-    fmt = PercentFormatter(1.0, decimals=0)
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(percent_tick))
 
 
 def _shared_legend(fig: plt.Figure, axes, columns: int, bottom: float, second_row: float, order: list[str] | None = None) -> None:
@@ -128,7 +134,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
     `paths`: stage, year, value, kind ('target' or 'ambition').
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = _facets(len(stages))
+    fig, axes = _facets(len(stages), height=2.0)
     for ax, stage in zip(axes, stages):
         part = shares[shares["stage"] == stage]
         wide = part.pivot_table(index="year", columns="origin", values="share", aggfunc="sum", sort=False).fillna(0.0)
@@ -201,7 +207,7 @@ def world_shares(shares: pd.DataFrame) -> plt.Figure:
     `shares`: stage, label (country name), country, share.
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.25 * shares.groupby("stage").size().max() + 1.1), squeeze=False)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.18 * shares.groupby("stage").size().max() + 0.8), squeeze=False)
     for ax, stage in zip(axes.flat, stages):
         part = shares[shares["stage"] == stage]
         ax.barh(part["label"], part["share"], color=[country_color(c) for c in part["country"]])
@@ -231,7 +237,7 @@ def capacity_by_status(capacity: pd.DataFrame, group: str) -> plt.Figure:
     """Horizontal stacked bars of project capacity by status, one bar per <group> in the order
     given (stages as in minerals.csv); cancelled projects left out. `capacity`: <group>, status, capacity_t."""
     bars = capacity[~capacity["status"].isin(NOT_CHARTED)][group].nunique()
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.35 * bars + 1.5))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * bars + 1.2))
     _status_bars(ax, capacity, group)
     ax.set_xlabel("capacity, t a year")
     _shared_legend(fig, [ax], columns=7, bottom=0.16, second_row=0.08, order=list(PROJECT_STATUS_COLORS))
@@ -261,11 +267,11 @@ def capacity_panels(capacity: pd.DataFrame) -> plt.Figure:
 def projection_bars(points: pd.DataFrame, target: float | None) -> plt.Figure:
     """Dependency today, projected, and projected if projects slip, against the target. `points`: stage, label, value."""
     stages = list(dict.fromkeys(points["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 2.4), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 1.8), squeeze=False, sharey=True)
     colors = [COUNTRY_COLORS["CHN"], ALIGNED_COLOR, "#56B4E9"]
     for ax, stage in zip(axes.flat, stages):
         part = points[points["stage"] == stage]
-        ax.bar(part["label"], part["value"], color=colors[: len(part)])
+        ax.bar([str(label).replace(", ", ",\n") for label in part["label"]], part["value"], color=colors[: len(part)])  # "2030,\nbest case": labels side by side must not run into each other
         if target is not None:
             ax.axhline(target, color="black", linewidth=1.1, label="target")
         for x, v in enumerate(part["value"]):
@@ -280,7 +286,7 @@ def projection_bars(points: pd.DataFrame, target: float | None) -> plt.Figure:
 
 def cover_bars(cover: pd.DataFrame, label: str) -> plt.Figure:
     """Stockpile cover in days with each bar's target. `cover`: <label>, value, target_days."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(cover) + 1.2))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(cover) + 1.0))
     ax.barh(cover[label], cover["value"], color=ALIGNED_COLOR, label="cover, days")
     targets = cover.dropna(subset=["target_days"])
     ax.scatter(targets["target_days"], targets[label], marker="|", s=260, color="black", linewidths=2, zorder=3, label="target")
@@ -359,9 +365,9 @@ def recycling_ranks(latest: pd.DataFrame) -> plt.Figure:
 
 def recycling_mineral(series: pd.DataFrame, path: pd.DataFrame, latest: pd.DataFrame) -> plt.Figure:
     """One mineral's recycling: the Alliance against its target path, and members ranked in the latest year."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, max(2.4, 0.13 * len(latest) + 0.9)), gridspec_kw={"width_ratios": (1.3, 1)})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, max(1.8, 0.11 * len(latest) + 0.7)), gridspec_kw={"width_ratios": (1.3, 1)})
     _recycling_path(left, series, path)
-    left.set_title("Alliance against the target path")
+    left.set_title("Alliance against the target path" if len(path) else "Alliance")
     _ranked(right, latest)
     right.set_title(f"Members, {int(latest['year'].max())}" if "year" in latest else "Members, latest year")
     _shared_legend(fig, [left], columns=3, bottom=0.1, second_row=0.0)
@@ -483,7 +489,7 @@ def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
     panels = list(dict.fromkeys(prices["panel"]))
     cols = min(len(panels), 2)
     grid_rows = int(np.ceil(len(panels) / cols))
-    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 2.4 * grid_rows), squeeze=False)  # units differ: no shared y axis
+    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 1.8 * grid_rows), squeeze=False)  # units differ: no shared y axis
     for ax in grid.flat[len(panels):]:
         ax.set_visible(False)
     axes = list(grid.flat[: len(panels)])
@@ -562,18 +568,36 @@ def event_timeline(events: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def lost_share_bars(lost: pd.DataFrame) -> plt.Figure:
-    """Share of supply lost if the largest non-aligned supplier stopped, one panel per stage. `lost`: stage, label, value."""
+def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
+    """Share of supply lost if the largest non-aligned supplier stopped: one row per stage, the
+    Alliance as a black bar, each member as a dot, the most and least exposed members named.
+
+    A row per stage rather than a bar per member: the members' losses sit close together, and
+    what a reader needs is the Alliance's loss and the spread around it (the table beside it
+    gives each holder's figure). `lost`: stage, scope, label, value (Alliance rows labelled "Alliance").
+    """
     stages = list(dict.fromkeys(lost["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.28 * lost.groupby("stage").size().max() + 1.2), squeeze=False, sharex=True)
-    for ax, stage in zip(axes.flat, stages):
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * len(stages) + 1.1))
+    for y, stage in enumerate(stages):
         part = lost[lost["stage"] == stage]
-        ax.barh(part["label"], part["value"], color=[("black" if label == "Alliance" else COUNTRY_COLORS["CHN"]) for label in part["label"]])
-        ax.invert_yaxis()
-        ax.set_xlim(0, 1)
-        ax.set_title(stage.capitalize())
-        _percent(ax, "x")
-    fig.tight_layout()
+        alliance = part[part["label"] == "Alliance"]["value"]
+        members = part[part["label"] != "Alliance"].dropna(subset=["value"]).sort_values("value")
+        if len(alliance):
+            ax.barh(y, float(alliance.iloc[0]), height=0.35, color="black", label="Alliance" if y == 0 else None)
+        ax.scatter(members["value"], [y - 0.32] * len(members), s=16, color=COUNTRY_COLORS["CHN"], alpha=0.8, zorder=3, label="members" if y == 0 else None)
+        if len(members) > 1:
+            for r, side in ((members.iloc[0], "left"), (members.iloc[-1], "right")):
+                # the least exposed is named to the left of its dot, the most exposed to the right,
+                # unless that would run past the axis at 0% or 100%
+                side = "right" if r["value"] < 0.2 else "left" if r["value"] > 0.85 else side
+                ax.annotate(r["label"], (r["value"], y - 0.32), xytext=(-5 if side == "left" else 5, 0), textcoords="offset points",
+                            ha="right" if side == "left" else "left", va="center", fontsize=6.5, color="#444444")
+    ax.set_yticks(range(len(stages)), [s.capitalize() for s in stages])
+    ax.set_ylim(len(stages) - 0.4, -0.75)
+    ax.set_xlim(0, 1.12)
+    ax.set_xticks(np.linspace(0, 1, 6))
+    _percent(ax, "x")
+    _shared_legend(fig, [ax], columns=2, bottom=0.22 if len(stages) == 1 else 0.16, second_row=0.0)
     return fig
 
 

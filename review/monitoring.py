@@ -29,7 +29,7 @@ def _money(value) -> str:
     return "" if pd.isna(value) else f"{value:,.2f}" if abs(value) < 10 else f"{value:,.0f}"
 
 
-def _price(value, unit: str) -> str:
+def price_text(value, unit: str) -> str:
     """A price as typed where it is whole (110 USD/kg), else to two decimals (0.63 USD/lb)."""
     if pd.isna(value):
         return ""
@@ -55,8 +55,8 @@ def price_panels(ch, prices: pd.DataFrame, floors: pd.DataFrame) -> tuple[pd.Dat
     for f in floors[floors["stage"].isin(latest.index)].itertuples():
         unit = latest.loc[f.stage, "unit"]
         value = ind.convert_price(float(f.floor), f.unit, unit)
-        converted = "" if f.unit == unit else f" = {_price(value, unit)}"
-        label = f"{_label(ch, f.scope)} floor ({f.status}), {_price(f.floor, f.unit)}{converted}"
+        converted = "" if f.unit == unit else f" = {price_text(value, unit)}"
+        label = f"{_label(ch, f.scope)} floor ({f.status}), {price_text(f.floor, f.unit)}{converted}"
         lines.append(dict(panel=series[series["stage"] == f.stage]["panel"].iloc[0], stage=f.stage, scope=f.scope, label=label, status=f.status, floor=float(f.floor), floor_unit=f.unit, value=value))
     return series[["panel", "stage", "year", "product", "price", "unit"]].reset_index(drop=True), pd.DataFrame(lines, columns=["panel", "stage", "scope", "label", "status", "floor", "floor_unit", "value"])
 
@@ -100,7 +100,7 @@ def price_table(ch, table: pd.DataFrame, prices: pd.DataFrame) -> tuple[pd.DataF
     for p in latest.itertuples():
         c, v = change.loc[(p.mineral, p.stage)], vol.loc[(p.mineral, p.stage)]
         shown.append({
-            "Mineral": ch.mineral(p.mineral), "Stage": p.stage, "Product": p.product, "Year": str(int(p.year)), "Price": _price(p.price, p.unit),
+            "Mineral": ch.mineral(p.mineral), "Stage": p.stage, "Product": p.product, "Year": str(int(p.year)), "Price": price_text(p.price, p.unit),
             "Change": f"{c['value']:+.1%}" if pd.notna(c["value"]) else c["status"],
             "Window": c["detail"], "Volatility": f"{v['value']:.1%}" if pd.notna(v["value"]) else v["status"],
         })
@@ -120,7 +120,7 @@ def floor_table(ch, table: pd.DataFrame, floors: pd.DataFrame) -> tuple[pd.DataF
         year = "" if pd.isna(gap["year"]) else str(int(gap["year"]))
         shown.append({
             "Mineral": ch.mineral(f.mineral), "Stage": f.stage, "Set by": _label(ch, f.scope), "Status": f"{f.status} (since {int(f.since)})",
-            "Floor": f"{_price(f.floor, f.unit)} ({f.product})", "Gap to price": _price(gap["value"], gap["unit"]) + (f" ({year})" if year else "") if pd.notna(gap["value"]) else ind.NO_DATA,
+            "Floor": f"{price_text(f.floor, f.unit)} ({f.product})", "Gap to price": price_text(gap["value"], gap["unit"]) + (f" ({year})" if year else "") if pd.notna(gap["value"]) else ind.NO_DATA,
             "Cost, million USD a year": _money(cost["value"]) if pd.notna(cost["value"]) else ind.NO_DATA, "Source": f.source,
         })
         data.append(dict(mineral=f.mineral, stage=f.stage, scope=f.scope, status=f.status, since=int(f.since), product=f.product, floor=f.floor, floor_unit=f.unit,
@@ -185,7 +185,7 @@ def finance_by_stage(ch, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
         return pd.DataFrame(columns=["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional"]), pd.DataFrame()
     merged["provisional"] = (merged["status_capex"] == ind.PROVISIONAL) | (merged["status_public"] == ind.PROVISIONAL)
     out = merged.groupby(["mineral", "stage"], as_index=False).agg(capex_musd=("value_capex", "sum"), public_finance_musd=("value_public", "sum"), provisional=("provisional", "any"))
-    out["label"] = [f"{ch.mineral(m)}, {s}" for m, s in zip(out["mineral"], out["stage"])]
+    out["label"] = [f"{ch.mineral(m)}, {s}" + (" (incomplete)" if p else "") for m, s, p in zip(out["mineral"], out["stage"], out["provisional"])]
     shown = pd.DataFrame({
         "Mineral": out["mineral"].map(ch.mineral), "Stage": out["stage"], "Capex, million USD": out["capex_musd"].map(_money),
         "Public finance, million USD": out["public_finance_musd"].map(_money),

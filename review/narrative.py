@@ -231,9 +231,11 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     """The executive summary's key messages, most important first.
 
     `card` is `target_origins(scorecard, targets)`. Targets whose status is provisional
-    are left out of the messages about targets; one message says how many and why.
+    are left out of the messages about targets; one message says how many and why. The
+    counts of targets by status open the summary (status_counts_sentence), so they are not
+    repeated here.
     """
-    messages = [status_counts_sentence(card)]
+    messages = []
     provisional = provisional_sentence(card, table, ch.config.coverage_threshold, ch.mineral)
     if provisional:
         messages.append(provisional)
@@ -262,8 +264,10 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     for t in stock.itertuples():
         if t.status in ASSESSED:
             messages.append(f"Alliance stockpiles of {ch.mineral(t.mineral).lower()} covered {format_value(t.value, 'days')} days of consumption at the end of {t.year}, against a target of {format_value(t.target, 'days')} days by {t.target_year} ({t.status}).")
-        elif t.status == ind.SUPPRESSED:
-            messages.append(f"The Alliance stockpile cover for {ch.mineral(t.mineral).lower()} is withheld in this edition: too few members contribute to publish it without revealing a confidential holding.")
+    withheld = [ch.mineral(m).lower() for m in stock[stock["status"] == ind.SUPPRESSED]["mineral"]]
+    if withheld:
+        names = withheld[0] if len(withheld) == 1 else ", ".join(withheld[:-1]) + " and " + withheld[-1]
+        messages.append(f"The Alliance stockpile cover for {names} is withheld in this edition: too few members contribute to publish {'it' if len(withheld) == 1 else 'them'} without revealing a confidential holding.")
     return messages
 
 

@@ -59,6 +59,14 @@ def test_pipe_tables_mark_status_words_and_size_columns():
     assert "{.status" not in pipe_table(["Column"], [["confidential"]], mark=False)
 
 
+def test_one_long_cell_does_not_widen_its_column():
+    # 20 rows: Tables is "events.csv" (10 characters) but once 45; Source is always 70 long.
+    rows = [["s" * 70, "events.csv"] for _ in range(19)] + [["s" * 70, "dependency.csv, projects.csv, stockpiles.csv"]]
+    rule = pipe_table(["Source", "Tables"], rows).splitlines()[1]
+    # the 90th percentile of Tables' lengths (the 18th of 20 sorted) is 10; Source is capped at 60
+    assert rule == "|:" + "-" * 59 + "|:" + "-" * 9 + "|"
+
+
 def test_markdown_table_from_a_frame():
     import pandas as pd
 

@@ -29,3 +29,24 @@ def test_the_sourcing_legend_lists_origins_in_stacking_order_then_the_paths():
     fig = charts.sourcing_shares(shares, paths)
     (legend,) = fig.legends
     assert [t.get_text() for t in legend.get_texts()] == ["China", "Malaysia", "Members and partners", "target path"]
+
+
+def test_the_stress_chart_shows_the_alliance_and_names_the_extreme_members():
+    lost = pd.DataFrame(
+        [
+            ("mining", "alliance", "Alliance", 0.8),
+            ("mining", "USA", "United States", 0.9),
+            ("mining", "JPN", "Japan", 0.5),
+            ("mining", "AUS", "Australia", 0.7),
+            ("refining", "alliance", "Alliance", 0.95),
+            ("refining", "USA", "United States", 0.95),
+        ],
+        columns=["stage", "scope", "label", "value"],
+    )
+    fig = charts.lost_share_dots(lost)
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Mining", "Refining"]
+    assert [round(p.get_width(), 2) for p in ax.patches] == [0.8, 0.95]  # one Alliance bar per stage
+    # the least and most exposed members of mining are named; refining has one member, named by the table instead
+    assert sorted(t.get_text() for t in ax.texts) == ["Japan", "United States"]
+    assert charts.legend_collisions(fig) == []

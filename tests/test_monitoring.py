@@ -58,8 +58,8 @@ def test_events_of_the_last_five_years_oldest_first():
 
 def test_money_and_prices_read_as_typed():
     assert monitoring._money(0.069307) == "0.07" and monitoring._money(115.938) == "116"
-    assert monitoring._price(110.0, "USD/kg") == "110 USD/kg" and monitoring._price(0.6287, "USD/lb") == "0.63 USD/lb"
-    assert monitoring._price(14000.0, "USD/t") == "14,000 USD/t"
+    assert monitoring.price_text(110.0, "USD/kg") == "110 USD/kg" and monitoring.price_text(0.6287, "USD/lb") == "0.63 USD/lb"
+    assert monitoring.price_text(14000.0, "USD/t") == "14,000 USD/t"
 
 
 def test_a_price_change_reruns_exactly_the_chapters_that_read_prices():

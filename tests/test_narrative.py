@@ -169,12 +169,26 @@ def test_key_messages_skip_provisional_targets_and_say_how_many_and_why(tiny_out
     card = narrative.target_origins(ind.scorecard(table, tables["targets"]), tables["targets"])
     messages = narrative.key_messages(_tiny_ch(tables, outcome.config), card, table)
     assert not any(m.startswith("Rare earths, refining") for m in messages)  # its figures are provisional
-    assert messages[1] == (
+    assert messages[0] == (
         "2 targets are not assessed because their figures are provisional: rare earths refining (dependency, 2026). "
         "The members that reported held less than 90% of the Alliance's volume of the year before (as little as 50.0%); "
         "these figures will be assessed when the other members have reported (the data-quality annex lists who is missing)."
     )
-    assert "not assessed: 2 provisional" in messages[0]
+    # the counts open the summary (the overview's first paragraph) and are not repeated as a key message
+    assert "not assessed: 2 provisional" in narrative.status_counts_sentence(card)
+    assert not any("not assessed: 2 provisional" in m for m in messages)
+
+
+def test_withheld_stockpile_covers_are_one_message_naming_each_mineral(tiny_outcome):
+    outcome = tiny_outcome
+    table = ind.compute_all(outcome.tables, outcome.config)
+    card = narrative.target_origins(ind.scorecard(table, outcome.tables["targets"]), outcome.tables["targets"])
+    stock = card[card["indicator"] == "stockpile_cover_days"].head(1)
+    assert len(stock) == 1
+    planted = pd.concat([card[card["indicator"] != "stockpile_cover_days"], stock.assign(status=ind.SUPPRESSED), stock.assign(mineral="lithium", status=ind.SUPPRESSED)])
+    messages = narrative.key_messages(_tiny_ch(outcome.tables, outcome.config), planted, table)
+    withheld = [m for m in messages if "withheld in this edition" in m]
+    assert withheld == [f"The Alliance stockpile cover for {stock['mineral'].iloc[0].replace('-', ' ')} and lithium is withheld in this edition: too few members contribute to publish them without revealing a confidential holding."]
 
 
 def test_projection_clause_states_the_ambition_and_says_provisional():

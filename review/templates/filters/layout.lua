@@ -38,38 +38,48 @@ end
 -- Characters a table row holds across the text width at the tables' type size (7.6pt DejaVu Sans).
 local ROW_CHARACTERS = 100
 
-local function measure(cell, longest, widest)
+local function measure(cell, lengths, widest)
   local text = pandoc.utils.stringify(cell.contents)
-  longest = math.max(longest, utf8.len(text) or #text)
+  table.insert(lengths, utf8.len(text) or #text)
   for word in text:gmatch("%S+") do widest = math.max(widest, utf8.len(word) or #word) end
-  return longest, widest
+  return widest
+end
+
+-- A column's typical long cell: the 90th percentile of its cell lengths (as review.markdown
+-- sizes pipe tables), so that one long cell does not widen a column of short ones.
+local function long_cell(lengths)
+  table.sort(lengths)
+  return lengths[math.ceil(0.9 * (#lengths - 1)) + 1] or 0
 end
 
 -- Column widths that follow content: a table that fits takes its natural (auto) widths; in
 -- a wider one each column gets at least its longest word, and the rest of the row goes to
--- the columns that wrap, in proportion to their longest cell (capped at 40 characters, so
--- one long name does not starve the others).
+-- the columns that wrap, in proportion to their typical long cell (capped at 60 characters,
+-- so one long name does not starve the others).
 local function content_widths(tbl)
   local n = #tbl.colspecs
-  local longest, widest = {}, {}
-  for i = 1, n do longest[i], widest[i] = 0, 0 end
+  local lengths, longest, widest = {}, {}, {}
+  for i = 1, n do lengths[i], widest[i] = {}, 0 end
   local function rows(list)
     for _, row in ipairs(list) do
       for i, cell in ipairs(row.cells) do
-        if i <= n then longest[i], widest[i] = measure(cell, longest[i], widest[i]) end
+        if i <= n then widest[i] = measure(cell, lengths[i], widest[i]) end
       end
     end
   end
   rows(tbl.head.rows)
   for _, body in ipairs(tbl.bodies) do rows(body.body) end
   local natural = 0
-  for i = 1, n do natural = natural + longest[i] + 2 end
+  for i = 1, n do
+    natural = natural + math.max(table.unpack(#lengths[i] > 0 and lengths[i] or {0})) + 2
+    longest[i] = long_cell(lengths[i])
+  end
   -- every column gets its longest word (plus the cell's inset); the room left goes to the
   -- columns that would wrap, in proportion to what they lack
   local least, wanted, spare, lacking = {}, {}, ROW_CHARACTERS, 0
   for i = 1, n do
     least[i] = widest[i] + 2
-    wanted[i] = math.max(least[i], math.min(longest[i], 40) + 2)
+    wanted[i] = math.max(least[i], math.min(longest[i], 60) + 2)
     spare = spare - least[i]
     lacking = lacking + wanted[i] - least[i]
   end
