@@ -4,8 +4,9 @@ Every timing is a fresh process (as a user runs it), repeated `--runs` times; th
 median is reported, with the peak memory of the whole process tree (build, workers,
 kernels). Writes the table to docs/performance.md.
 
-    python bench/run.py            # the full suite (about an hour on 2 cores)
-    python bench/run.py --quick    # one run of each, smaller synthetic cycles (a smoke test)
+    python bench/run.py               # the full suite (about an hour on 2 cores)
+    python bench/run.py --largest 10  # medians as above, synthetic cycles up to 10 x 10 (about 30 minutes)
+    python bench/run.py --quick       # one run of each, smaller synthetic cycles (a smoke test)
 """
 
 from __future__ import annotations
@@ -251,11 +252,12 @@ def write_report(results: dict, quick: bool) -> None:
 
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in pr["stages"].items())
     per_nb = pr["notebook_seconds"]
+    command = "bench/run.py" + (" --quick" if quick else f" --largest {syn['size']}" if syn["size"] != 40 else "")
     growth = sc[-1]["per_notebook"] / sc[0]["per_notebook"]
     lines = [
         "# Performance",
         "",
-        f"Measured by `make bench` (`bench/run.py`{' --quick' if quick else ''}) on {date.today().isoformat()}, on {machine()}.",
+        f"Measured by `python {command}` (`make bench` runs the full suite) on {date.today().isoformat()}, on {machine()}.",
         f"Every figure is the median of {results['runs']} runs, each a fresh process as a user runs it; ratios compare measurements of the same run.",
         "Peak memory is the resident memory of the whole process tree (the build, its workers and kernels).",
         "",
@@ -303,10 +305,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="one run each and smaller synthetic cycles")
+    parser.add_argument("--largest", type=int, choices=(10, 20, 40), default=40, help="the largest synthetic cycle (minerals = members)")
     args = parser.parse_args()
     runs = 1 if args.quick else max(3, args.runs)
-    size = 10 if args.quick else 40
-    sizes = [5, 10] if args.quick else [5, 10, 20, 40]
+    size = 10 if args.quick else args.largest
+    sizes = [s for s in (5, 10, 20, 40) if s <= size]
     sys.path.insert(0, str(ROOT / "bench"))
     from make_cycle import make_cycle
 

@@ -570,32 +570,25 @@ def event_timeline(events: pd.DataFrame) -> plt.Figure:
 
 def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
     """Share of supply lost if the largest non-aligned supplier stopped: one row per stage, the
-    Alliance as a black bar, each member as a dot, the most and least exposed members named.
+    Alliance as a black bar, each member as a dot.
 
     A row per stage rather than a bar per member: the members' losses sit close together, and
-    what a reader needs is the Alliance's loss and the spread around it (the table beside it
-    gives each holder's figure). `lost`: stage, scope, label, value (Alliance rows labelled "Alliance").
+    what a reader needs is the Alliance's loss and the spread around it (names would collide;
+    the caption names the extremes and the table beside it gives each holder's figure).
+    `lost`: stage, label, value (Alliance rows labelled "Alliance"), stages in reading order.
     """
     stages = list(dict.fromkeys(lost["stage"]))
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * len(stages) + 1.1))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * len(stages) + 1.0))
     for y, stage in enumerate(stages):
         part = lost[lost["stage"] == stage]
         alliance = part[part["label"] == "Alliance"]["value"]
-        members = part[part["label"] != "Alliance"].dropna(subset=["value"]).sort_values("value")
+        members = part[part["label"] != "Alliance"].dropna(subset=["value"])
         if len(alliance):
             ax.barh(y, float(alliance.iloc[0]), height=0.35, color="black", label="Alliance" if y == 0 else None)
-        ax.scatter(members["value"], [y - 0.32] * len(members), s=16, color=COUNTRY_COLORS["CHN"], alpha=0.8, zorder=3, label="members" if y == 0 else None)
-        if len(members) > 1:
-            for r, side in ((members.iloc[0], "left"), (members.iloc[-1], "right")):
-                # the least exposed is named to the left of its dot, the most exposed to the right,
-                # unless that would run past the axis at 0% or 100%
-                side = "right" if r["value"] < 0.2 else "left" if r["value"] > 0.85 else side
-                ax.annotate(r["label"], (r["value"], y - 0.32), xytext=(-5 if side == "left" else 5, 0), textcoords="offset points",
-                            ha="right" if side == "left" else "left", va="center", fontsize=6.5, color="#444444")
+        ax.scatter(members["value"], [y - 0.32] * len(members), s=16, color=COUNTRY_COLORS["CHN"], alpha=0.7, zorder=3, label="members" if y == 0 else None)
     ax.set_yticks(range(len(stages)), [s.capitalize() for s in stages])
-    ax.set_ylim(len(stages) - 0.4, -0.75)
-    ax.set_xlim(0, 1.12)
-    ax.set_xticks(np.linspace(0, 1, 6))
+    ax.set_ylim(len(stages) - 0.5, -0.7)
+    ax.set_xlim(-0.02, 1.02)  # a dot at 0% or 100% is drawn whole
     _percent(ax, "x")
     _shared_legend(fig, [ax], columns=2, bottom=0.22 if len(stages) == 1 else 0.16, second_row=0.0)
     return fig

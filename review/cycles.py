@@ -274,6 +274,9 @@ def compare_indicators(previous: pd.DataFrame, current: pd.DataFrame, tolerance:
         frame["stage"] = frame["stage"].fillna("").astype(str)
         frame["status"] = frame["status"].fillna("").astype(str)
         frame["key_detail"] = frame["detail"].where(~frame["indicator"].isin(DESCRIPTIVE_DETAIL), "")
+        # coverage's detail names its table, then describes the value ("dependency; missing JPN")
+        coverage = frame["indicator"] == "coverage"
+        frame.loc[coverage, "key_detail"] = frame.loc[coverage, "detail"].str.split(";").str[0]
         return frame
 
     a, b = keyed(previous), keyed(current)

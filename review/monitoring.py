@@ -143,7 +143,9 @@ def lost_shares(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.DataF
     sel = sel[sel["year"] == sel.groupby(["mineral", "stage"])["year"].transform("max")].copy()
     sel["label"] = [_label(ch, s) for s in sel["scope"]]
     sel["supplier"] = sel["detail"]
-    sel = sel.assign(order=sel["scope"] != ind.ALLIANCE).sort_values(["mineral", "stage", "order", "scope"])
+    stages = {(m, s): i for m, listed in zip(ch.tables["minerals"]["id"], ch.tables["minerals"]["stages"]) for i, s in enumerate(listed.split(";"))}
+    sel = sel.assign(stage_order=[stages.get((m, s), 99) for m, s in zip(sel["mineral"], sel["stage"])], order=sel["scope"] != ind.ALLIANCE)
+    sel = sel.sort_values(["mineral", "stage_order", "order", "scope"])  # stages as minerals.csv lists them: mining, refining, magnets
     return sel[["mineral", "stage", "scope", "label", "year", "value", "supplier", "status"]].reset_index(drop=True)
 
 

@@ -264,7 +264,8 @@ def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
                 "status": status_word(r.status),
                 "Previous": _published(r.previous_value, r.previous_status, unit),
                 "Previous status": status_word(r.previous_status),
-                "Change": displayed_change(r.value, r.previous_value, unit),
+                # a provisional figure sums fewer members than the figure it would be compared with
+                "Change": "" if ind.PROVISIONAL in (r.status, r.previous_status) else displayed_change(r.value, r.previous_value, unit),
                 "Illustrative": "yes" if getattr(r, "illustrative", False) else "",
             }
         )

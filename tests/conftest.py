@@ -16,6 +16,17 @@ TINY = ROOT / "tests" / "fixtures" / "tiny"
 SAMPLE = ROOT / "inputs"
 
 
+#: Test files whose fixtures build whole cycles, slowest first: `make test` runs files in
+#: parallel (pytest-xdist, --dist loadfile), and starting the longest first leaves no
+#: worker idle at the end while another finishes a long file.
+SLOW_FILES = ("test_sample_build.py", "test_cli.py", "test_cycles.py", "test_audit.py", "test_build.py", "test_draft_cycle.py", "test_disclosure.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the order within a file is kept
+
+
 @pytest.fixture
 def tiny(tmp_path) -> Path:
     """A writable copy of the tiny cycle."""

@@ -249,3 +249,15 @@ def test_movement_reflects_value_and_year_as_well_as_status():
     assert moved.loc["d", "movement"] == "further from target"  # 0.70 -> 0.75 on a max target, still at risk
     assert moved.loc["e", "movement"] == "unchanged"  # a new year, the same value
     assert (moved.loc["f", "movement"], moved.loc["g", "movement"]) == ("retired", "new target")
+
+
+def test_a_coverage_value_whose_missing_members_change_is_changed_not_removed_and_added():
+    row = dict(indicator="coverage", mineral="rare-earths", stage="refining", scope="alliance", year=2027, unit="share")
+    before = pd.DataFrame([row | dict(value=0.5, status="provisional", detail="dependency; missing JPN;DEU")])
+    after = pd.DataFrame([row | dict(value=0.8, status="provisional", detail="dependency; missing DEU")])
+    changes = compare_indicators(before, after)
+    assert len(changes.added) == len(changes.removed) == 0 and len(changes.changed) == 1
+    assert changes.changed.iloc[0]["detail_now"] == "dependency; missing DEU"
+    # coverage of another table is another value
+    other = pd.DataFrame([row | dict(value=1.0, status="", detail="stockpiles; all reported")])
+    assert len(compare_indicators(before, other).added) == 1

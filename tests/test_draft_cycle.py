@@ -30,10 +30,10 @@ def test_the_analyst_guides_sequence_runs_as_written_on_a_draft(tmp_path):
     assert "projects.csv" not in validated.stderr
     shown = run_review("indicators", "--inputs", "inputs-2027", cwd=tmp_path, check=True)
     assert "missing JPN" in shown.stderr and "provisional" in shown.stdout
-    for edition in ("restricted", None):
-        args = ["build", "--inputs", "inputs-2027", "--renderer", "pandoc"] + (["--edition", edition] if edition else [])
-        built = run_review(*args, cwd=tmp_path, check=True)
-        assert "missing JPN" in built.stderr
+    # one edition, HTML only: the warning is printed before any edition is built (the analyst
+    # guide's own test builds both editions with PDFs)
+    built = run_review("build", "--inputs", "inputs-2027", "--renderer", "pandoc", "--to", "html", cwd=tmp_path, check=True)
+    assert "missing JPN" in built.stderr
     table = pd.read_csv(tmp_path / "outputs" / "2027" / "public" / "data" / "indicators.csv", keep_default_na=False)
     assert {"coverage", "capacity_gap_t"} <= set(table["indicator"])
     ree = table[(table["mineral"] == "rare-earths") & (table["stage"] == "refining") & (table["scope"] == "alliance")]

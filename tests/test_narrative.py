@@ -129,6 +129,10 @@ def test_target_origins_reads_the_source_and_the_illustrative_column(tiny_outcom
     assert not card["illustrative"].any()  # the tiny targets.csv has no illustrative column
     shown = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: m))
     assert "Illustrative" in shown.columns
+    assert shown["Change"].iloc[0] != ""  # an assessed target with a previous value shows its change
+    # a provisional value is not compared with a complete one: no change beside it
+    planted = views.scorecard_table(card.assign(status=[ind.PROVISIONAL] + list(card["status"].iloc[1:])), SimpleNamespace(mineral=lambda m: m))
+    assert planted["Change"].iloc[0] == "" and planted["Value"].iloc[0] == shown["Value"].iloc[0]
 
 
 def test_the_ambition_is_stated_and_met_when_the_value_is_below_it():
