@@ -304,7 +304,9 @@ def _plausible_rules(spec) -> list[_Rule]:
         elif col.kind == STR and col.name in TEXT_CHARS:
             most = TEXT_CHARS[col.name]
             rules.append(_Rule(f"must be at most {most} characters", col.name, gx.expectations.ExpectColumnValueLengthsToBeBetween(column=col.name, max_value=most)))
-            rules.append(_regex(col.name, r"^[^\x00-\x1f\x7f]*$", "must be one line of text (no tabs, line breaks or other control characters)"))
+            # bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) would make the
+            # text display in another order than it is stored ("Trojan Source")
+            rules.append(_regex(col.name, r"^[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$", "must be one line of text (no tabs, line breaks, other control characters or bidirectional overrides)"))
     if spec.name == "targets":
         from great_expectations.expectations.row_conditions import Column as Where
 

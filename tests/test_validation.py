@@ -233,6 +233,7 @@ BOUND_CASES = [
     ("project-id-long", lambda d: edit_csv(d / "projects.csv", 6, "project_id", "P" * 41), ["projects.csv, row 6, column project_id", "must be at most 40 characters", "'" + "P" * 41 + "'"]),
     ("name-long", lambda d: edit_csv(d / "members.csv", 2, "name", "United States" * 20), ["members.csv, row 2, column name", "must be at most 200 characters", "(260 characters)"]),
     ("name-with-line-break", lambda d: edit_csv(d / "members.csv", 3, "name", "Japan\nbold"), ["members.csv, row 3, column name", "must be one line of text", "'Japan\\nbold'"]),
+    ("name-with-bidi-override", lambda d: edit_csv(d / "members.csv", 3, "name", "Japan\u202enapaJ"), ["members.csv, row 3, column name", "bidirectional overrides"]),
     ("source-long", lambda d: edit_csv(d / "production.csv", 2, "source", "USGS 2025 " * 60), ["production.csv, row 2, column source", "must be at most 500 characters", "(600 characters)"]),
 ]
 
