@@ -105,18 +105,16 @@ def _config_or_report(inputs: Path):
 
 
 def _print_warnings(snapshot_dir: Path) -> None:
-    """Warnings about valid but doubtful inputs (not errors: a draft must build), from a snapshot.
+    """Warnings about valid but doubtful inputs (not errors: a draft must build), as the
+    snapshot recorded them (review.validated.snapshot_warnings)."""
+    import json
 
-    The provisional Alliance figures and the members they miss (review.indicators.coverage),
-    and projects that look carried forward without an update (review.validation).
-    """
     from review import snapshot
-    from review.indicators import provisional_summary
-    from review.validation import project_warnings
+    from review.validated import WARNINGS_FILE
 
     config = snapshot.read_config(snapshot_dir)
-    tables = {name: snapshot.read_table(snapshot_dir, name) for name in ("projects", "dependency", "members", "partners", "indicators")}
-    provisional = provisional_summary(tables["indicators"])
+    found = json.loads((Path(snapshot_dir) / WARNINGS_FILE).read_text())
+    provisional = found["provisional"]
     if provisional:
         err.print(
             f"[yellow]warning:[/] {len(provisional)} Alliance figure{'s are' if len(provisional) != 1 else ' is'} provisional: the members that reported "
@@ -127,7 +125,7 @@ def _print_warnings(snapshot_dir: Path) -> None:
         )
         for line in provisional:
             err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
-    for line in project_warnings(tables, config.cycle):
+    for line in found["projects"]:
         err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
 
 

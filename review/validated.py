@@ -126,7 +126,7 @@ def make_snapshot(
             if meta.get("key") == k:
                 if Path(reuse_from).resolve() != Path(dest).resolve():
                     shutil.copytree(reuse_from, dest, dirs_exist_ok=True)
-                if publish is not None:
+                if publish is not None and not _copy_published_indicators(Path(reuse_from).parent, dest, publish):
                     publish_indicators(dest, publish)
                 return SnapshotResult(dest, meta, True, {n: t["rows"] for n, t in meta["tables"].items()})
     from review.annexes import ANNEX_FILE, annex_facts
@@ -146,9 +146,45 @@ def make_snapshot(
     recorded_inputs = None if edition == "public" else hashes
     meta = snapshot.write(dest, tables, outcome.config, edition, recorded_inputs, outcome.results, k, previous_review=review_meta)
     (dest / ANNEX_FILE).write_text(json.dumps(annex_facts(tables), indent=1, sort_keys=True) + "\n")
+    (dest / WARNINGS_FILE).write_text(json.dumps(snapshot_warnings(tables, outcome.config), indent=1) + "\n")
     if publish is not None:
         publish_indicators(dest, publish)
     return SnapshotResult(dest, meta, False, {n: t["rows"] for n, t in meta["tables"].items()})
+
+
+#: The warnings a build prints about valid but doubtful inputs, worked out once when the
+#: snapshot is made (a build that reuses the snapshot prints them without reading its tables).
+WARNINGS_FILE = "warnings.json"
+
+
+def snapshot_warnings(tables: dict, config) -> dict[str, list[str]]:
+    """The provisional Alliance figures and the members they miss (review.indicators.coverage),
+    and projects that look carried forward without an update (review.validation)."""
+    from review.indicators import provisional_summary
+    from review.validation import project_warnings
+
+    return {"provisional": provisional_summary(tables["indicators"]), "projects": project_warnings(tables, config.cycle)}
+
+
+def _copy_published_indicators(previous_out: Path, snapshot_dir: Path, publish: Path) -> bool:
+    """When the snapshot is reused, the previous build's OUT/data/indicators.csv and .parquet
+    are copied if they are what it published (the manifest's hashes) and its Parquet is the
+    snapshot's: writing the CSV again would import pandas, a second of a no-change rebuild.
+    False when they cannot be reused (then publish_indicators writes them)."""
+    from review import manifest
+    from review.fsutil import sha256_file
+
+    csv, parquet = previous_out / "data" / "indicators.csv", previous_out / "data" / "indicators.parquet"
+    try:
+        files = manifest.read(previous_out)["files"]
+        same = sha256_file(parquet) == sha256_file(snapshot_dir / "indicators.parquet") == files.get("data/indicators.parquet") and sha256_file(csv) == files.get("data/indicators.csv")
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if same:
+        publish.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(csv, publish / "indicators.csv")
+        shutil.copyfile(parquet, publish / "indicators.parquet")
+    return same
 
 
 def publish_indicators(snapshot_dir: Path, publish: Path) -> None:

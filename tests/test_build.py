@@ -395,3 +395,14 @@ def test_a_full_disk_during_the_build_removes_the_staging_folder(tiny_built_copy
         build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc", force=True, workers=2))
     assert not list((outputs / "2026").glob(".public.tmp-*"))
     assert tree_state(outputs / OUT) == before
+
+
+def test_a_no_change_rebuild_reuses_the_published_indicators_only_when_they_are_intact(tiny_built_copy):
+    inputs, outputs = tiny_built_copy
+    published = outputs / OUT / "data" / "indicators.csv"
+    original = published.read_bytes()
+    build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc", formats=("html",)))
+    assert published.read_bytes() == original  # copied from the previous build (its manifest's hash matched)
+    published.write_bytes(original + b"planted,row\n")  # the previous build's file altered after it was published
+    build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc", formats=("html",)))
+    assert published.read_bytes() == original  # written again from the snapshot, not copied
