@@ -26,7 +26,7 @@ report: $(SYNCED)
 	$(VENV)/bin/review build
 
 # Test files run in parallel (pytest-xdist), a file's tests in one worker so that its
-# fixtures (a build of the sample, two cycles) are made once: about 12 minutes on 2 cores.
+# fixtures (a build of the sample, two cycles) are made once: about 11 minutes on 2 cores.
 test: $(SYNCED)
 	$(VENV)/bin/python -m pytest --numprocesses auto --maxprocesses 4 --dist loadfile --durations 15
 
