@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from review import indicators as ind
+from review.narrative import joined
 from review.text import format_value, is_missing
 
 #: The mineral of the founding target ("rare earths and permanent magnets": its mining, refining and magnet stages).
@@ -32,14 +33,6 @@ def pct(value) -> str:
 
 def tonnes(value) -> str:
     return format_value(value, "t") + " t"
-
-
-def joined(words: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    words = list(words)
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def founding_targets(targets: pd.DataFrame, stages: list[str]) -> pd.DataFrame:

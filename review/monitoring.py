@@ -14,7 +14,7 @@ import pandas as pd
 from review import indicators as ind
 from review.narrative import status_word
 from review.text import WITHHELD, format_value
-from review.views import rows_of, stockpile_cover
+from review.views import rows_of, stage_order, stockpile_cover
 
 #: How many years of events a mineral chapter lists, ending with the cycle.
 EVENT_YEARS = 5
@@ -143,8 +143,8 @@ def lost_shares(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.DataF
     sel = sel[sel["year"] == sel.groupby(["mineral", "stage"])["year"].transform("max")].copy()
     sel["label"] = [_label(ch, s) for s in sel["scope"]]
     sel["supplier"] = sel["detail"]
-    stages = {(m, s): i for m, listed in zip(ch.tables["minerals"]["id"], ch.tables["minerals"]["stages"]) for i, s in enumerate(listed.split(";"))}
-    sel = sel.assign(stage_order=[stages.get((m, s), 99) for m, s in zip(sel["mineral"], sel["stage"])], order=sel["scope"] != ind.ALLIANCE)
+    order = stage_order(ch)
+    sel = sel.assign(stage_order=[order.get((m, s), len(order)) for m, s in zip(sel["mineral"], sel["stage"])], order=sel["scope"] != ind.ALLIANCE)
     sel = sel.sort_values(["mineral", "stage_order", "order", "scope"])  # stages as minerals.csv lists them: mining, refining, magnets
     return sel[["mineral", "stage", "scope", "label", "year", "value", "supplier", "status"]].reset_index(drop=True)
 

@@ -226,6 +226,14 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def joined(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
 
 def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     """The executive summary's key messages, most important first.
@@ -266,8 +274,7 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
             messages.append(f"Alliance stockpiles of {ch.mineral(t.mineral).lower()} covered {format_value(t.value, 'days')} days of consumption at the end of {t.year}, against a target of {format_value(t.target, 'days')} days by {t.target_year} ({t.status}).")
     withheld = [ch.mineral(m).lower() for m in stock[stock["status"] == ind.SUPPRESSED]["mineral"]]
     if withheld:
-        names = withheld[0] if len(withheld) == 1 else ", ".join(withheld[:-1]) + " and " + withheld[-1]
-        messages.append(f"The Alliance stockpile cover for {names} is withheld in this edition: too few members contribute to publish {'it' if len(withheld) == 1 else 'them'} without revealing a confidential holding.")
+        messages.append(f"The Alliance stockpile cover for {joined(withheld)} is withheld in this edition: too few members contribute to publish {'it' if len(withheld) == 1 else 'them'} without revealing a confidential holding.")
     return messages
 
 

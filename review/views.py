@@ -161,13 +161,20 @@ def project_table(ch, changes: pd.DataFrame, with_mineral: bool = True) -> pd.Da
     return pd.DataFrame(rows)
 
 
+def stage_order(ch) -> dict[tuple[str, str], int]:
+    """Each (mineral, stage) pair's place in reading order: minerals and their stages as
+    minerals.csv lists them (mining, refining, magnets). Its keys, in order, are the pairs."""
+    pairs = ((m, s) for m, stages in zip(ch.tables["minerals"]["id"], ch.tables["minerals"]["stages"]) for s in stages.split(";"))
+    return {pair: i for i, pair in enumerate(pairs)}
+
+
 def capacity_panels(ch, current: pd.DataFrame) -> pd.DataFrame:
     """Project capacity by mineral, stage and status, minerals and stages in the order of
     minerals.csv (mining, refining, magnets), statuses from early to late.
     Columns: mineral, panel (mineral name), stage, status, capacity_t."""
     from review.charts import PROJECT_STATUS_COLORS
 
-    order = {(m, s): i for i, (m, s) in enumerate((m, s) for m, stages in zip(ch.tables["minerals"]["id"], ch.tables["minerals"]["stages"]) for s in stages.split(";"))}
+    order = stage_order(ch)
     status_rank = {s: i for i, s in enumerate(PROJECT_STATUS_COLORS)}
     summed = current.groupby(["mineral", "stage", "status"], as_index=False)["capacity_t"].sum()
     summed["rank"] = [(order.get((m, s), len(order)), status_rank.get(st, len(status_rank))) for m, s, st in zip(summed["mineral"], summed["stage"], summed["status"])]
@@ -307,7 +314,7 @@ def member_stages(ch, table: pd.DataFrame, member: str) -> list[tuple[str, str]]
     """The (mineral, stage) pairs a member reports sourcing for, in the order of minerals.csv."""
     sel = rows_of(table, "single_supplier_dependency", scope=member)
     have = set(zip(sel["mineral"], sel["stage"]))
-    return [(m, s) for m, stages in zip(ch.tables["minerals"]["id"], ch.tables["minerals"]["stages"]) for s in stages.split(";") if (m, s) in have]
+    return [pair for pair in stage_order(ch) if pair in have]
 
 
 def heatmap_values(ch, numbers: pd.DataFrame) -> pd.DataFrame:
