@@ -15,16 +15,15 @@ from pathlib import Path
 
 import papermill
 
-from review import manifest
-from review.assemble import write_book
-from review.config import load_config
-from review.execute import JobResult, normalize
-from review.record import data_files
-from review.jobs import plan
-from review.paths import out_dir
-from review.record import read_records
-from review.render import PandocRenderer
-from review.validated import make_snapshot
+from review.audit import manifest
+from review.build.validated import make_snapshot
+from review.engine.execute import JobResult, normalize
+from review.engine.jobs import plan
+from review.inputs.config import load_config
+from review.inputs.paths import out_dir
+from review.report.assemble import write_book
+from review.report.record import data_files, read_records
+from review.report.render import PandocRenderer
 
 
 def main() -> None:

@@ -69,9 +69,9 @@ def build(inputs: Path, outputs: Path, *extra: str, server: bool = False) -> tup
 
 def warm_server_up() -> None:
     """Start the warm server and wait until it serves (what happens while an analyst edits the inputs)."""
-    subprocess.run([PYTHON, "-c", "from review.server import WarmServer; WarmServer.start_in_background()"], cwd=ROOT, check=True)
+    subprocess.run([PYTHON, "-c", "from review.build.server import WarmServer; WarmServer.start_in_background()"], cwd=ROOT, check=True)
     deadline = time.monotonic() + 180
-    while subprocess.run([PYTHON, "-c", "import sys; from review.server import WarmServer; sys.exit(WarmServer.running() is None)"], cwd=ROOT).returncode:
+    while subprocess.run([PYTHON, "-c", "import sys; from review.build.server import WarmServer; sys.exit(WarmServer.running() is None)"], cwd=ROOT).returncode:
         if time.monotonic() > deadline:
             raise RuntimeError("the warm server did not start")
         time.sleep(1)
@@ -199,7 +199,7 @@ import json, sys
 from pathlib import Path
 from dask.distributed import LocalCluster
 sys.path.insert(0, {str(ROOT)!r})
-from review.build import BuildRequest, build
+from review.build.pipeline import BuildRequest, build
 with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
     outcome = build(BuildRequest(inputs=Path({str(inputs)!r}), outputs=Path({str(work / 'dask')!r}), renderer="pandoc", scheduler=cluster.scheduler_address))
 print(json.dumps(json.loads((outcome.out / "manifest.json").read_text())["content_sha256"]))
@@ -215,11 +215,11 @@ def profile(inputs: Path, work: Path) -> dict:
     script = f"""
 import asyncio, json, os, sys, time
 from pathlib import Path
-from review.build import BuildRequest, build
+from review.build.pipeline import BuildRequest, build
 outcome = build(BuildRequest(inputs=Path({str(inputs)!r}), outputs=Path({str(work / 'profile')!r}), renderer="pandoc"))
 from jupyter_client.manager import AsyncKernelManager
-from review.warm_client import WarmKernelManager
-from review.warm_kernel import SOCKET_ENV, Zygote
+from review.engine.warm_client import WarmKernelManager
+from review.engine.warm_kernel import SOCKET_ENV, Zygote
 async def cycle(cls):
     t = time.perf_counter()
     km = cls(kernel_name="python3")
@@ -295,7 +295,7 @@ def write_report(results: dict, quick: bool) -> None:
         "",
         f"Without the warm server it takes {rb['one_row_alone']:.1f} s: any change to an input file re-runs validation, and validation starts with `import great_expectations` "
         "(about 6 s here, mostly its own import chain: scipy.stats, altair); the re-run notebooks then need a warm process for their kernels. "
-        f"The warm server (`review/server.py`), which the cold build starts in the background, keeps those imports loaded between builds: validation runs in a fork of it and only re-checks the table that changed, and the kernels are forks of it too, so the rebuild takes {rb['one_row']:.1f} s, of which rendering the whole book again is about 2 s.",
+        f"The warm server (`review/build/server.py`), which the cold build starts in the background, keeps those imports loaded between builds: validation runs in a fork of it and only re-checks the table that changed, and the kernels are forks of it too, so the rebuild takes {rb['one_row']:.1f} s, of which rendering the whole book again is about 2 s.",
         "",
     ]
     REPORT.write_text("\n".join(lines))

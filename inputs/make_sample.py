@@ -38,7 +38,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from review.indicators import edition_year
+from review.analysis.indicators import edition_year
 
 HERE = Path(__file__).resolve().parent
 ILLUSTRATIVE = "Illustrative sample data (not official statistics)"

@@ -52,7 +52,7 @@ VERBOSE_HELP = "Show tracebacks of tool failures."
 
 
 def print_problems(problems) -> None:
-    from review.problems import report_lines
+    from review.inputs.problems import report_lines
 
     files = len({p.file for p in problems})
     err.print(f"[bold red]The inputs are not valid:[/] {len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} file{'s' if files != 1 else ''}.")
@@ -64,7 +64,7 @@ def print_problems(problems) -> None:
 @contextmanager
 def exits(verbose: bool = False):
     """Turn known failures into their exit codes and one readable line."""
-    from review.validated import InvalidInputs
+    from review.build.validated import InvalidInputs
 
     try:
         yield
@@ -92,25 +92,25 @@ def _inputs_folder(inputs: Path, option: str = "--inputs") -> None:
 
 def _config_or_report(inputs: Path):
     """The cycle's settings; when review.yml is invalid, report every problem of the inputs at once."""
-    from review.config import ConfigError, load_config
-    from review.validated import InvalidInputs
+    from review.build.validated import InvalidInputs
+    from review.inputs.config import ConfigError, load_config
 
     _inputs_folder(inputs)
     try:
         return load_config(inputs)
     except ConfigError:
-        from review.validation import validate as run_validation
+        from review.inputs.validation import validate as run_validation
 
         raise InvalidInputs(run_validation(inputs).problems)
 
 
 def _print_warnings(snapshot_dir: Path) -> None:
     """Warnings about valid but doubtful inputs (not errors: a draft must build), as the
-    snapshot recorded them (review.validated.snapshot_warnings)."""
+    snapshot recorded them (review.build.validated.snapshot_warnings)."""
     import json
 
-    from review import snapshot
-    from review.validated import WARNINGS_FILE
+    from review.build.validated import WARNINGS_FILE
+    from review.inputs import snapshot
 
     config = snapshot.read_config(snapshot_dir)
     found = json.loads((Path(snapshot_dir) / WARNINGS_FILE).read_text())
@@ -142,8 +142,8 @@ def validate(
     Exit code 0 when valid, 2 when the data is invalid (each problem names file, row,
     column, rule and value), 1 on any other failure.
     """
-    from review.paths import cache_dir, default_inputs, out_dir
-    from review.validated import previous_review_dir, write_snapshot_in_place
+    from review.build.validated import previous_review_dir, write_snapshot_in_place
+    from review.inputs.paths import cache_dir, default_inputs, out_dir
 
     with exits(verbose):
         inputs = inputs or default_inputs()
@@ -181,13 +181,13 @@ def indicators(
 
     import pandas as pd
 
-    from review import snapshot
-    from review.indicators import compute_all, scorecard
-    from review.paths import default_inputs
-    from review.narrative import status_word
-    from review.text import format_with_unit, indicator_name, unit_of
-    from review.validated import make_snapshot
-    from review.views import displayed_change
+    from review.analysis.indicators import compute_all, scorecard
+    from review.analysis.narrative import status_word
+    from review.analysis.text import format_with_unit, indicator_name, unit_of
+    from review.build.validated import make_snapshot
+    from review.inputs import snapshot
+    from review.inputs.paths import default_inputs
+    from review.report.views import displayed_change
 
     with exits(verbose):
         inputs = inputs or default_inputs()
@@ -199,7 +199,7 @@ def indicators(
             _print_warnings(result.path)
         table = compute_all(tables, config)
         if format is Format.csv:
-            from review.text import spreadsheet_safe
+            from review.analysis.text import spreadsheet_safe
 
             sys.stdout.write(spreadsheet_safe(table).to_csv(index=False, lineterminator="\n"))
         elif format is Format.json:
@@ -207,7 +207,7 @@ def indicators(
         else:
             from rich import box
 
-            from review.cycles import Names
+            from review.audit.compare import Names
 
             card = scorecard(table, tables["targets"])
             names = Names.from_tables(tables)
@@ -330,10 +330,10 @@ def build(
       review build --inputs inputs-2027 --outputs drafts \\
                    --previous outputs/2026/public
     """
-    from review.build import BuildLocked, BuildRequest, JobsFailed
-    from review.build import build as run_build
-    from review.jobs import parse_only
-    from review.paths import default_inputs
+    from review.build.pipeline import BuildLocked, BuildRequest, JobsFailed
+    from review.build.pipeline import build as run_build
+    from review.engine.jobs import parse_only
+    from review.inputs.paths import default_inputs
 
     formats = tuple(f.strip() for f in to.split(",") if f.strip())
     with exits(verbose):
@@ -384,7 +384,7 @@ def verify(
     printed hashes with the ones the publisher gave elsewhere. Exit code 0 only when the
     folder is intact (and, with --public-key, signed by that key).
     """
-    from review.audit import verify as run_verify
+    from review.audit.verify import verify as run_verify
 
     with exits(verbose):
         result = run_verify(out, public_key)
@@ -426,8 +426,8 @@ def reproduce(
     rows), writes OUT/audit/audit.json and audit.html, and prints a table. Exit code 0 when
     everything reproduces, 1 otherwise.
     """
-    from review.audit import reproduce as run_reproduce
-    from review.audit import write_report
+    from review.audit.reproduce import reproduce as run_reproduce
+    from review.audit.reproduce import write_report
 
     with exits(verbose):
         result = run_reproduce(out, notebook or None, images, progress=lambda name: err.print(f"  re-ran {name}", highlight=False), public_key=public_key)
@@ -464,7 +464,8 @@ def keygen(
     The private key is for `review build --sign-key`. Keep it secret (it is written readable by you only); publish the public
     key where auditors find it independently of the output folder. Never overwrites a file.
     """
-    from review.signing import fingerprint, keygen as make_keys, load_public_key
+    from review.audit.signing import fingerprint, load_public_key
+    from review.audit.signing import keygen as make_keys
 
     with exits(verbose):
         private_path, public_path = make_keys(private_key)
@@ -485,8 +486,7 @@ def server_command(action: ServerAction = typer.Argument(ServerAction.status, me
     does not pay for them; every request is a fresh forked process. It exits by itself
     after 30 minutes without builds.
     """
-    from review import server as warm_server
-
+    from review.build import server as warm_server
     if action is ServerAction.stop:
         typer.echo("stopped" if warm_server.stop() else "no server was running")
     else:
@@ -509,8 +509,8 @@ def new_cycle(
     production-YEAR.csv, stockpiles-YEAR.csv, recycling-YEAR.csv; a table's parts are read
     as one table) and a CHECKLIST.md of what to fill in. Never overwrites a folder.
     """
-    from review.cycles import new_cycle as roll
-    from review.paths import default_inputs
+    from review.inputs.new_cycle import new_cycle as roll
+    from review.inputs.paths import default_inputs
 
     with exits(verbose):
         source = source or default_inputs()
@@ -540,10 +540,10 @@ def _year(value) -> str:
 
 def _compare_sections(targets, changes, names, everything: bool) -> list[tuple[str, list[str], list[list[str]]]]:
     """What `review compare` prints, as (title, columns, rows of display strings) per section."""
-    from review.cycles import UNMOVED
-    from review.narrative import status_word
-    from review.text import format_with_unit, indicator_name, unit_of
-    from review.views import _target_name, displayed_change
+    from review.analysis.narrative import status_word
+    from review.analysis.text import format_with_unit, indicator_name, unit_of
+    from review.audit.compare import UNMOVED
+    from review.report.views import _target_name, displayed_change
 
     def then_now(value, status, unit):
         return " ".join(x for x in (format_with_unit(value, unit), status_word(status)) if x)
@@ -579,7 +579,7 @@ def _compare_sections(targets, changes, names, everything: bool) -> list[tuple[s
 
 def _named(frame, names):
     """A comparison table for csv and json: the codes, with the names beside them."""
-    from review.text import indicator_name
+    from review.analysis.text import indicator_name
 
     frame = frame.copy()
     frame.insert(frame.columns.get_loc("mineral") + 1, "mineral_name", frame["mineral"].map(names.mineral))
@@ -610,9 +610,9 @@ def compare(
 
     import pandas as pd
 
-    from review.cycles import UNMOVED, Names, compare_indicators, compare_scorecards, review_tables
-    from review.indicators import scorecard
-    from review.markdown import pipe_table
+    from review.analysis.indicators import scorecard
+    from review.audit.compare import UNMOVED, Names, compare_indicators, compare_scorecards, review_tables
+    from review.report.markdown import pipe_table
 
     with exits(verbose):
         manifest_a, table_a, targets_a = review_tables(before)
@@ -630,7 +630,7 @@ def compare(
             value_data = _named(changes.both if everything else changes.changed, names)
             added, removed = _named(changes.added, names), _named(changes.removed, names)
             if format is CompareFormat.csv:
-                from review.text import spreadsheet_safe
+                from review.analysis.text import spreadsheet_safe
 
                 sections = [target_data.assign(section="targets"), value_data.assign(section="indicators changed" if not everything else "indicators"), added.assign(section="indicators added"), removed.assign(section="indicators removed")]
                 combined = pd.concat(sections, ignore_index=True)

@@ -56,7 +56,7 @@ def tree_state(path: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def tiny_build(tmp_path_factory):
     """The tiny cycle built once (public edition, built-in renderer): (inputs, outputs, outcome)."""
-    from review.build import BuildRequest, build
+    from review.build.pipeline import BuildRequest, build
 
     root = tmp_path_factory.mktemp("tiny-build")
     inputs = root / "inputs"

@@ -7,9 +7,9 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from review.disclosure import edition_tables
-from review.indicators import compute_all
-from review.validation import validate
+from review.analysis.disclosure import edition_tables
+from review.analysis.indicators import compute_all
+from review.inputs.validation import validate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

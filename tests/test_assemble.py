@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
-from review.assemble import chapter_source
-from review.markdown import markdown_table, pipe_table, status_span
-from review.record import RECORD_MIME
+from review.report.assemble import chapter_source
+from review.report.markdown import markdown_table, pipe_table, status_span
+from review.report.record import RECORD_MIME
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
 

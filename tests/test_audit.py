@@ -9,13 +9,13 @@ import struct
 from pathlib import Path
 
 import pytest
-
-from review import manifest as manifest_mod
-from review.audit import FLOAT_TOLERANCE, NotIntact, reproduce, same_value, verify, write_report
-from review.build import BuildRequest, build
-from review.fsutil import sha256_file
-
 from conftest import run_review
+
+from review.audit import manifest as manifest_mod
+from review.audit.reproduce import FLOAT_TOLERANCE, NotIntact, reproduce, same_value, write_report
+from review.audit.verify import verify
+from review.build.pipeline import BuildRequest, build
+from review.inputs.fsutil import sha256_file
 
 OUT = Path("2026") / "public"
 
@@ -148,8 +148,8 @@ def test_names_and_paths_from_the_manifest_are_checked_before_anything_runs(copi
 
 @pytest.mark.parametrize("rel, why", [("../../../escaped.csv", "leads outside"), ("/tmp/absolute.csv", "is not a relative path")])
 def test_a_file_path_outside_the_folder_is_refused(copied_out, tmp_path, rel, why):
-    from review import snapshot
-    from review.audit import trusted_job
+    from review.audit.reproduce import trusted_job
+    from review.inputs import snapshot
 
     manifest = manifest_mod.read(copied_out)
     (job,) = [j for j in manifest["jobs"] if j["name"] == "mineral-lithium"]
@@ -245,8 +245,8 @@ def test_an_installed_wheel_has_the_code_hash_of_the_checkout(tmp_path):
     import sys
     import zipfile
 
-    from review.fingerprint import code_hash, package_code_hash
-    from review.paths import PACKAGE
+    from review.inputs.fingerprint import code_hash, package_code_hash
+    from review.inputs.paths import PACKAGE
 
     uv = Path(sys.executable).parent / "uv"
     subprocess.run([str(uv), "build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(PACKAGE.parent)], check=True, capture_output=True)
@@ -319,7 +319,7 @@ def test_no_published_hash_gives_away_a_confidential_input(tiny_build):
     the same search finds the raw file's hash, so it would have found it had it been published."""
     import hashlib
 
-    from review.fingerprint import code_hash, input_files, key
+    from review.inputs.fingerprint import code_hash, input_files, key
 
     inputs, outputs, _ = tiny_build
     out = outputs / OUT
@@ -348,7 +348,7 @@ def test_no_published_hash_gives_away_a_confidential_input(tiny_build):
 
 
 def test_the_audit_report_is_not_written_through_a_link(copied_out, tmp_path):
-    from review.audit import Reproduction
+    from review.audit.reproduce import Reproduction
 
     target = tmp_path / "outside"
     target.mkdir()

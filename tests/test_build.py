@@ -11,13 +11,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from review import manifest as manifest_mod
-from review.build import BuildLocked, BuildRequest, JobsFailed, build
-from review.execute import JobCache, LocalExecutor, execute, run_job
-from review.jobs import Job, parse_only
-
 from conftest import run_review, tree_state
+
+from review.audit import manifest as manifest_mod
+from review.build.pipeline import BuildLocked, BuildRequest, JobsFailed, build
+from review.engine.execute import JobCache, LocalExecutor, execute, run_job
+from review.engine.jobs import Job, parse_only
 
 OUT = Path("2026") / "public"
 EXPECTED_JOBS = [
@@ -129,7 +128,7 @@ def test_a_failing_notebook_does_not_stop_the_others(tiny_build, tmp_path):
 
 
 def test_build_with_a_failing_notebook_exits_1_and_keeps_the_previous_outputs(tiny_built_copy, tmp_path, monkeypatch):
-    import review.build as build_mod
+    import review.build.pipeline as build_mod
 
     inputs, outputs = tiny_built_copy
     before = tree_state(outputs / OUT)
@@ -199,10 +198,10 @@ def test_parse_only():
 
 def test_warm_kernels_give_the_same_results_as_plain_papermill(tiny_build, tmp_path):
     """The same notebook through a forked warm kernel and through a fresh Papermill kernel."""
-    from review.warm_kernel import SOCKET_ENV, Zygote
+    from review.engine.warm_kernel import SOCKET_ENV, Zygote
 
     _, outputs, outcome = tiny_build
-    job = next(j for j in __import__("review.jobs", fromlist=["plan"]).plan(json.loads((outputs / OUT / "validated" / "snapshot.json").read_text())) if j.name == "mineral-rare-earths")
+    job = next(j for j in __import__("review.engine.jobs", fromlist=["plan"]).plan(json.loads((outputs / OUT / "validated" / "snapshot.json").read_text())) if j.name == "mineral-rare-earths")
     results = {}
     for mode in ("plain", "warm"):
         out = tmp_path / mode
@@ -266,7 +265,7 @@ def test_cli_build_prints_the_report_paths(tiny_built_copy):
 
 def test_a_damaged_cache_entry_is_rebuilt_and_the_right_data_is_published(tiny_built_copy):
     """A truncated cached notebook, an altered cached figure CSV and an altered cached report are misses."""
-    from review.audit import verify
+    from review.audit.verify import verify
 
     inputs, outputs = tiny_built_copy
     manifest = manifest_mod.read(outputs / OUT)

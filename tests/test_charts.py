@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from review import charts
+from review.report import charts
 
 
 def test_the_sourcing_legend_lists_origins_in_stacking_order_then_the_paths():

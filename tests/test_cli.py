@@ -13,10 +13,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from review.validation import closest, iso3_codes, validate
-
 from conftest import ROOT, TINY, run_review
+
+from review.inputs.validation import closest, iso3_codes, validate
 
 COMMANDS = ["validate", "indicators", "build", "verify", "reproduce", "keygen", "server", "new-cycle", "compare"]
 NARROW = {"COLUMNS": "80"}

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from review import indicators as ind
-from review.config import ReviewConfig
-from review.validation import validate
+from review.analysis import indicators as ind
+from review.inputs.config import ReviewConfig
+from review.inputs.validation import validate
 from tests.conftest import TINY
 
 
@@ -159,7 +159,7 @@ def test_methodology_worked_example_of_the_gap():
 
 
 def test_a_baseline_previous_status_is_neither_improved_nor_worsened():
-    from review.cycles import compare_scorecards
+    from review.audit.compare import compare_scorecards
 
     key = dict(mineral="rare-earths", stage="", indicator="stockpile_cover_days", kind="target", comparator="min", target=60.0, target_year=2027)
     # the previous review assessed its baseline year (status baseline); this one is off track: not "worsened"

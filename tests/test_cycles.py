@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from review import manifest as manifest_mod
-from review.build import BuildRequest, build
-from review.cycles import compare_indicators, compare_scorecards, new_cycle
-from review.validation import validate
-
 from conftest import SAMPLE, TINY, run_review
+
+from review.audit import manifest as manifest_mod
+from review.audit.compare import compare_indicators, compare_scorecards
+from review.build.pipeline import BuildRequest, build
+from review.inputs.new_cycle import new_cycle
+from review.inputs.validation import validate
 
 
 def rows(path: Path) -> list[dict]:
@@ -197,8 +197,8 @@ def test_compare_finds_exactly_a_known_difference(tiny_build, tmp_path):
     text = (changed / "dependency.csv").read_text()
     (changed / "dependency.csv").write_text(text.replace("2026,JPN,rare-earths,refining,CHN,70,", "2026,JPN,rare-earths,refining,CHN,90,"))
     build(BuildRequest(inputs=changed, outputs=tmp_path / "outputs", renderer="pandoc", formats=("html",)))
-    from review.cycles import review_tables
-    from review.indicators import scorecard
+    from review.analysis.indicators import scorecard
+    from review.audit.compare import review_tables
 
     _, before, targets = review_tables(outputs / "2026" / "public")
     _, after, _ = review_tables(tmp_path / "outputs" / "2026" / "public")
@@ -229,7 +229,7 @@ def test_compare_finds_exactly_a_known_difference(tiny_build, tmp_path):
 
 def _card(rows: list[tuple]) -> pd.DataFrame:
     """A scorecard of single-supplier targets (max 0.60 by 2030): (mineral, year, value, status) per row."""
-    from review.indicators import SCORECARD_COLUMNS
+    from review.analysis.indicators import SCORECARD_COLUMNS
 
     frame = pd.DataFrame(
         [{"mineral": m, "stage": "refining", "indicator": "single_supplier_dependency", "kind": "target", "comparator": "max", "target": 0.6, "target_year": 2030, "year": y, "value": v, "status": s} for m, y, v, s in rows],

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from review.build import BuildRequest, build
-from review.config import DisclosureRule
-from review.disclosure import edition_tables, sensitivity
+from review.analysis.disclosure import edition_tables, sensitivity
+from review.build.pipeline import BuildRequest, build
+from review.inputs.config import DisclosureRule
 
 # Distinctive confidential values planted in the tiny cycle (holdings, consumption, target days).
 # Lithium 2025 is the two-confidential-member case: USA and JPN confidential, AUS public.
@@ -110,8 +110,9 @@ def leaks(out: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
-    from conftest import TINY
     import shutil
+
+    from conftest import TINY
 
     root = tmp_path_factory.mktemp("disclosure")
     inputs = root / "inputs"

@@ -8,7 +8,7 @@ import shutil
 
 import pandas as pd
 
-from review.validation import project_warnings, validate
+from review.inputs.validation import project_warnings, validate
 from tests.conftest import SAMPLE, TINY, run_review
 
 

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from review import charts, comparison, glance
-from review import indicators as ind
-from review.chapter import constant_columns_in_caption
+from review.analysis import comparison
+from review.analysis import indicators as ind
+from review.report import charts, glance
+from review.report.chapter import constant_columns_in_caption
 
 COLUMNS = ["indicator", "mineral", "stage", "scope", "year", "value", "unit", "status", "detail"]
 STAGES = ["mining", "refining", "magnets"]

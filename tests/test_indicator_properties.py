@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from review import indicators as ind
+from review.analysis import indicators as ind
 
 MEMBERS = ["USA", "JPN", "DEU"]
 ORIGINS = ["CHN", "MYS", "USA", "JPN", "DEU", "CHL", "XXX", "VNM"]

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from review import indicators as ind
-from review.config import ReviewConfig
+from review.analysis import indicators as ind
+from review.inputs.config import ReviewConfig
 
 ALIGNED = frozenset({"USA", "JPN", "CHL"})  # two members and a partner
 
@@ -359,7 +359,7 @@ def test_member_that_joined_after_the_baseline():
 def test_compute_all_on_the_tiny_cycle_matches_hand_values():
     from conftest import TINY
 
-    from review.validation import validate
+    from review.inputs.validation import validate
 
     outcome = validate(TINY)
     table = ind.compute_all(outcome.tables, outcome.config)
@@ -384,7 +384,7 @@ def test_sample_rare_earth_refining_and_magnets_in_the_reference_range():
     """
     from conftest import SAMPLE
 
-    from review.validation import validate
+    from review.inputs.validation import validate
 
     outcome = validate(SAMPLE)
     table = ind.compute_all(outcome.tables, outcome.config)

@@ -6,10 +6,9 @@ import math
 
 import pandas as pd
 import pytest
-
-from review import indicators as ind
-
 from mandate_tables import indicators_of, one
+
+from review.analysis import indicators as ind
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +103,9 @@ def test_a_stock_is_tested_against_its_most_exposed_stage():
 
 
 def test_figures_from_a_provisional_year_are_provisional():
-    from review.indicators import compute_all
-
     from mandate_tables import validated
+
+    from review.analysis.indicators import compute_all
 
     # Japan has not reported its 2026 rare-earth refining yet: coverage is the United States'
     # share of the 2025 volume, 100 / 200 = 50%, below the 90% threshold.

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-from review import indicators as ind
-from review.config import ReviewConfig
-
 from mandate_tables import indicators_of, one
+
+from review.analysis import indicators as ind
+from review.inputs.config import ReviewConfig
 
 
 @pytest.fixture(scope="module")

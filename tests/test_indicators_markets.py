@@ -6,10 +6,9 @@ import math
 
 import pandas as pd
 import pytest
-
-from review import indicators as ind
-
 from mandate_tables import indicators_of, one
+
+from review.analysis import indicators as ind
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mandate_tables import indicators_of, one
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from review.text import Markdown, markdown_code, markdown_text, spreadsheet_safe
+from review.analysis.text import Markdown, markdown_code, markdown_text, spreadsheet_safe
 
 OUT = Path("2026") / "public"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -57,7 +57,7 @@ def _replace(path: Path, column: str, old: str, new: str) -> None:
 @pytest.fixture(scope="module")
 def payload_build(tmp_path_factory):
     """The payload cycle built to HTML and PDF (built-in renderer): (outputs, OUT)."""
-    from review.build import BuildRequest, build
+    from review.build.pipeline import BuildRequest, build
 
     root = tmp_path_factory.mktemp("payloads")
     inputs = root / "inputs"
@@ -96,7 +96,7 @@ def test_spreadsheet_cells_never_start_a_formula():
 def test_chart_labels_show_dollars_literally():
     import matplotlib.pyplot as plt
 
-    from review.charts import use_house_style
+    from review.report.charts import use_house_style
 
     use_house_style()
     fig, ax = plt.subplots()
@@ -183,7 +183,7 @@ def test_the_book_is_read_without_raw_html_raw_blocks_or_raw_tex():
     """The second line of defence: markup that escaped the escaping still cannot pass through."""
     import pypandoc
 
-    from review.paths import shipped
+    from review.inputs.paths import shipped
 
     reader = yaml.safe_load(shipped("_quarto.yml").read_text())["from"]
     raw = "<script>alert(1)</script> <b onclick=x>b</b> `<i>r</i>`{=html} \\input{x}\n\n```{=typst}\n#set page(width: 1cm)\n```\n"

@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from review.build import BuildRequest, build
-from review.text import WITHHELD
-
 from mandate_tables import mandate_inputs
+
+from review.analysis.text import WITHHELD
+from review.build.pipeline import BuildRequest, build
 
 
 def chapter(outputs, name: str, edition: str = "public") -> str:
-    """A chapter's source with text as the reader sees it (Markdown escapes undone, review.text)."""
+    """A chapter's source with text as the reader sees it (Markdown escapes undone, review.analysis.text)."""
     return re.sub(r"\\(.)", r"\1", (outputs / "2026" / edition / "book" / f"{name}.qmd").read_text())
 
 

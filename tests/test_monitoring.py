@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from review import charts, monitoring
+from review.report import charts, monitoring
 
 
 class Names:
-    """The two naming methods of review.chapter.Chapter the views use."""
+    """The two naming methods of review.report.chapter.Chapter the views use."""
 
     def country(self, code):
         return {"USA": "United States", "CHN": "China"}.get(code, code)
@@ -63,13 +63,13 @@ def test_money_and_prices_read_as_typed():
 
 
 def test_a_price_change_reruns_exactly_the_chapters_that_read_prices():
-    from review import snapshot
-    from review.catalog import NOTEBOOKS
-    from review.disclosure import edition_tables
-    from review.indicators import compute_all
-    from review.jobs import job_key
-
     from mandate_tables import validated
+
+    from review.analysis.disclosure import edition_tables
+    from review.analysis.indicators import compute_all
+    from review.engine.jobs import job_key
+    from review.inputs import snapshot
+    from review.report.catalog import NOTEBOOKS
 
     outcome = validated()
 

@@ -7,9 +7,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from review import indicators as ind
-from review import narrative, views
-from review.validation import validate
+from review.analysis import indicators as ind
+from review.analysis import narrative
+from review.inputs.validation import validate
+from review.report import views
 from tests.conftest import TINY
 
 

@@ -7,11 +7,10 @@ slow part); each row breaks one rule, and the message must name file, row, colum
 from __future__ import annotations
 
 import pytest
-
-from review.problems import report_lines
-from review.validation import validate
-
 from mandate_tables import mandate_inputs
+
+from review.inputs.problems import report_lines
+from review.inputs.validation import validate
 
 # table -> (bad rows appended after the fixture's rows, and for each the substrings the report must contain)
 CASES = {
@@ -102,7 +101,7 @@ def test_a_part_without_its_main_file_is_still_an_error(tiny):
 
 
 def test_new_cycle_carries_the_optional_tables_forward(tmp_path):
-    from review.cycles import new_cycle
+    from review.inputs.new_cycle import new_cycle
 
     source = mandate_inputs(tmp_path / "inputs")
     dest = tmp_path / "inputs-2027"
@@ -116,7 +115,7 @@ def test_new_cycle_carries_the_optional_tables_forward(tmp_path):
 
 
 def test_new_cycle_leaves_absent_optional_tables_absent(tiny, tmp_path):
-    from review.cycles import new_cycle
+    from review.inputs.new_cycle import new_cycle
 
     dest = tmp_path / "inputs-2027"
     new_cycle(2027, tiny, dest)

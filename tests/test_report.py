@@ -241,7 +241,7 @@ def test_a_quarto_failure_shows_its_error_lines_first_and_keeps_the_log(tiny_bui
 
 
 def test_failure_summary_keeps_every_error_with_its_location():
-    from review.render import failure_summary
+    from review.report.render import failure_summary
 
     output = "\n".join(
         [f"progress {i}" for i in range(40)]
@@ -260,7 +260,7 @@ needs_quarto = pytest.mark.skipif(QUARTO is None, reason="quarto is not on the P
 @pytest.fixture(scope="module")
 def quarto_report(tiny_build, tmp_path_factory):
     """The tiny book rendered by Quarto, from a copy of OUT (book, notebooks, data): (report, logs)."""
-    from review.render import QuartoRenderer
+    from review.report.render import QuartoRenderer
 
     _, outputs, _ = tiny_build
     out = tmp_path_factory.mktemp("quarto") / "out"

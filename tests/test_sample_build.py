@@ -6,12 +6,10 @@ import subprocess
 
 import pandas as pd
 import pytest
-
-from review import manifest as manifest_mod
-from review.build import BuildRequest, build
-
 from conftest import SAMPLE
 
+from review.audit import manifest as manifest_mod
+from review.build.pipeline import BuildRequest, build
 
 #: The tables' type size in the PDF (templates/pandoc/report.typ), which picks table text out of a page.
 TABLE_TEXT_PT = 7.6
@@ -89,10 +87,10 @@ def test_no_table_text_overprints_in_the_sample_pdf(sample_build):
 
 @pytest.mark.slow
 def test_no_legend_covers_tick_labels_or_data_in_any_chart_of_the_sample(sample_build):
-    """Every figure the build drew carries its legend collisions (review.charts.legend_collisions)."""
+    """Every figure the build drew carries its legend collisions (review.report.charts.legend_collisions)."""
     import json
 
-    from review.record import published_outputs
+    from review.report.record import published_outputs
 
     figures = 0
     collisions = {}

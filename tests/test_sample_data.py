@@ -12,7 +12,6 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, SAMPLE
 
 SAMPLE_2025 = SAMPLE / "2025"
@@ -137,7 +136,7 @@ def test_the_committed_sample_is_what_the_generator_makes():
 
 
 def test_the_2025_cycle_is_valid_and_holds_only_what_was_known_then():
-    from review.validation import validate
+    from review.inputs.validation import validate
 
     outcome = validate(SAMPLE_2025)
     assert outcome.ok and outcome.config.cycle == 2025 and outcome.config.previous_cycle == 2024

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from review import manifest as manifest_mod
-from review import server as warm_server
-from review.build import BuildRequest, build
-from review.validated import InvalidInputs
+from review.audit import manifest as manifest_mod
+from review.build import server as warm_server
+from review.build.pipeline import BuildRequest, build
+from review.build.validated import InvalidInputs
 
 OUT = Path("2026") / "public"
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from review.text import format_value
+from review.analysis.text import format_value
 
 
 @pytest.mark.parametrize(

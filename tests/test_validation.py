@@ -7,11 +7,10 @@ import io
 from pathlib import Path
 
 import pytest
-
-from review.problems import report_lines
-from review.validation import validate
-
 from conftest import SAMPLE, run_review, tree_state
+
+from review.inputs.problems import report_lines
+from review.inputs.validation import validate
 
 
 def edit_csv(path: Path, row: int, column: str, value: str) -> None:
@@ -186,7 +185,7 @@ def test_every_command_has_help():
 
 
 def test_tables_that_passed_are_not_checked_again(tiny, tmp_path, monkeypatch):
-    import review.validation as validation
+    import review.inputs.validation as validation
 
     passed = tmp_path / "passed"
     first = validate(tiny, passed)
@@ -252,10 +251,11 @@ def test_implausible_input_is_reported(tiny, change, expected):
 
 def test_a_sum_that_overflows_stops_the_indicators():
     """The second line of defence: were two 1e308 rows to get past validation, the total is not printed as inf."""
-    from review import indicators as ind
-    from review.data import TABLES, read_raw, typed
-    from review.config import load_config
     from conftest import TINY
+
+    from review.analysis import indicators as ind
+    from review.inputs.config import load_config
+    from review.inputs.data import TABLES, read_raw, typed
 
     tables = {name: typed(read_raw(TINY, spec)) for name, spec in TABLES.items()}
     latest = tables["stockpiles"]["year"] == 2025
@@ -269,8 +269,8 @@ def test_a_sum_that_overflows_stops_the_indicators():
 
 
 def config_problems(inputs: Path, text: str) -> str:
-    from review.config import ConfigError, load_config
-    from review.problems import Problem
+    from review.inputs.config import ConfigError, load_config
+    from review.inputs.problems import Problem
 
     (inputs / "review.yml").write_text(text)
     with pytest.raises(ConfigError) as caught:
@@ -291,7 +291,7 @@ def test_alias_bomb_fails_fast_and_small(tiny):
     import time
     import tracemalloc
 
-    from review.config import load_config
+    from review.inputs.config import load_config
 
     load_config(tiny)  # imports done, so that only the refusal is measured
     tracemalloc.start()

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from review import views
+from review.report import views
 
 
 def test_origin_shares_stack_named_origins_first_and_list_every_stage_named_before_the_groups():

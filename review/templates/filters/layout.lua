@@ -45,7 +45,7 @@ local function measure(cell, lengths, widest)
   return widest
 end
 
--- A column's typical long cell: the 90th percentile of its cell lengths (as review.markdown
+-- A column's typical long cell: the 90th percentile of its cell lengths (as review.report.markdown
 -- sizes pipe tables), so that one long cell does not widen a column of short ones.
 local function long_cell(lengths)
   table.sort(lengths)

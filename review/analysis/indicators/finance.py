@@ -1,0 +1,75 @@
+"""Finance of the project pipeline: capex and public finance, and each priority project's effect on the projection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from review.analysis.indicators.common import ALLIANCE, MUSD, PROVISIONAL, SHARE_DIFF, rows
+from review.analysis.indicators.targets import pipeline_capacity, projection, projection_start
+from review.inputs.config import ReviewConfig
+
+
+def finance_totals(current: pd.DataFrame, as_of: int | None) -> pd.DataFrame:
+    """Capex and public finance of the current project list by mineral, stage and project status.
+
+    Projects that do not report a figure add nothing to its sum; the group's row then has
+    status "provisional" and `detail` says how many reported. Returns columns mineral,
+    stage, status, year, capex_musd, capex_reported, public_finance_musd, public_reported, projects.
+    """
+    grouped = current.groupby(["mineral", "stage", "status"], as_index=False, observed=True)
+    out = grouped.agg(
+        capex_musd=("capex_musd", "sum"),
+        capex_reported=("capex_musd", "count"),
+        public_finance_musd=("public_finance_musd", "sum"),
+        public_reported=("public_finance_musd", "count"),
+        projects=("project_id", "count"),
+    )
+    out["year"] = as_of
+    return out
+
+
+def finance_rows(totals: pd.DataFrame) -> pd.DataFrame:
+    """`detail` is the project status, which with mineral and stage names the group."""
+    parts = []
+    for indicator, reported in (("capex_musd", "capex_reported"), ("public_finance_musd", "public_reported")):
+        complete = totals[reported] == totals["projects"]
+        # a sum over projects some of which did not report the figure is a lower bound: provisional
+        status = np.where(complete, "", PROVISIONAL)
+        parts.append(rows(totals.assign(value=totals[indicator], detail=totals["status"], status=status), indicator=indicator, scope=ALLIANCE, unit=MUSD))
+    return pd.concat(parts, ignore_index=True)
+
+
+def priority_effects(
+    targets: pd.DataFrame, alliance_dep: pd.DataFrame, current: pd.DataFrame, aligned: frozenset[str], config: ReviewConfig, provisional: frozenset = frozenset()
+) -> pd.DataFrame:
+    """Each priority project's effect on the best-case projection at each dependency target year of its mineral and stage.
+
+    The effect is the projected single-supplier dependency without the project minus with
+    it (the projection of `targets.projection`, slip 0): how many points the project takes
+    off. It is 0 for a project the projection does not count (hosted outside aligned
+    countries, online after the target year, or not in the pipeline). A priority project
+    whose mineral and stage have no dependency target, or no supply to start from, has no row.
+    When the year the projection starts from is in `provisional` ((mineral, stage, year) of
+    provisional Alliance dependency), the effect is `provisional` like the projection.
+    Returns columns mineral, stage, year, project_id, with_project, without_project, value, status.
+    """
+    dep_targets = targets[targets["indicator"] == "single_supplier_dependency"]
+    out = []
+    for p in current[current["priority"].fillna(False).astype(bool)].sort_values("project_id").itertuples(index=False):
+        today = projection_start(alliance_dep, p.mineral, p.stage, config.cycle)
+        if today is None:
+            continue
+        years = sorted(set(dep_targets[(dep_targets["mineral"] == p.mineral) & (dep_targets["stage"] == p.stage)]["year"].astype(int)))
+        others = current[current["project_id"] != p.project_id]
+        for year in years:
+            with_project, _ = projection(today, pipeline_capacity(current, aligned, config.status_weights, p.mineral, p.stage, year), config.demand_growth, year)
+            without, _ = projection(today, pipeline_capacity(others, aligned, config.status_weights, p.mineral, p.stage, year), config.demand_growth, year)
+            status = PROVISIONAL if (p.mineral, p.stage, int(today.year)) in provisional else ""
+            out.append(dict(mineral=p.mineral, stage=p.stage, year=year, project_id=p.project_id, with_project=with_project, without_project=without, value=without - with_project, status=status))
+    return pd.DataFrame(out, columns=["mineral", "stage", "year", "project_id", "with_project", "without_project", "value", "status"])
+
+
+def priority_rows(effects: pd.DataFrame) -> pd.DataFrame:
+    """`detail` is the project id."""
+    return rows(effects.assign(detail=effects["project_id"]), indicator="priority_project_effect", scope=ALLIANCE, unit=SHARE_DIFF)

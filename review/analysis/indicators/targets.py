@@ -1,0 +1,214 @@
+"""Target paths and statuses, and the pipeline-adjusted projection to each target year."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from review.analysis.indicators.common import (
+    ALLIANCE,
+    AT_RISK,
+    BASELINE,
+    DAYS,
+    EPS,
+    MEETS,
+    MISSES,
+    NO_BASELINE,
+    NO_DATA,
+    NOT_IN_PIPELINE,
+    OFF_TRACK,
+    ON_TRACK,
+    PROVISIONAL,
+    SHARE,
+    SHARE_DIFF,
+    SUPPRESSED,
+    TONNES,
+    rows,
+)
+from review.inputs.config import ReviewConfig
+
+
+def path_value(baseline_value: float, baseline_year: int, target_value: float, target_year: int, year: int) -> float:
+    """The straight line from (baseline_year, baseline_value) to (target_year, target_value), held flat outside."""
+    if year <= baseline_year:
+        return baseline_value
+    if year >= target_year:
+        return target_value
+    return baseline_value + (target_value - baseline_value) * (year - baseline_year) / (target_year - baseline_year)
+
+
+def path_status(value: float, path: float, comparator: str, margin: float) -> str:
+    """On track at or better than the path; at risk within `margin` worse than it; off track beyond."""
+    if value is None or path is None or math.isnan(value) or math.isnan(path):
+        return NO_DATA
+    worse_by = value - path if comparator == "max" else path - value
+    if worse_by <= EPS:
+        return ON_TRACK
+    if worse_by <= margin + EPS:
+        return AT_RISK
+    return OFF_TRACK
+
+
+def _margin(indicator: str, target_value: float, config: ReviewConfig) -> float:
+    """The at-risk band: percentage points for shares; the same fraction of the target for days."""
+    if indicator == "stockpile_cover_days":
+        return config.at_risk_margin * target_value
+    return config.at_risk_margin
+
+
+def alliance_series(table: pd.DataFrame, indicator: str, mineral: str, stage: str) -> pd.Series:
+    """One alliance-scope series (year -> value) out of the tidy indicator rows."""
+    sel = table[
+        (table["indicator"] == indicator) & (table["mineral"] == mineral) & (table["stage"] == (stage or "")) & (table["scope"] == ALLIANCE)
+    ]
+    return sel.set_index("year")["value"].sort_index()
+
+
+def assessed_years(series: pd.Series, config: ReviewConfig) -> tuple[int | None, int | None]:
+    """The year a cycle assesses (the latest with a row, at most the cycle) and the one before it.
+
+    The previous year is the assessed year minus the gap between the two cycles, so a
+    series published with a lag is compared with what the previous cycle assessed. A
+    row whose value is missing (no supply, or suppressed in a public edition) still
+    counts: the scorecard then says why there is no value instead of going back in time.
+    """
+    known = series[series.index <= config.cycle]
+    if known.empty:
+        return None, None
+    current = int(known.index.max())
+    return current, current - (config.cycle - config.previous_cycle)
+
+
+def target_rows(targets: pd.DataFrame, table: pd.DataFrame, config: ReviewConfig) -> pd.DataFrame:
+    """Path, status and gap to target for every target, at the assessed year and the previous one.
+
+    `detail` is "<indicator>:<kind>", which with mineral and stage identifies the target.
+    A year whose Alliance value is provisional (too few members reported) is not assessed:
+    its status is `provisional`. A year at or before the baseline year is `baseline`: the
+    path there is the baseline value itself, so an "on track" would measure nothing (and a
+    later status compared with it would show a change that is only the path starting).
+    """
+    out = []
+    for t in targets.itertuples(index=False):
+        stage = t.stage if isinstance(t.stage, str) else ""
+        series = alliance_series(table, t.indicator, t.mineral, stage)
+        baseline = series.get(int(t.baseline_year), np.nan)
+        current, previous = assessed_years(series, config)
+        detail = f"{t.indicator}:{t.kind}"
+        margin = _margin(t.indicator, t.value, config)
+        unit = DAYS if t.indicator == "stockpile_cover_days" else SHARE
+        if current is None:
+            out.append(dict(indicator="target_path", mineral=t.mineral, stage=stage, year=config.cycle, value=np.nan, status=NO_DATA, detail=detail, unit=unit))
+            continue
+        for year in (current, previous):
+            value = series.get(year, np.nan)
+            if isinstance(baseline, float) and math.isnan(baseline):
+                path, status = np.nan, NO_BASELINE
+            else:
+                path = path_value(float(baseline), int(t.baseline_year), float(t.value), int(t.year), year)
+                status = path_status(value, path, t.comparator, margin)
+            if math.isnan(value):
+                status = SUPPRESSED if _status_is(table, t, stage, year, SUPPRESSED) else NO_DATA
+            elif _status_is(table, t, stage, year, PROVISIONAL):
+                status = PROVISIONAL
+            elif year <= int(t.baseline_year) and status != NO_BASELINE:
+                status = BASELINE
+            out.append(dict(indicator="target_path", mineral=t.mineral, stage=stage, year=year, value=path, status=status, detail=detail, unit=unit))
+            gap_unit = SHARE_DIFF if unit == SHARE else unit
+            out.append(dict(indicator="target_gap", mineral=t.mineral, stage=stage, year=year, value=value - t.value, status=status, detail=detail, unit=gap_unit))
+    frame = pd.DataFrame(out, columns=["indicator", "mineral", "stage", "year", "value", "status", "detail", "unit"])
+    return rows(frame, scope=ALLIANCE)
+
+
+def _status_is(table: pd.DataFrame, target, stage: str, year: int, status: str) -> bool:
+    """Whether the target's Alliance value in `year` carries `status` (withheld, or provisional)."""
+    sel = table[(table["indicator"] == target.indicator) & (table["mineral"] == target.mineral) & (table["stage"] == stage) & (table["scope"] == ALLIANCE) & (table["year"] == year)]
+    return bool((sel["status"] == status).any())
+
+
+
+def pipeline_capacity(projects: pd.DataFrame, aligned: frozenset[str], weights: dict, mineral: str, stage: str, year: int, slip: int = 0) -> float:
+    """Status-weighted capacity of aligned-hosted projects not yet operating, online by `year` (after `slip` more years)."""
+    sel = projects[
+        (projects["mineral"] == mineral)
+        & (projects["stage"] == stage)
+        & projects["host_country"].isin(aligned)
+        & ~projects["status"].isin(NOT_IN_PIPELINE)
+        & (projects["expected_online"] + slip <= year)
+    ]
+    return float((sel["capacity_t"].astype(float) * sel["status"].map(weights).astype(float).fillna(0.0)).sum())
+
+
+def projection_start(alliance_dep: pd.DataFrame, mineral: str, stage: str, cycle: int):
+    """The Alliance dependency row a projection starts from: the latest year up to the cycle with supply (None if none)."""
+    series = alliance_dep[(alliance_dep["mineral"] == mineral) & (alliance_dep["stage"] == stage) & (alliance_dep["year"] <= cycle) & (alliance_dep["total_t"] > 0)]
+    return None if series.empty else series.sort_values("year").iloc[-1]
+
+
+def projection(dep_row, added_t: float, growth: float, target_year: int) -> tuple[float, float]:
+    """Projected single-supplier dependency at `target_year`, and the demand it assumes.
+
+    Demand grows from today's total at `growth` a year; aligned supply is today's plus
+    the pipeline's weighted capacity; non-aligned supply fills the rest and keeps today's
+    split among non-aligned origins, so the largest supplier keeps its share of it.
+    """
+    total, aligned_t, supplier_t = float(dep_row.total_t), float(dep_row.aligned_t), float(dep_row.supplier_t)
+    demand = total * (1 + growth) ** (target_year - int(dep_row.year))
+    if demand <= 0:
+        return np.nan, demand
+    non_aligned_today = total - aligned_t
+    non_aligned = max(demand - (aligned_t + added_t), 0.0)
+    if non_aligned_today <= 0:
+        return 0.0, demand
+    return non_aligned * (supplier_t / non_aligned_today) / demand, demand
+
+
+def capacity_gap(dep_row, target_value: float, growth: float, target_year: int) -> float:
+    """Aligned supply to add by `target_year` for the projected dependency to reach `target_value`.
+
+    The inverse of `projection`: at the demand it assumes, the largest supplier keeps
+    its share s of non-aligned supply, so dependency = non_aligned * s / demand; reaching
+    the target allows non_aligned <= target * demand / s, and aligned supply must make up
+    the rest of demand. Zero when today's aligned supply already suffices.
+    """
+    total, aligned_t, supplier_t = float(dep_row.total_t), float(dep_row.aligned_t), float(dep_row.supplier_t)
+    demand = total * (1 + growth) ** (target_year - int(dep_row.year))
+    non_aligned_today = total - aligned_t
+    if demand <= 0 or non_aligned_today <= 0 or supplier_t <= 0:
+        return 0.0
+    allowed_non_aligned = min(target_value * demand * non_aligned_today / supplier_t, demand)
+    return max(demand - allowed_non_aligned - aligned_t, 0.0)
+
+
+def projection_rows(
+    targets: pd.DataFrame, alliance_dep: pd.DataFrame, current_projects: pd.DataFrame, aligned: frozenset[str], config: ReviewConfig, provisional: frozenset = frozenset()
+) -> pd.DataFrame:
+    """Pipeline-adjusted projection (best case, and the slip case a year later), the pipeline, and the gap in tonnes.
+
+    The projection is a best case: it assumes every tonne of new aligned capacity serves
+    members. `capacity_gap_t` (detail `target` or `ambition`) is the aligned supply to add
+    by the target year to reach each, set beside `pipeline_weighted_capacity_t`. When
+    the year the projection starts from is in `provisional` ((mineral, stage, year) of
+    provisional Alliance dependency), its rows are `provisional`, never meets or misses.
+    """
+    out = []
+    dep_targets = targets[targets["indicator"] == "single_supplier_dependency"]
+    for (mineral, stage, year), group in dep_targets.groupby(["mineral", "stage", "year"], sort=True):
+        today = projection_start(alliance_dep, mineral, stage, config.cycle)
+        if today is None:
+            continue
+        uncertain = (mineral, stage, int(today.year)) in provisional
+        target_value = float(group[group["kind"] == "target"]["value"].min()) if (group["kind"] == "target").any() else float(group["value"].min())
+        for indicator, slip in (("projected_dependency", 0), ("projected_dependency_slip", 1)):
+            added = pipeline_capacity(current_projects, aligned, config.status_weights, mineral, stage, int(year), slip)
+            value, demand = projection(today, added, config.demand_growth, int(year))
+            status = PROVISIONAL if uncertain else MEETS if value <= target_value + EPS else MISSES
+            out.append(dict(indicator=indicator, mineral=mineral, stage=stage, year=int(year), value=value, status=status, detail=today.supplier, unit=SHARE))
+            if slip == 0:
+                out.append(dict(indicator="pipeline_weighted_capacity_t", mineral=mineral, stage=stage, year=int(year), value=added, status=PROVISIONAL if uncertain else "", detail=f"from {int(today.year)}", unit=TONNES))
+        for kind, value in group.groupby("kind", sort=True)["value"].min().items():
+            gap = capacity_gap(today, float(value), config.demand_growth, int(year))
+            out.append(dict(indicator="capacity_gap_t", mineral=mineral, stage=stage, year=int(year), value=gap, status=PROVISIONAL if uncertain else "", detail=kind, unit=TONNES))
+    return rows(pd.DataFrame(out, columns=["indicator", "mineral", "stage", "year", "value", "status", "detail", "unit"]), scope=ALLIANCE)

@@ -1,0 +1,400 @@
+"""Sentences generated from the numbers: key messages, chapter summaries, captions' alt text.
+
+Every number in a sentence is formatted from a value of the indicators table, so the
+text can never disagree with the tables and figures beside it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from review.analysis import indicators as ind
+from review.analysis.text import format_value, is_missing
+
+
+def pct(value) -> str:
+    return format_value(value, "share")
+
+
+def trend(first: float, last: float, tolerance: float = 0.0005) -> str:
+    if last < first - tolerance:
+        return "fell"
+    if last > first + tolerance:
+        return "rose"
+    return "was unchanged"
+
+
+def dependency_sentence(subject: str, series: pd.Series, supplier: str, projection: str | None = None, provisional: bool = False) -> str:
+    """'Rare earths, refining: dependency on China fell from 91.4% in 2020 to 85.6% in 2026; ...'.
+
+    `projection` is a clause from `projection_clause` (None to leave the projection out).
+    `provisional`: the latest value is provisional, and the sentence says so.
+    """
+    known = series.dropna()
+    if known.empty:
+        return f"{subject}: no sourcing data."
+    first_year, last_year = int(known.index.min()), int(known.index.max())
+    first, last = float(known.iloc[0]), float(known.iloc[-1])
+    supplier = with_article(supplier)
+    if first_year == last_year:
+        text = f"{subject}: dependency on {supplier} was {pct(last)} in {last_year}"
+    elif trend(first, last) == "was unchanged":
+        text = f"{subject}: dependency on {supplier} was unchanged at {pct(last)} from {first_year} to {last_year}"
+    else:
+        text = f"{subject}: dependency on {supplier} {trend(first, last)} from {pct(first)} in {first_year} to {pct(last)} in {last_year}"
+    if provisional:
+        text += f" (provisional: too few members have reported {last_year})"
+    if projection:
+        text += f"; {projection}"
+    return text + "."
+
+
+def is_provisional(table: pd.DataFrame, indicator: str, mineral: str, stage: str, year) -> bool:
+    """Whether the Alliance value of `indicator` for that mineral, stage and year is provisional."""
+    sel = table[(table["indicator"] == indicator) & (table["mineral"] == mineral) & (table["stage"] == (stage or "")) & (table["scope"] == ind.ALLIANCE) & (table["year"] == year)]
+    return bool((sel["status"] == ind.PROVISIONAL).any())
+
+
+def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int, goals: dict[str, float]) -> str | None:
+    """The projection to a target year as the report quotes it: the best case with its slip case.
+
+    'at the current pipeline, 2030: 73.3% best case, 79.0% if every project slips a year
+    (best case above the 60.0% target and the 50.0% ambition)'. `goals` maps each kind
+    (target, ambition) to its value. The projection is an upper bound of what the pipeline can do
+    (it assumes every new aligned tonne serves members), so it is never quoted alone. A
+    projection from provisional data is said to be provisional, not compared with the target.
+    """
+    def value(indicator: str):
+        sel = table[(table["indicator"] == indicator) & (table["mineral"] == mineral) & (table["stage"] == stage) & (table["year"] == target_year) & (table["scope"] == ind.ALLIANCE)]
+        return sel.iloc[0] if len(sel) else None
+
+    best, slip = value("projected_dependency"), value("projected_dependency_slip")
+    if best is None or is_missing(best["value"]):
+        return None
+    if best["status"] == ind.PROVISIONAL:
+        return f"the {target_year} projection is not assessed: it starts from a provisional figure"
+    text = f"at the current pipeline, {target_year}: {pct(best['value'])} best case"
+    if slip is not None and not is_missing(slip["value"]):
+        text += f", {pct(slip['value'])} if every project slips a year"
+    sides = [("above" if best["value"] > value + 1e-12 else "at or below", f"the {pct(value)} {kind}") for kind, value in sorted(goals.items(), key=lambda kv: kv[0] != "target")]
+    if len(sides) == 2 and sides[0][0] == sides[1][0]:
+        return text + f" (best case {sides[0][0]} {sides[0][1]} and {sides[1][1]})"
+    return text + " (best case " + "; ".join(f"{side} {goal}" for side, goal in sides) + ")"
+
+
+def gap_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int) -> str | None:
+    """'the target needs 12,000 t more aligned supply by 2030; the ambition needs 15,000 t more
+    aligned supply by 2030, against 6,000 t in the probability-weighted pipeline'."""
+    sel = table[(table["mineral"] == mineral) & (table["stage"] == stage) & (table["year"] == target_year) & (table["scope"] == ind.ALLIANCE)]
+    gaps = sel[sel["indicator"] == "capacity_gap_t"].set_index("detail")["value"]
+    pipeline = sel[sel["indicator"] == "pipeline_weighted_capacity_t"]["value"]
+    if "target" not in gaps or sel[sel["indicator"] == "capacity_gap_t"]["status"].eq(ind.PROVISIONAL).any():
+        return None
+    needs = [
+        f"the {kind} needs {format_value(gaps[kind], 't')} t more aligned supply by {target_year}" if gaps[kind] > 0 else f"today's aligned supply already suffices for the {kind}"
+        for kind in ("target", "ambition")
+        if kind in gaps
+    ]
+    text = "; ".join(needs)
+    if len(pipeline) and (gaps > 0).any():
+        text += f", against {format_value(pipeline.iloc[0], 't')} t in the probability-weighted pipeline"
+    return text
+
+
+ASSESSED = (ind.ON_TRACK, ind.AT_RISK, ind.OFF_TRACK)
+#: How the Alliance's founding text is named in targets.csv's `source` (its own targets, not illustrative ones).
+FOUNDING_SOURCE = "alliance founding text"
+
+
+def _counts(card: pd.DataFrame) -> str:
+    """'2 of 6 on track, 1 at risk and 3 off track; 1 provisional' (statuses without a rank said apart)."""
+    counts = card["status"].value_counts()
+    assessed = sum(counts.get(s, 0) for s in ASSESSED)
+    text = f"{counts.get(ind.ON_TRACK, 0)} of {len(card)} on track, {counts.get(ind.AT_RISK, 0)} at risk and {counts.get(ind.OFF_TRACK, 0)} off track" if assessed else f"none of {len(card)} assessed"
+    rest = [
+        f"{counts.get(status, 0)} {label}"
+        for status, label in (
+            (ind.PROVISIONAL, "provisional"),
+            (ind.SUPPRESSED, "withheld in this edition"),
+            (ind.BASELINE, "at its baseline year"),
+            (ind.NO_DATA, "without data"),
+            (ind.NO_BASELINE, "without baseline data"),
+        )
+        if counts.get(status, 0)
+    ]
+    return text + (("; not assessed: " if assessed else " (") + ", ".join(rest) + ("" if assessed else ")") if rest else "")
+
+
+def is_founding(sources: pd.Series) -> pd.Series:
+    """Targets whose source is the Alliance's founding text."""
+    return sources.fillna("").str.strip().str.lower().str.startswith(FOUNDING_SOURCE)
+
+
+def status_counts_sentence(card: pd.DataFrame) -> str:
+    """'Founding targets: 2 of 6 on track, ...; other targets (illustrative): 4 of 10 on track, ...'.
+
+    `card` is `target_origins(scorecard, targets)`: the founding targets (and ambitions)
+    are the Alliance's own commitments, so they are counted apart from the others.
+    """
+    founding, other = card[card["founding"]], card[~card["founding"]]
+    parts = []
+    if len(founding):
+        parts.append(f"Founding targets and ambitions: {_counts(founding)}")
+    if len(other):
+        label = "other targets (illustrative)" if other["illustrative"].all() else "other targets"
+        parts.append(f"{label if parts else label.capitalize()}: {_counts(other)}")
+    return "; ".join(parts) + "." if parts else "No targets are set."
+
+
+def target_origins(card: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard with `founding` (source is the founding text) and `illustrative` (targets.csv) columns."""
+    keys = ["mineral", "stage", "indicator", "kind"]
+    flags = targets.assign(stage=targets["stage"].fillna(""), founding=is_founding(targets["source"]) if "source" in targets else False)
+    flags["illustrative"] = flags["illustrative"].fillna(False).astype(bool) if "illustrative" in flags else False
+    return card.merge(flags[keys + ["founding", "illustrative"]].drop_duplicates(keys), on=keys, how="left").fillna({"founding": False, "illustrative": False})
+
+
+def dependency_changes(table: pd.DataFrame, cycle: int, previous_cycle: int) -> pd.DataFrame:
+    """Alliance dependency change since the previous review for every mineral and stage with data in both years.
+
+    Each series is compared at its assessed year (the latest up to the cycle) and the year
+    the previous review assessed. Changes are of the values as displayed (rounded to 0.1
+    percentage point), so a sentence agrees with the tables. Provisional figures are left
+    out (`provisional` counts them). Columns: mineral, stage, year, previous_year, value,
+    previous_value, change, provisional.
+    """
+    dep = table[(table["indicator"] == "single_supplier_dependency") & (table["scope"] == ind.ALLIANCE) & (table["year"] <= cycle)]
+    out = []
+    for (mineral, stage), part in dep.groupby(["mineral", "stage"], sort=True):
+        part = part.set_index("year")
+        year = int(part.index.max())
+        before = year - (cycle - previous_cycle)
+        if before not in part.index or is_missing(part.at[year, "value"]) or is_missing(part.at[before, "value"]):
+            continue
+        provisional = ind.PROVISIONAL in (part.at[year, "status"], part.at[before, "status"])
+        now, then = round(float(part.at[year, "value"]), 3), round(float(part.at[before, "value"]), 3)
+        out.append(dict(mineral=mineral, stage=stage, year=year, previous_year=before, value=now, previous_value=then, change=round(now - then, 3), provisional=provisional))
+    return pd.DataFrame(out, columns=["mineral", "stage", "year", "previous_year", "value", "previous_value", "change", "provisional"])
+
+
+def change_sentence(changes: pd.DataFrame, name=lambda mineral: mineral) -> str | None:
+    """The largest fall and the largest rise in dependency over every mineral and stage compared (and how many).
+
+    `changes` is `dependency_changes(...)`; `name` gives a mineral's display name.
+    """
+    compared = changes[~changes["provisional"]]
+    left_out = int(changes["provisional"].sum())
+    if compared.empty:
+        return None
+
+    def where(r) -> str:
+        return f"{name(r['mineral']).lower()} {r['stage']}"
+
+    falls, rises = compared[compared["change"] < 0], compared[compared["change"] > 0]
+    across = f"all {len(compared)} mineral stages" if len(compared) > 1 else "the one mineral stage"
+    text = f"Since the previous review, across {across} with Alliance data in both years"
+    if left_out:
+        text += f" ({left_out} provisional left out)"
+    if len(falls):
+        best = falls.sort_values(["change", "mineral", "stage"]).iloc[0]
+        text += f", dependency fell most in {where(best)} ({format_value(best['change'], 'share_diff')})"
+    else:
+        text += ", dependency fell in none"
+    if len(rises):
+        worst = rises.sort_values(["change", "mineral", "stage"], ascending=[False, True, True]).iloc[0]
+        text += f" and rose most in {where(worst)} ({format_value(worst['change'], 'share_diff')})"
+    else:
+        text += " and rose in none"
+    return text + "."
+
+
+def projects_sentence(table: pd.DataFrame, cycle: int) -> str | None:
+    def total(indicator: str) -> int:
+        sel = table[(table["indicator"] == indicator) & (table["detail"] == "all")]
+        return int(sel["value"].sum()) if len(sel) else 0
+
+    count = total("projects_count")
+    if count == 0:
+        return None
+    return (
+        f"The {cycle} project list holds {count} projects: {total('projects_new')} new since the previous review, "
+        f"{total('projects_cancelled')} cancelled, and {total('projects_slipped')} expected later than first reported."
+    )
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def joined(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+
+def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """The executive summary's key messages, most important first.
+
+    `card` is `target_origins(scorecard, targets)`. Targets whose status is provisional
+    are left out of the messages about targets; one message says how many and why. The
+    counts of targets by status open the summary (status_counts_sentence), so they are not
+    repeated here.
+    """
+    messages = []
+    provisional = provisional_sentence(card, table, ch.config.coverage_threshold, ch.mineral)
+    if provisional:
+        messages.append(provisional)
+    dep = card[(card["indicator"] == "single_supplier_dependency") & (card["status"] != ind.PROVISIONAL)]
+    for (mineral, stage), group in dep.groupby(["mineral", "stage"], sort=False):
+        series = ind.alliance_series(table, "single_supplier_dependency", mineral, stage)
+        series = series[series.index <= ch.config.cycle]
+        year = int(group["year"].dropna().iloc[0]) if group["year"].notna().any() else None
+        supplier_rows = table[(table["indicator"] == "single_supplier_dependency") & (table["mineral"] == mineral) & (table["stage"] == stage) & (table["scope"] == ind.ALLIANCE) & (table["year"] == year)]
+        supplier = ch.country(supplier_rows["detail"].iloc[0]) if len(supplier_rows) else "its largest supplier"
+        target = group[group["kind"] == "target"]
+        headline = target.iloc[0] if len(target) else group.iloc[0]
+        goals = {r.kind: float(r.target) for r in group.itertuples() if int(r.target_year) == int(headline["target_year"])}
+        clause = projection_clause(table, mineral, stage, int(headline["target_year"]), goals)
+        text = dependency_sentence(f"{ch.mineral(mineral)}, {stage}", series, supplier, clause)
+        text += " " + target_status_sentence(group)
+        gap = gap_clause(table, mineral, stage, int(headline["target_year"]))
+        if gap:
+            text += f" At the assumed demand, {gap}."
+        messages.append(text)
+    change = change_sentence(dependency_changes(table, ch.config.cycle, ch.config.previous_cycle), ch.mineral)
+    for sentence in (change, projects_sentence(table, ch.config.cycle)):
+        if sentence:
+            messages.append(sentence)
+    stock = card[(card["indicator"] == "stockpile_cover_days")]
+    for t in stock.itertuples():
+        if t.status in ASSESSED:
+            messages.append(f"Alliance stockpiles of {ch.mineral(t.mineral).lower()} covered {format_value(t.value, 'days')} days of consumption at the end of {t.year}, against a target of {format_value(t.target, 'days')} days by {t.target_year} ({t.status}).")
+    withheld = [ch.mineral(m).lower() for m in stock[stock["status"] == ind.SUPPRESSED]["mineral"]]
+    if withheld:
+        messages.append(f"The Alliance stockpile cover for {joined(withheld)} is withheld in this edition: too few members contribute to publish {'it' if len(withheld) == 1 else 'them'} without revealing a confidential holding.")
+    return messages
+
+
+def target_status_sentence(group: pd.DataFrame) -> str:
+    """The status of a stage's target and of its ambition: 'Target 60.0% by 2030: on track (already met); ambition 50.0%: at risk.'
+
+    The ambition is stated as well as the target: a value that already meets the
+    ambition is news the target's status alone would hide.
+    """
+    parts = []
+    for r in group.sort_values("kind", key=lambda k: k.map({"target": 0, "ambition": 1}).fillna(2)).itertuples():
+        met = not is_missing(r.value) and (r.value <= r.target + 1e-12 if r.comparator == "max" else r.value + 1e-12 >= r.target)
+        status = status_word(r.status) + (", already met" if met and r.status in ASSESSED else "")
+        parts.append(f"{r.kind} {format_value(r.target, 'share')} by {r.target_year}: {status}")
+    return sentence_start("; ".join(parts)) + "."
+
+
+def provisional_sentence(card: pd.DataFrame, table: pd.DataFrame, threshold: float, name=lambda mineral: mineral) -> str | None:
+    """How many targets rest on provisional figures, which, and why (the coverage behind them)."""
+    held = card[card["status"] == ind.PROVISIONAL]
+    if held.empty:
+        return None
+    labels = sorted({f"{name(r.mineral).lower()} {r.stage}".strip() + f" ({INDICATOR_WORDS.get(r.indicator, r.indicator)}, {int(r.year)})" for r in held.itertuples()})
+    cov = table[(table["indicator"] == "coverage") & (table["value"] < threshold - 1e-12)]
+    lowest = f" (as little as {pct(cov['value'].min())})" if len(cov) else ""
+    return (
+        f"{plural(len(held), 'target')} {'is' if len(held) == 1 else 'are'} not assessed because {'its figure is' if len(held) == 1 else 'their figures are'} provisional: "
+        + "; ".join(labels)
+        + f". The members that reported held less than {threshold:.0%} of the Alliance's volume of the year before{lowest}; "
+        "these figures will be assessed when the other members have reported (the data-quality annex lists who is missing)."
+    )
+
+
+INDICATOR_WORDS = {"single_supplier_dependency": "dependency", "recycling_share": "recycling", "stockpile_cover_days": "stockpiles"}
+
+
+def status_word(status: str) -> str:
+    """A status as the reader sees it: everything held back in the public edition is 'withheld'."""
+    return "withheld" if status in (ind.SUPPRESSED, ind.CONFIDENTIAL) else status
+
+
+#: Country names that take "the" in running text.
+NAMES_WITH_ARTICLE = frozenset(
+    {
+        "United States", "United Kingdom", "European Union", "Netherlands", "Philippines", "Republic of Korea", "Czech Republic",
+        "Dominican Republic", "Central African Republic", "United Arab Emirates", "Russian Federation", "Bahamas", "Gambia",
+        "Maldives", "Marshall Islands", "Solomon Islands", "Comoros", "Seychelles", "Democratic Republic of the Congo",
+    }
+)
+
+
+def with_article(name: str) -> str:
+    """'the United States', 'the European Union', 'China': a country's name as running text needs it."""
+    return f"the {name}" if name in NAMES_WITH_ARTICLE else name
+
+
+def sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def member_intro(name: str, group: str, joined: int) -> str:
+    """'The United States is a G7 member of the Alliance (since 2025).' or, for a member outside the G7,
+    'Australia is a member of the Alliance from outside the G7 (joined as a partner country in 2025).'"""
+    who = sentence_start(with_article(name))
+    if group == "G7":
+        return f"{who} is a G7 member of the Alliance (since {joined})."
+    return f"{who} is a member of the Alliance from outside the G7 (joined as a partner country in {joined})."
+
+
+#: HHI bands (see the methodology annex): below 1,500, 1,500 to 2,500, above 2,500.
+HHI_BANDS = ((1500, "unconcentrated"), (2500, "moderately concentrated"))
+
+
+def hhi_band(hhi: float) -> str:
+    """'unconcentrated' below 1,500; 'moderately concentrated' from 1,500 to 2,500; 'highly concentrated' above."""
+    if hhi < HHI_BANDS[0][0]:
+        return HHI_BANDS[0][1]
+    if hhi <= HHI_BANDS[1][0]:
+        return HHI_BANDS[1][1]
+    return "highly concentrated"
+
+
+def concentration_sentence(latest: pd.DataFrame) -> str:
+    """'World production: mining is highly concentrated (2024: top-3 share 85.0%, HHI 4,812); refining is ...'.
+
+    `latest` holds the world `top3_share` and `hhi` rows of each stage's latest year; the
+    word for each stage follows its HHI band, so an unconcentrated stage is never called concentrated.
+    """
+    parts = []
+    for stage, part in latest.groupby("stage", sort=True):
+        hhi = float(part[part["indicator"] == "hhi"]["value"].iloc[0])
+        top3 = part[part["indicator"] == "top3_share"]["value"]
+        facts = (f"top-3 share {pct(top3.iloc[0])}, " if len(top3) else "") + f"HHI {hhi:,.0f}"
+        parts.append(f"{stage} is {hhi_band(hhi)} ({int(part['year'].iloc[0])}: {facts})")
+    return "World production: " + "; ".join(parts) if parts else ""
+
+
+def since_last_review(comparison: pd.DataFrame, previous_review: dict, cycle: int) -> str:
+    """The opening of the 'since the last review' section, from review.audit.compare.compare_scorecards."""
+    prev = previous_review["cycle"]
+    if not previous_review["available"]:
+        return (
+            f"The published outputs of the {prev} review are not available to this build, so this section cannot say "
+            f"what that review reported. The scorecard's 'Previous' columns restate {prev} from this cycle's data instead."
+        )
+    counts = comparison["movement"].value_counts()
+    parts = [f"{counts.get(m, 0)} {m}" for m in ("improved", "worsened", "closer to target", "further from target", "unchanged", "no new data") if counts.get(m, 0)]
+    text = f"Compared with the scorecard the {prev} review published, " + (", ".join(parts) if parts else "no target was assessed in both reviews")
+    extra = [plural(int(counts.get(m, 0)), label) for m, label in (("new target", "new target"), ("retired", "retired target")) if counts.get(m, 0)]
+    if extra:
+        text += "; " + " and ".join(extra)
+    changed = int(counts.get("changed", 0))
+    if changed:
+        text += f"; {changed} moved to or from a status without a rank (baseline, provisional, no data or withheld), counted neither improved nor worsened"
+    return text + ". " + compared_with(previous_review)
+
+
+def compared_with(previous_review: dict) -> str:
+    """Which previous review the section compares with: cycle, edition and manifest hash (as `review verify` checks it)."""
+    return (
+        f"The previous review compared with is the {previous_review['cycle']} {previous_review['edition']} edition, "
+        f"manifest content hash {previous_review['manifest_sha256'][:16]}."
+    )

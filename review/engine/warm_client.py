@@ -1,0 +1,52 @@
+"""The jupyter_client side of the build's kernels: what Papermill is given to start one.
+
+Both kinds end with the process that starts them (review.engine.lifetime), so killing a build
+leaves no kernel behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
+
+from review.engine.warm_kernel import SOCKET_ENV
+
+#: How long the client waits for IOPub to fall quiet after the kernel's first reply
+#: (jupyter_client waits 0.2 s, twice): idle time, not work, but paid by every notebook.
+IOPUB_SETTLE_S = 0.02
+
+
+class WarmKernelClient(AsyncKernelClient):
+    async def wait_for_ready(self, timeout=None):
+        channel = self.iopub_channel
+        get_msg = channel.get_msg
+
+        async def settle(timeout=None):
+            return await get_msg(timeout=IOPUB_SETTLE_S)
+
+        channel.get_msg = settle
+        try:
+            await self._async_wait_for_ready(timeout)
+        finally:
+            channel.get_msg = get_msg
+
+
+class WarmKernelManager(AsyncKernelManager):
+    """Starts `python -m review.engine.warm_kernel attach`, which gets a kernel forked from the zygote in SOCKET_ENV."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.client_factory = WarmKernelClient
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return [sys.executable, "-P", "-m", "review.engine.warm_kernel", "attach", os.environ[SOCKET_ENV], str(os.getpid()), "-f", self.connection_file]
+
+
+class PlainKernelManager(AsyncKernelManager):
+    """A fresh ipykernel kernel, as Papermill starts by default, that ends with this process (review.engine.lifetime)."""
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return [sys.executable, "-P", "-m", "review.engine.lifetime", str(os.getpid()), "-f", self.connection_file]

@@ -1,0 +1,314 @@
+"""Jupyter kernels forked from a warm process, so a notebook does not pay interpreter start and imports.
+
+Measured here, about 90% of a small notebook's time is kernel start (about 1 s) and
+importing pandas and seaborn (about 2 s). A *zygote* process imports those once and then
+forks one child per kernel; the child becomes an ordinary ipykernel kernel, so Papermill
+and nbclient talk to it exactly as to a fresh one and each notebook still has its own
+process and namespace (results are compared with plain Papermill in the tests).
+
+How a kernel is born:
+
+1. The build starts the zygote (`Zygote`), which listens on a Unix socket.
+2. Papermill starts a kernel through `review.engine.warm_client.WarmKernelManager`, whose command is the tiny
+   `python -m review.engine.warm_kernel attach SOCKET PARENT -f CONNECTION_FILE` (standard library only;
+   it ends with PARENT, the worker that started it: review.engine.lifetime).
+3. The attach process sends the connection file, its working directory, environment and
+   standard streams (as file descriptors) to the zygote, which forks; the child takes
+   them over and runs `ipykernel`.
+4. The attach process stands in for the kernel towards jupyter_client: it forwards
+   interrupt and terminate signals to the child and exits with the child's exit code. If
+   it is killed, the child notices within a fraction of a second and exits too.
+
+A build's zygote ends with the build (review.engine.lifetime); the warm server's does not (it
+outlives builds on purpose), but every child it forks for a build watches that build's
+process and exits when it is gone.
+
+This module imports only the standard library at the top: the attach process must start fast.
+"""
+
+from __future__ import annotations
+
+import array
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from review.engine.lifetime import die_with_parent, exit_when_gone
+
+SOCKET_ENV = "REVIEW_WARM_KERNEL_SOCKET"
+#: Imported once by the zygote; everything a notebook of this review imports.
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pyarrow.parquet",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "matplotlib_inline.backend_inline",
+    "seaborn",
+    "pycountry",
+    "IPython",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",  # imported by every kernel at start; debugpy alone costs 0.3 s
+    "review.report.chapter",
+    "review.report.charts",
+    "review.report.views",
+    "review.analysis.narrative",
+    "review.analysis.indicators",
+    "review.report.record",
+)
+#: Imported by the warm server (review.build.server) besides PRELOAD: what its snapshot stage runs.
+#: Named here, not imported from the server, because the engine never imports the build stage.
+SERVER_PRELOAD = ("great_expectations", "review.inputs.validation", "review.build.validated", "review.analysis.disclosure", "review.audit.compare", "review.inputs.snapshot")
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: Functions a `call` request may run in a fork (review.build.server uses them; nothing else is callable).
+CALLS = {"snapshot": "review.build.server:snapshot_in_fork"}
+
+
+# --- the zygote ---------------------------------------------------------------------------
+
+
+def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
+    """One request: a JSON line, with the client's standard streams as file descriptors for a kernel."""
+    fds = array.array("i")
+    data, ancdata, _, _ = conn.recvmsg(1 << 20, socket.CMSG_LEN(3 * fds.itemsize))
+    for level, kind, payload in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - (len(payload) % fds.itemsize)])
+    while data and not data.endswith(b"\n"):
+        more = conn.recv(1 << 20)
+        if not more:
+            break
+        data += more
+    return json.loads(data.decode()), list(fds)
+
+
+def _become_kernel(request: dict, fds: list[int]) -> None:
+    """In the forked child: take over the attach process's streams, directory and environment, then run ipykernel."""
+    for target, fd in zip((0, 1, 2), fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    client = request["client_pid"]
+    exit_when_gone(client)  # the attach process was killed: nobody can stop us, so stop
+    # parent_handle: as a fresh kernel started by jupyter_client would have it (also silences the banner)
+    sys.argv = ["ipykernel_launcher", "-f", request["connection_file"], f"--IPKernelApp.parent_handle={client}"]
+    from ipykernel.kernelapp import launch_new_instance
+
+    launch_new_instance()
+
+
+def _run_call(request: dict, conn: socket.socket) -> None:
+    """In the forked child: run one of CALLS in the client's directory and environment, answer with its JSON."""
+    import importlib
+    import traceback
+
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    exit_when_gone(request["client_pid"])  # the build was killed: its snapshot is not wanted
+    module, _, name = CALLS[request["call"]].partition(":")
+    try:
+        answer = {"result": getattr(importlib.import_module(module), name)(**request["kwargs"])}
+    except Exception as exc:  # the client re-raises it
+        answer = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    conn.sendall((json.dumps(answer) + "\n").encode())
+
+
+def serve(path: str, preload: tuple[str, ...] = PRELOAD, idle_s: float | None = None, parent: int | None = None) -> None:
+    """Import the heavy libraries once, then fork a child for every request.
+
+    A request is a kernel (`attach`) or, for the warm server, a `call` of one of CALLS.
+    With `idle_s`, the process exits after that long without requests or children.
+    With `parent`, it ends when that process (the build) ends, stopping its kernels.
+    The socket is bound only once everything is imported, so a client that can connect
+    is served at once.
+    """
+    import importlib
+
+    if parent is not None:
+        die_with_parent(parent)  # its forked kernels watch their attach processes, which end with the build's workers
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # what ipykernel sets before matplotlib is imported
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's start-up warning about frozen modules
+    for module in preload:
+        importlib.import_module(module)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_mask = os.umask(0o177)  # only this user may connect
+    try:
+        server.bind(path)
+    finally:
+        os.umask(old_mask)
+    server.listen(128)
+    print("ready", flush=True)
+    waiting: dict[int, socket.socket] = {}
+    stop = False
+    last_activity = time.monotonic()
+
+    def on_term(*_):
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    while not stop:
+        if idle_s is not None and not waiting and time.monotonic() - last_activity > idle_s:
+            break
+        readable, _, _ = select.select([server], [], [], 0.05)
+        if readable:
+            last_activity = time.monotonic()
+            conn, _ = server.accept()
+            try:
+                request, fds = _recv_request(conn)
+            except (OSError, ValueError):  # a probe that only connects, or a garbled request
+                conn.close()
+                continue
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                for other in waiting.values():
+                    other.close()
+                try:
+                    if request.get("call"):
+                        _run_call(request, conn)
+                    else:
+                        conn.close()
+                        _become_kernel(request, fds)
+                finally:
+                    os._exit(0)
+            for fd in fds:
+                os.close(fd)
+            if not request.get("call"):
+                conn.sendall((json.dumps({"pid": pid}) + "\n").encode())
+            waiting[pid] = conn
+        while waiting:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            conn = waiting.pop(pid, None)
+            last_activity = time.monotonic()
+            if conn is not None:
+                code = os.waitstatus_to_exitcode(status)
+                try:
+                    conn.sendall((json.dumps({"exit": code}) + "\n").encode())
+                except OSError:
+                    pass
+                conn.close()
+    for pid in waiting:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    server.close()
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+class Zygote:
+    """The warm process of one build; `socket` is what `WarmKernelManager` connects to."""
+
+    def __init__(self, log_path: str | None = None, start_timeout: float = 120):
+        self.dir = tempfile.mkdtemp(prefix="review-zygote-")
+        self.socket = os.path.join(self.dir, "zygote.sock")
+        self._log = open(log_path, "ab") if log_path else None
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "review.engine.warm_kernel", "serve", self.socket, str(os.getpid())],
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        self._start_timeout = start_timeout
+
+    def wait_ready(self) -> None:
+        ready, _, _ = select.select([self.process.stdout], [], [], self._start_timeout)
+        line = self.process.stdout.readline() if ready else ""
+        if line.strip() != "ready":
+            self.close()
+            raise RuntimeError(f"the warm kernel process did not start (exit code {self.process.poll()})")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        try:
+            os.unlink(self.socket)
+        except OSError:
+            pass
+        try:
+            os.rmdir(self.dir)
+        except OSError:
+            pass
+        if self._log:
+            self._log.close()
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# --- the attach process ---------------------------------------------------------------------
+
+
+def attach(path: str, connection_file: str, parent: int) -> int:
+    """Ask the zygote for a kernel; stand in for it until it exits, or until `parent` (the worker) ends."""
+    exit_when_gone(parent)
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(path)
+    request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(), "env": dict(os.environ), "client_pid": os.getpid()}
+    payload = (json.dumps(request) + "\n").encode()
+    sent = socket.send_fds(conn, [payload], [0, 1, 2])
+    conn.sendall(payload[sent:])
+    reader = conn.makefile("r")
+    child = json.loads(reader.readline())["pid"]
+
+    def forward(sig, _frame):
+        try:
+            os.kill(child, sig)
+        except OSError:
+            pass
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, forward)
+    line = reader.readline()
+    return json.loads(line)["exit"] if line else 1
+
+
+# --- the kernel manager Papermill uses ------------------------------------------------------
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["serve"] and len(argv) == 3:  # a build's zygote: ends with the build
+        serve(argv[1], parent=int(argv[2]))
+        return 0
+    if argv[:1] == ["server"] and len(argv) == 3:  # the warm server: review.build.server starts it
+        serve(argv[1], PRELOAD + SERVER_PRELOAD, idle_s=float(argv[2]))
+        return 0
+    if argv[:1] == ["attach"] and len(argv) == 5 and argv[3] == "-f":
+        return attach(argv[1], argv[4], int(argv[2]))
+    print("usage: python -m review.engine.warm_kernel serve SOCKET PARENT | attach SOCKET PARENT -f CONNECTION_FILE", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,244 @@
+"""The report's annexes: methodology, data quality, reproducibility and sources."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from review.analysis.text import Markdown, markdown_code, markdown_text
+from review.inputs.paths import PACKAGE, shipped
+from review.report.markdown import pipe_table
+
+ILLUSTRATIVE_MARK = "illustrative"
+
+
+def render_template(template: str, **values) -> str:
+    """A book template with every value escaped as plain text (review.analysis.text.markdown_text) but
+    the Markdown this package made (tables, cross-references: `Markdown` values); `| code`
+    makes an inline code span."""
+    import jinja2
+
+    # "{#" opens Pandoc attributes ({#sec-id}), so Jinja comments use other delimiters
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PACKAGE / "templates" / "book"),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        comment_start_string="<#--",
+        comment_end_string="--#>",
+        finalize=markdown_text,
+    )
+    env.filters["code"] = markdown_code
+    return env.get_template(template).render(**values)
+
+
+def methodology() -> str:
+    """docs/methodology.md, with the heading ids and annex class the book needs."""
+    text = shipped("docs/methodology.md").read_text()
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("# "):
+            lines[i] = f"{line} {{#sec-methodology .appendix}}"
+        elif line.startswith("## "):
+            title = line[3:]
+            lines[i] = f"{line} {{#sec-methodology-{re.sub(r'[^a-z0-9]+', '-', title.lower()).strip('-')}}}"
+    return "\n".join(lines) + "\n"
+
+
+ANNEX_FILE = "annex.json"
+
+
+def annex_facts(tables: dict) -> dict:
+    """What the data-quality and sources annexes report, taken from the edition's tables when the
+    snapshot is written (so assembling the book needs no data library): revisions between source
+    editions, totals withheld and why, confidential figures, and every source with its tables."""
+    from review.analysis.indicators import production_revisions, reporting_members
+
+    revisions = production_revisions(tables["production"])
+    totals = tables["stockpile_totals"]
+    withheld = [
+        {"total": what, "mineral": r.mineral, "year": int(r.year), "contributors": int(r.contributors), "reason": r.withheld_because}
+        for what, name in (("stockpile cover", "stockpile_totals"), ("recycling share", "recycling_totals"))
+        for r in tables[name][~tables[name]["disclosed"].astype(bool)].itertuples()
+    ]
+    targets = tables["targets"]
+    illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
+    found: dict[str, dict] = {}
+    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets", "prices", "price_floors", "events", "traceability"):
+        frame = tables[name]
+        if "source" not in frame.columns:
+            continue
+        for source, count in frame["source"].fillna("(not given)").value_counts().sort_index().items():
+            entry = found.setdefault(source, {"source": source, "tables": [], "rows": 0})
+            entry["tables"].append(f"{name}.csv")
+            entry["rows"] += int(count)
+    for entry in found.values():
+        entry["illustrative"] = ILLUSTRATIVE_MARK in entry["source"].lower() or entry["source"] in illustrative_targets
+    return {
+        "revisions": [
+            {k: (int(v) if k in ("year", "previous_edition", "revised_edition") else float(v) if k.endswith("_t") else v) for k, v in r.items()}
+            for r in revisions.to_dict("records")
+        ],
+        "withheld": withheld,
+        "confidential_figures": int(totals["confidential_contributors"].sum()),
+        "sources": [found[s] for s in sorted(found)],
+        "coverage": reporting_members(tables).to_dict("records"),
+        "provisional": _provisional_facts(tables["indicators"]),
+    }
+
+
+def _provisional_facts(indicators) -> list[dict]:
+    """The coverage behind each provisional Alliance figure: table, mineral, stage, year, coverage, members missing."""
+    from review.analysis.indicators import ALLIANCE, COVERED, PROVISIONAL
+
+    flagged = indicators[(indicators["status"] == PROVISIONAL) & (indicators["scope"] == ALLIANCE)]
+    out = []
+    for r in indicators[indicators["indicator"] == "coverage"].itertuples(index=False):
+        table, _, who = r.detail.partition("; ")
+        hit = flagged[flagged["indicator"].isin(COVERED[table][2]) & (flagged["mineral"] == r.mineral) & (flagged["stage"] == r.stage) & (flagged["year"] == r.year)]
+        if len(hit):
+            out.append({"table": table, "mineral": r.mineral, "stage": r.stage, "year": int(r.year), "coverage": float(r.value), "missing": who.removeprefix("missing ")})
+    return out
+
+
+def _facts(snapshot_dir: Path) -> dict:
+    return json.loads((Path(snapshot_dir) / ANNEX_FILE).read_text())
+
+
+def data_quality(snapshot_dir: Path) -> str:
+    from review.inputs import snapshot as snap
+    results = json.loads((Path(snapshot_dir) / snap.VALIDATION_FILE).read_text())
+    meta = snap.read_meta(snapshot_dir)
+    facts = _facts(snapshot_dir)
+    by_file: dict[str, dict] = {}
+    for r in results:
+        f = by_file.setdefault(r["file"], {"rules": 0, "failed": 0})
+        f["rules"] += 1
+        f["failed"] += r["failed"]
+    rows_of = {f"{name}.csv": t["rows"] for name, t in meta["tables"].items()}
+    files = pipe_table(["File", "Rows", "Rules", "Failures"], [[f, f"{rows_of.get(f, 0):,}", v["rules"], v["failed"]] for f, v in by_file.items()], ("Rows", "Rules", "Failures"))
+    rules = pipe_table(
+        ["File", "Column", "Rule", "Rows checked", "Failures"],
+        [[r["file"], r["column"] or "", r["rule"], f"{r['checked']:,}", r["failed"]] for r in results],
+        ("Rows checked", "Failures"),
+        mark=False,
+    )
+    revisions = facts["revisions"]
+    rev_table = pipe_table(
+        ["Year", "Mineral", "Stage", "Country", "Edition", "Figure, t", "Revised in", "Revised, t"],
+        [[r["year"], r["mineral"], r["stage"], r["country"], r["previous_edition"], f"{r['previous_t']:,.0f}", r["revised_edition"], f"{r['revised_t']:,.0f}"] for r in revisions],
+        ("Figure, t", "Revised, t"),
+    )
+    withheld = facts["withheld"]
+    if meta["edition"] == "restricted":
+        intro = "This is the restricted edition: every value is shown, including those reported as confidential."
+    else:
+        intro = (
+            f"This public edition withholds every value of the stockpile rows reported as confidential ({facts['confidential_figures']} member-year figures across minerals), "
+            "and the same consumption wherever another table shows it (with the recycling share made from it). "
+            + snap.read_config(snapshot_dir).disclosure.statement()
+        )
+        if withheld:
+            intro += f" {len(withheld)} totals are withheld:"
+    coverage_rows = pipe_table(
+        ["Table", "Year", "Members reporting", "Not reporting"],
+        [[f"{c['table']}.csv", c["year"], f"{c['reported']} of {c['members']}", c["missing"].replace(";", ", ") or "none"] for c in facts.get("coverage", [])],
+        ("Year", "Members reporting"),
+    )
+    provisional = facts.get("provisional", [])
+    provisional_rows = pipe_table(
+        ["Table", "Mineral", "Stage", "Year", "Coverage", "Missing"],
+        [[f"{p['table']}.csv", p["mineral"], p["stage"], p["year"], f"{p['coverage'] * 100:.1f}%", p["missing"].replace(";", ", ")] for p in provisional],
+        ("Year", "Coverage"),
+    )
+    withheld_rows = pipe_table(["Total", "Mineral", "Year", "Members", "Reason"], [[w["total"], w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
+    return render_template(
+        "data-quality.md.j2",
+        rules=len(results),
+        checks=f"{sum(r['checked'] for r in results):,}",
+        by_file=files,
+        revisions=rev_table if revisions else "",
+        revisions_count=len(revisions),
+        coverage=coverage_rows,
+        provisional=provisional_rows if provisional else "",
+        coverage_threshold=f"{snap.read_config(snapshot_dir).coverage_threshold:.0%}",
+        withheld=withheld_rows,
+        withheld_intro=intro,
+        rule_table=rules,
+    )
+
+
+def _grouped(digest: str) -> str:
+    """A SHA-256 in groups of 16 hex digits, so that it wraps inside the page's margins."""
+    return " ".join(digest[i : i + 16] for i in range(0, len(digest), 16))
+
+
+def reproducibility(identity: dict, cycle: int, edition_label: str) -> str:
+    env = identity["environment"]
+    packages = ", ".join(f"{k} {v}" for k, v in env["packages"].items())
+    environment = pipe_table(
+        ["", ""],
+        [
+            ["Alliance Review", identity["tool_version"]],
+            ["Code version", identity["commit"]],
+            ["Python", env["python"]],
+            ["Lock file (uv.lock) SHA-256", _grouped(env["lock_sha256"]) if env["lock_sha256"] else "not available"],
+            ["Packages", packages],
+        ],
+    )
+    inputs = pipe_table(["Input", "Hash"], [[name, digest[:16]] for name, digest in sorted(identity["inputs"].items())])
+    jobs = pipe_table(
+        ["Notebook", "Parameters", "Cache key", "Output SHA-256", "Reused"],
+        [[j["output"], ", ".join(f"{k}={v}" for k, v in j["parameters"].items() if k not in ("cycle", "snapshot")) or "(none)", j["key"][:12], j["sha256"][:12], "yes" if j["cached"] else "no"] for j in identity["jobs"]],
+    )
+    example = next((j for j in identity["jobs"] if j["notebook"] == "mineral"), identity["jobs"][0])
+    params = " ".join(f"-p {k} {v}" for k, v in example["parameters"].items())
+    return render_template(
+        "reproducibility.md.j2",
+        cycle=cycle,
+        edition_label=edition_label,
+        date=identity["date"],
+        commit=identity["commit"],
+        manifest_hash_lines=_grouped(identity["manifest_hash"]),
+        environment=environment,
+        inputs=inputs,
+        out=identity["out"],
+        example=example["name"],
+        example_notebook=example["notebook"],
+        example_parameters=params,
+        jobs=jobs,
+    )
+
+
+def sources(snapshot_dir: Path) -> tuple[str, str]:
+    """The sources annex, and the sample-data notice for the front page ('' when all data are official)."""
+    found = _facts(snapshot_dir)["sources"]
+    rows = [[e["source"], ", ".join(e["tables"]), f"{e['rows']:,}", "illustrative" if e["illustrative"] else "published"] for e in found]
+    illustrative = any(e["illustrative"] for e in found)
+    statement = (
+        "Figures marked illustrative are sample data made for this build (consistent with the published market sizes, but not official statistics); world production figures are the U.S. Geological Survey's as published."
+        if illustrative
+        else "All figures come from the published sources listed."
+    )
+    notice = Markdown(
+        "Member sourcing, projects, stockpiles and recycling in this build are illustrative sample data, not official statistics, except where the sources annex names a publication; world production figures are published USGS data. See @sec-sources."
+        if illustrative
+        else ""
+    )
+    return render_template("sources.md.j2", statement=statement, sources=pipe_table(["Source", "Tables", "Rows", "Kind"], rows, ("Rows",))), notice
+
+
+def annex_sources(snapshot_dir: Path, identity: dict) -> tuple[dict[str, str], str]:
+    """Each annex's Markdown by file name, in order, and the front page's sample-data notice."""
+    from review.inputs import snapshot as snap
+    sources_text, notice = sources(snapshot_dir)
+    edition = snap.edition(snapshot_dir)
+    return (
+        {
+            "methodology": methodology(),
+            "data-quality": data_quality(snapshot_dir),
+            "reproducibility": reproducibility(identity, snap.read_config(snapshot_dir).cycle, f"{edition} edition"),
+            "sources": sources_text,
+        },
+        notice,
+    )

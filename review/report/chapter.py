@@ -1,0 +1,227 @@
+"""What a notebook works with: its slice of the snapshot, names, and the outputs it publishes.
+
+A notebook makes one `Chapter` and publishes through it. Each output is a display output
+with `review` metadata that says what it is (heading, text, figure, table), so the
+assembler can turn an executed notebook into a clean chapter source without guessing:
+
+- figures are PNGs written without time stamps, with a caption, alt text, an id, and
+  their data as a CSV under `data/<chapter>/`;
+- tables are Markdown pipe tables (read the same way by Quarto and Pandoc) with an HTML
+  twin for notebook viewers, and their data as a CSV too;
+- headings, text, captions and alt text are plain text: whatever a notebook passes (names
+  and sources from the inputs included) is escaped into Markdown here, so it reads
+  literally in every format. The only markup is what this class adds: the heading marks
+  and ids, bullet lists (`bullets`), and cross-references made with `ref`;
+- recorded values go through review.report.record.
+
+Paths are relative to the working directory, which the build sets to the output folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import secrets
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from review.analysis.text import Markdown, markdown_text, spreadsheet_safe
+from review.inputs import snapshot as _snapshot
+from review.report import record as _record
+from review.report.catalog import NOTEBOOKS
+from review.report.markdown import HTML_ONLY_CLOSE, HTML_ONLY_OPEN, anchor, markdown_table
+from review.report.record import REVIEW_KEY
+
+#: How many sources a figure's source line names before it refers to the sources annex.
+SOURCES_NAMED = 3
+
+
+def constant_columns_in_caption(frame: pd.DataFrame, caption: str) -> tuple[pd.DataFrame, str]:
+    """Columns with one value in every row leave the table and are said once in the caption.
+
+    A table of two or more rows only (one row is its own statement), and never its first
+    column, which names the rows. Example: 'Year end' 2025 in every row ->
+    'Year end: 2025 for every row.' after the caption."""
+    if len(frame) < 2:
+        return frame, caption
+    constant = [c for c in frame.columns[1:] if frame[c].astype(str).nunique() == 1]
+    if not constant:
+        return frame, caption
+    said = "; ".join(f"{c}: {frame[c].iloc[0]}" for c in constant if str(frame[c].iloc[0]).strip())
+    return frame.drop(columns=constant), f"{caption} {said} for every row." if said else caption
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> str:
+    """A figure's or table's data as CSV; no text cell can start a spreadsheet formula."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spreadsheet_safe(frame).to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+    return path.as_posix()
+
+
+class Chapter:
+    """One notebook's chapter: `Chapter("mineral", snapshot, mineral="lithium")`."""
+
+    def __init__(self, notebook: str, snapshot: str, **parameters):
+        from review.report.charts import use_house_style
+
+        self.spec = NOTEBOOKS[notebook]
+        self.value = parameters.get(self.spec.parameter) if self.spec.parameter else None
+        self.id = self.spec.chapter_id(self.value)
+        self.anchor = anchor(self.id)
+        self.snapshot = Path(snapshot)
+        self.config = _snapshot.read_config(self.snapshot)
+        meta = _snapshot.read_meta(self.snapshot)
+        self.edition = meta["edition"]
+        self.previous_review = meta["previous_review"]
+        self.tables = {}
+        for read in self.spec.reads:
+            self.tables[read.table] = _snapshot.read_table(self.snapshot, read.table, read.by, read.slice_keys(self.value))
+        self.data_dir = Path("data") / self.id
+        self._names = self._country_names()
+        # Cross-references travel inside plain text (f-strings) as tokens only this chapter
+        # knows, so that no text from the inputs can pass for one.
+        self._ref_nonce = secrets.token_hex(8)
+        self._ref_token = re.compile(f"\ue000{self._ref_nonce}:([\\w-]+)\ue001", re.ASCII)
+        use_house_style()
+
+    # --- names -----------------------------------------------------------------------
+
+    def _country_names(self) -> dict[str, str]:
+        import pycountry
+
+        names = {c.alpha_3: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+        names.update({"XXX": "Other countries", "EUU": "European Union", "KOR": "Republic of Korea", "RUS": "Russia", "COD": "DR Congo", "VNM": "Viet Nam", "GBR": "United Kingdom", "USA": "United States"})
+        for table in ("partners", "members"):
+            if table in self.tables:
+                names.update(dict(zip(self.tables[table]["code"], self.tables[table]["name"])))
+        return names
+
+    def country(self, code: str) -> str:
+        return self._names.get(code, code)
+
+    def mineral(self, mineral_id: str) -> str:
+        minerals = self.tables["minerals"]
+        match = minerals[minerals["id"] == mineral_id]["name"]
+        return match.iloc[0] if len(match) else mineral_id
+
+    # --- outputs -----------------------------------------------------------------------
+
+    def _display(self, data: dict, meta: dict) -> None:
+        from IPython.display import display
+
+        display({k: str(v) if isinstance(v, str) else v for k, v in data.items()}, raw=True, metadata={REVIEW_KEY: meta})
+
+    def ref(self, kind: str, name: str) -> str:
+        """A cross-reference to a figure ('fig') or table ('tbl') of this chapter, to put in the
+        text given to `text` or `bullets` (it becomes "Figure 3.2" in the report)."""
+        return f"\ue000{self._ref_nonce}:{kind}-{self.anchor}-{name}\ue001"
+
+    def _markdown(self, text: str) -> Markdown:
+        """Plain text as Markdown: escaped, but for the cross-references made by `ref`."""
+        pieces = self._ref_token.split(str(text))  # text, id, text, id, ..., text
+        return Markdown("".join(markdown_text(p) if i % 2 == 0 else f"@{p}" for i, p in enumerate(pieces)))
+
+    def _plain(self, text: str) -> str:
+        return self._ref_token.sub(r"@\1", str(text))
+
+    def heading(self, title: str, level: int = 1, numbered: bool = True) -> None:
+        """The chapter title (level 1, with the chapter's id) or a section heading; plain text."""
+        ident = f"sec-{self.anchor}" if level == 1 else f"sec-{self.anchor}-{anchor(title)}"
+        text = f"{'#' * level} {markdown_text(title)} {{#{ident}{'' if numbered else ' .unnumbered'}}}"
+        self._display({"text/markdown": text, "text/plain": title}, {"kind": "heading", "level": level, "id": ident})
+
+    def text(self, text: str) -> None:
+        """A paragraph of plain text (names from the inputs and all), with `ref` cross-references."""
+        self._display({"text/markdown": self._markdown(text), "text/plain": self._plain(text)}, {"kind": "text"})
+
+    def bullets(self, items: list[str]) -> None:
+        """A bullet list; each item is plain text, like `text`."""
+        self._display(
+            {"text/markdown": "\n".join(f"- {self._markdown(i)}" for i in items), "text/plain": "\n".join(f"- {self._plain(i)}" for i in items)},
+            {"kind": "text"},
+        )
+
+    def source_line(self, tables: tuple | None = None) -> str:
+        """'Source: USGS MCS 2026; Illustrative sample data (not official statistics).': the
+        `source` values of what a figure is drawn from, each a table this chapter read (by
+        name) or rows of one (a DataFrame); default: every table read except the targets,
+        which are goals, not data. Published sources first; a source the inputs mark
+        illustrative says so."""
+        from review.report.annexes import ILLUSTRATIVE_MARK
+
+        published, illustrative = set(), set()
+        for item in tables if tables is not None else [t for t in self.tables if t != "targets"]:
+            frame = item if isinstance(item, pd.DataFrame) else self.tables.get(item)
+            if frame is None or "source" not in frame.columns:
+                continue
+            flagged = frame["illustrative"].fillna(False).astype(bool) if "illustrative" in frame.columns else pd.Series(False, index=frame.index)
+            for source, marked in zip(frame["source"].fillna(""), flagged):
+                if not source:
+                    continue
+                if ILLUSTRATIVE_MARK in source.lower():
+                    illustrative.add(source)
+                elif marked:
+                    illustrative.add(f"{source} (illustrative)")
+                else:
+                    published.add(source)
+        named = sorted(published) + sorted(illustrative)
+        if len(named) > SOURCES_NAMED:  # a caption names a few; the sources annex lists them all
+            named = named[:SOURCES_NAMED] + [f"and {len(named) - SOURCES_NAMED} more (see the sources annex)"]
+        return f"Source: {'; '.join(named)}." if named else ""
+
+    def figure(self, name: str, fig, caption: str, alt: str, data: pd.DataFrame, sources: tuple | None = None) -> None:
+        """Publish a figure: PNG (no time stamps), caption with its source line, alt text, and its data as CSV.
+
+        `sources` says what the figure is drawn from (see `source_line`). The
+        figure's legend collisions (review.report.charts.legend_collisions) are kept in its
+        metadata, so a test can check every chart a build draws."""
+        import matplotlib.pyplot as plt
+
+        from review.report.charts import legend_collisions
+
+        ident = f"fig-{self.anchor}-{name}"
+        source = self.source_line(sources)
+        caption = f"{caption} {source}".strip()
+        collisions = legend_collisions(fig)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        width, height = fig.get_size_inches()
+        csv = _csv(data, self.data_dir / f"{ident}.csv")
+        self._display(
+            {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": f"Figure: {caption}"},
+            {"kind": "figure", "id": ident, "caption": caption, "alt": alt, "data": csv, "width_in": round(float(width), 2), "legend_collisions": collisions},
+        )
+
+    def table(self, name: str, frame: pd.DataFrame, caption: str, right: tuple[str, ...] = (), data: pd.DataFrame | None = None) -> None:
+        """Publish a table of display strings; `data` (default: the same frame) is written as CSV.
+
+        A column with one value in every row (of two or more) goes from the shown table into
+        the caption ('Year end: 2025 for every row.'): the CSV keeps it."""
+        ident = f"tbl-{self.anchor}-{name}"
+        csv = _csv(frame if data is None else data, self.data_dir / f"{ident}.csv")
+        frame, caption = constant_columns_in_caption(frame, caption)
+        self._display(
+            {
+                "text/markdown": markdown_table(frame, right),
+                "text/html": frame.to_html(index=False, escape=True, border=0),
+                "text/plain": frame.to_string(index=False),
+            },
+            {"kind": "table", "id": ident, "caption": caption, "data": csv},
+        )
+
+    @contextmanager
+    def html_only(self):
+        """Outputs published inside stay in the HTML (and their CSVs) and out of the PDF: a
+        `.content-visible when-format="html"` block, as Quarto reads it and the built-in
+        renderer's filters/layout.lua does too."""
+        fence = {"kind": "text"}  # the chapter's own markup, never input text: not escaped
+        self._display({"text/markdown": HTML_ONLY_OPEN, "text/plain": ""}, fence)
+        yield
+        self._display({"text/markdown": HTML_ONLY_CLOSE, "text/plain": ""}, fence)
+
+    def record(self, name: str, value) -> None:
+        _record.record(name, value)

@@ -1,0 +1,607 @@
+"""The review's house style for charts: one seaborn theme, colour-blind-safe colours, one function per chart.
+
+Colours are fixed per country and per status across every chart of the report (Okabe-Ito
+and Paul Tol's muted palette, both safe for the common colour-vision deficiencies).
+Every function takes tidy data and returns a matplotlib Figure; saving and captioning
+belong to review.report.chapter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+WIDTH = 7.0  # inches: the text width of the PDF page
+GREY = "#9A9A9A"
+LIGHT_GREY = "#D0D0D0"
+ALIGNED_COLOR = "#0072B2"
+
+#: Fixed colours for the origins that recur across minerals; others take a stable colour from PALETTE.
+COUNTRY_COLORS = {
+    "CHN": "#D55E00",
+    "USA": "#0072B2",
+    "AUS": "#56B4E9",
+    "JPN": "#CC79A7",
+    "CAN": "#009E73",
+    "MYS": "#E69F00",
+    "COD": "#882255",
+    "IDN": "#DDCC77",
+    "CHL": "#117733",
+    "RUS": "#332288",
+    "MMR": "#AA4499",
+    "VNM": "#44AA99",
+    "XXX": LIGHT_GREY,
+}
+PALETTE = ["#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499", "#332288", "#E69F00", "#56B4E9", "#CC79A7"]
+
+#: One distinguishable colour per project status (Paul Tol's muted scheme, early statuses light,
+#: late dark); none of them is China's vermilion; cancelled projects are grey where they are shown.
+PROJECT_STATUS_COLORS = dict(
+    zip(
+        ["announced", "feasibility", "permitting", "financing", "construction", "commissioning", "operating", "suspended", "cancelled"],
+        ["#DDCC77", "#88CCEE", "#44AA99", "#999933", "#CC6677", "#AA4499", "#332288", "#A08070", LIGHT_GREY],
+    )
+)
+#: Statuses the capacity charts leave out: a cancelled project adds no capacity.
+NOT_CHARTED = ("cancelled",)
+
+
+def use_house_style() -> None:
+    """The report's theme; called once per notebook before drawing."""
+    sns.set_theme(context="paper", style="whitegrid", font="DejaVu Sans", font_scale=1.0)
+    plt.rcParams.update(
+        {
+            "figure.dpi": 150,
+            "savefig.dpi": 150,
+            "axes.titlesize": 9,
+            "axes.titleweight": "bold",
+            "axes.labelsize": 8,
+            "xtick.labelsize": 7.5,
+            "ytick.labelsize": 7.5,
+            "legend.fontsize": 7.5,
+            "legend.frameon": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "text.parse_math": False,  # labels are names from the inputs: '$' is a dollar, never mathtext
+        }
+    )
+
+
+def country_color(code: str) -> str:
+    """The same colour for a country in every chart."""
+    if code in COUNTRY_COLORS:
+        return COUNTRY_COLORS[code]
+    index = int(hashlib.sha256(code.encode()).hexdigest(), 16) % len(PALETTE)
+    return PALETTE[index]
+
+
+def percent_tick(value: float, _position=None) -> str:
+    """A share as a tick label with no more decimals than it needs: 0.5%, 1%, 20% (a fixed
+    number of decimals either shows "1%, 1%, 2%" on a small scale or "20.0%" on a large one)."""
+    text = f"{value * 100:.2f}".rstrip("0").rstrip(".")
+    return f"{'0' if text in ('', '-0') else text}%"
+
+
+def _percent(ax, axis="y") -> None:
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(percent_tick))
+
+
+def _shared_legend(fig: plt.Figure, axes, columns: int, bottom: float, second_row: float, order: list[str] | None = None) -> None:
+    """One legend under all panels, each label once; room is made for every row past the first.
+
+    `order` lists labels in the order they should be read (others follow as first seen),
+    so a label drawn in a later panel only still sits with its kind.
+    """
+    handles, names = [], []
+    for ax in axes:
+        for h, n in zip(*ax.get_legend_handles_labels()):
+            if n not in names:
+                handles.append(h)
+                names.append(n)
+    if order:
+        rank = {name: i for i, name in enumerate(order)}
+        handles, names = zip(*sorted(zip(handles, names), key=lambda pair: rank.get(pair[1], len(rank))))
+    legend = fig.legend(handles, names, loc="lower center", ncol=min(columns, len(names)), bbox_to_anchor=(0.5, -0.02))
+    rows = -(-len(names) // columns)  # each row past the first needs its own room
+    fig.canvas.draw()  # the legend's drawn height, so the panels and their tick labels sit above it however many rows it has
+    height = legend.get_window_extent().height / fig.bbox.height
+    fig.tight_layout(rect=(0, max(bottom + second_row * (rows - 1), height + 0.01), 1, 1))
+
+
+def _thousands(ax, axis="x") -> None:
+    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def _facets(n: int, height: float = 2.6, cols: int | None = None):
+    cols = cols or min(n, 3)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, height * rows), squeeze=False, sharey=True)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat[:n])
+
+
+def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
+    """Stacked shares of supply by origin over time, one panel per stage, with target paths.
+
+    `shares`: stage, year, origin, label, share (labels in stacking order).
+    `paths`: stage, year, value, kind ('target' or 'ambition').
+    """
+    stages = list(dict.fromkeys(shares["stage"]))
+    fig, axes = _facets(len(stages), height=2.0)
+    for ax, stage in zip(axes, stages):
+        part = shares[shares["stage"] == stage]
+        wide = part.pivot_table(index="year", columns="origin", values="share", aggfunc="sum", sort=False).fillna(0.0)
+        origins = list(dict.fromkeys(part["origin"]))
+        labels = dict(zip(part["origin"], part["label"]))
+        wide = wide[origins]
+        colors = [_origin_color(o) for o in origins]
+        if len(wide) > 1:
+            ax.stackplot(wide.index, wide.T.values, labels=[labels[o] for o in origins], colors=colors, alpha=0.9, linewidth=0)
+        else:  # one year: a stacked bar, as an area needs two
+            bottom = 0.0
+            for origin, color in zip(origins, colors):
+                value = float(wide[origin].iloc[0])
+                ax.bar(wide.index, value, bottom=bottom, color=color, label=labels[origin], width=0.6)
+                bottom += value
+        for kind, style in (("target", "-"), ("ambition", ":")):
+            line = paths[(paths["stage"] == stage) & (paths["kind"] == kind)]
+            if len(line):
+                ax.plot(line["year"], line["value"], style, color="black", linewidth=1.3, label=f"{kind} path")
+        ax.set_title(stage.capitalize())
+        ax.set_ylim(0, 1)
+        last = paths[paths["stage"] == stage]["year"].max() if len(paths[paths["stage"] == stage]) else wide.index.max()
+        ax.set_xlim(wide.index.min() - (0.5 if len(wide) == 1 else 0), max(wide.index.max() + (0.5 if len(wide) == 1 else 0), last))
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
+        _percent(ax)
+    _shared_legend(fig, axes, columns=5, bottom=0.1, second_row=0.02, order=list(dict.fromkeys(shares["label"])) + ["target path", "ambition path"])
+    return fig
+
+
+def _origin_color(origin: str) -> str:
+    if origin == "aligned":
+        return ALIGNED_COLOR
+    if origin == "other":
+        return GREY
+    return country_color(origin)
+
+
+def target_paths(series: pd.DataFrame, paths: pd.DataFrame, projections: pd.DataFrame) -> plt.Figure:
+    """Small multiples: each target's Alliance series, its path, and the pipeline projection.
+
+    `series`: panel, year, value. `paths`: panel, year, value, kind. `projections`: panel, year, value, kind ('projection', 'slip').
+    """
+    panels = list(dict.fromkeys(series["panel"]))
+    fig, axes = _facets(len(panels), height=2.2)
+    for ax, panel in zip(axes, panels):
+        s = series[series["panel"] == panel]
+        ax.plot(s["year"], s["value"], color=COUNTRY_COLORS["CHN"], linewidth=2, marker="o", markersize=2.5, label="dependency")
+        for kind, style in (("target", "-"), ("ambition", ":")):
+            p = paths[(paths["panel"] == panel) & (paths["kind"] == kind)]
+            if len(p):
+                ax.plot(p["year"], p["value"], style, color="black", linewidth=1.1, label=f"{kind} path")
+        pr = projections[projections["panel"] == panel]
+        for kind, marker in (("projection", "D"), ("slip", "x")):
+            point = pr[pr["kind"] == kind]
+            if len(point):
+                ax.scatter(point["year"], point["value"], marker=marker, color=ALIGNED_COLOR, s=22, zorder=3, label="projection, best case" if kind == "projection" else "slip case (every project a year late)")
+        ax.set_title(panel)
+        ax.set_ylim(0, 1)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
+        _percent(ax)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=5, bbox_to_anchor=(0.5, -0.01))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def world_shares(shares: pd.DataFrame) -> plt.Figure:
+    """Each producer's share of world production in the latest year, one panel per stage.
+
+    `shares`: stage, label (country name), country, share.
+    """
+    stages = list(dict.fromkeys(shares["stage"]))
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.18 * shares.groupby("stage").size().max() + 0.8), squeeze=False)
+    for ax, stage in zip(axes.flat, stages):
+        part = shares[shares["stage"] == stage]
+        ax.barh(part["label"], part["share"], color=[country_color(c) for c in part["country"]])
+        ax.invert_yaxis()
+        ax.set_title(stage.capitalize())
+        ax.set_xlim(0, 1)
+        _percent(ax, "x")
+    fig.tight_layout()
+    return fig
+
+
+def _status_bars(ax, capacity: pd.DataFrame, group: str) -> None:
+    """Stacked horizontal bars of capacity by status, bars in the order `group` first appears."""
+    capacity = capacity[~capacity["status"].isin(NOT_CHARTED)]
+    order = list(dict.fromkeys(capacity[group]))
+    wide = capacity.pivot_table(index=group, columns="status", values="capacity_t", aggfunc="sum").reindex(order).fillna(0.0)
+    statuses = [s for s in PROJECT_STATUS_COLORS if s in wide.columns]
+    left = np.zeros(len(wide))
+    for status in statuses:
+        ax.barh(wide.index, wide[status], left=left, color=PROJECT_STATUS_COLORS[status], label=status, edgecolor="white", linewidth=0.4)
+        left += wide[status].to_numpy()
+    ax.invert_yaxis()
+    _thousands(ax)
+
+
+def capacity_by_status(capacity: pd.DataFrame, group: str) -> plt.Figure:
+    """Horizontal stacked bars of project capacity by status, one bar per <group> in the order
+    given (stages as in minerals.csv); cancelled projects left out. `capacity`: <group>, status, capacity_t."""
+    bars = capacity[~capacity["status"].isin(NOT_CHARTED)][group].nunique()
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * bars + 1.2))
+    _status_bars(ax, capacity, group)
+    ax.set_xlabel("capacity, t a year")
+    _shared_legend(fig, [ax], columns=7, bottom=0.16, second_row=0.08, order=list(PROJECT_STATUS_COLORS))
+    return fig
+
+
+def capacity_panels(capacity: pd.DataFrame) -> plt.Figure:
+    """Project capacity by stage and status, one panel per mineral with its own scale (copper's
+    hundreds of thousands of tonnes would hide gallium's tens). `capacity`: panel, stage, status,
+    capacity_t, stages in the order of minerals.csv; cancelled projects left out."""
+    shown = capacity[~capacity["status"].isin(NOT_CHARTED)]
+    panels = list(dict.fromkeys(shown["panel"]))
+    cols = 3
+    rows = int(np.ceil(len(panels) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, 1.25 * rows + 0.9), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, panel in zip(axes.flat, panels):
+        _status_bars(ax, shown[shown["panel"] == panel], "stage")
+        ax.set_title(panel)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(nbins=3))
+        ax.tick_params(axis="both", labelsize=7)
+    _shared_legend(fig, list(axes.flat[: len(panels)]), columns=7, bottom=0.08, second_row=0.04, order=list(PROJECT_STATUS_COLORS))
+    return fig
+
+
+def projection_bars(points: pd.DataFrame, target: float | None) -> plt.Figure:
+    """Dependency today, projected, and projected if projects slip, against the target. `points`: stage, label, value."""
+    stages = list(dict.fromkeys(points["stage"]))
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 1.8), squeeze=False, sharey=True)
+    colors = [COUNTRY_COLORS["CHN"], ALIGNED_COLOR, "#56B4E9"]
+    for ax, stage in zip(axes.flat, stages):
+        part = points[points["stage"] == stage]
+        ax.bar([str(label).replace(", ", ",\n") for label in part["label"]], part["value"], color=colors[: len(part)])  # "2030,\nbest case": labels side by side must not run into each other
+        if target is not None:
+            ax.axhline(target, color="black", linewidth=1.1, label="target")
+        for x, v in enumerate(part["value"]):
+            ax.text(x, label_height(v, [target] if target is not None else []), f"{v:.0%}", ha="center", fontsize=7.5)
+        ax.set_title(stage.capitalize())
+        ax.set_ylim(0, 1.05)
+        ax.tick_params(axis="x", labelsize=7)
+        _percent(ax)
+    fig.tight_layout()
+    return fig
+
+
+def cover_bars(cover: pd.DataFrame, label: str) -> plt.Figure:
+    """Stockpile cover in days with each bar's target. `cover`: <label>, value, target_days."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(cover) + 1.0))
+    ax.barh(cover[label], cover["value"], color=ALIGNED_COLOR, label="cover, days")
+    targets = cover.dropna(subset=["target_days"])
+    ax.scatter(targets["target_days"], targets[label], marker="|", s=260, color="black", linewidths=2, zorder=3, label="target")
+    ax.invert_yaxis()
+    ax.set_xlabel("days of consumption")
+    _shared_legend(fig, [ax], columns=2, bottom=0.22 if len(cover) < 4 else 0.12, second_row=0.0)  # under the chart: never over a target mark
+    return fig
+
+
+def label_height(value: float, levels: list[float], gap: float = 0.02, height: float = 0.06) -> float:
+    """Where a bar's value label goes: just above the bar, or above a target line it would sit on.
+
+    A label occupies [y, y + height] in axis units (shares); a level inside that band moves it
+    to just above the level. Example: a 58% bar under a 60% line: 0.60 is in [0.60, 0.66], so
+    the label goes to 0.62."""
+    y = value + gap
+    for level in sorted(levels):
+        if y - gap / 2 <= level <= y + height:
+            y = level + gap
+    return y
+
+
+def _recycling_path(ax, series: pd.DataFrame, path: pd.DataFrame) -> None:
+    ax.plot(series["year"], series["value"], color="black", linewidth=2, marker="o", markersize=2.5, label="Alliance")
+    if len(path):
+        ax.plot(path["year"], path["value"], "--", color=ALIGNED_COLOR, linewidth=1.2, label="target path")
+        end = path.sort_values("year").iloc[-1]
+        ax.scatter([end["year"]], [end["value"]], marker="o", s=18, color=ALIGNED_COLOR, zorder=3, label="target")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
+    top = pd.concat([series["value"], path["value"]]).astype(float).max(skipna=True)  # NaN when nothing is known
+    ax.set_ylim(0, top * 1.15 if np.isfinite(top) and top > 0 else 0.1)
+    _percent(ax)
+
+
+def recycling_paths(series: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
+    """The Alliance's recycling share per mineral with the straight path to its target.
+
+    `series`: panel, year, value (Alliance). `paths`: panel, year, value."""
+    panels = list(dict.fromkeys(series["panel"]))
+    fig, axes = _facets(len(panels), height=1.9)
+    for ax, panel in zip(axes, panels):
+        _recycling_path(ax, series[series["panel"] == panel], paths[paths["panel"] == panel])
+        ax.set_title(panel)
+    for ax in axes:  # own scales: cobalt's 20% would flatten rare earths' 2%
+        ax.yaxis.set_tick_params(labelleft=True)
+    _shared_legend(fig, axes, columns=3, bottom=0.06, second_row=0.0)
+    return fig
+
+
+def _ranked(ax, latest: pd.DataFrame) -> None:
+    part = latest.sort_values("value", ascending=True)
+    colors = ["black" if a else ALIGNED_COLOR for a in part["alliance"]]
+    ax.barh(part["label"], part["value"], color=colors, height=0.7)
+    ax.tick_params(axis="y", labelsize=6.5)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(nbins=3))
+    _percent(ax, "x")
+
+
+def recycling_ranks(latest: pd.DataFrame) -> plt.Figure:
+    """Members ranked by recycling share in the latest year, one panel per mineral, the Alliance in black.
+
+    `latest`: panel, label, value, alliance (bool)."""
+    panels = list(dict.fromkeys(latest["panel"]))
+    cols = 3
+    rows = int(np.ceil(len(panels) / cols))
+    longest = latest.groupby("panel").size().max()
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.13 * longest + 0.6) * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, panel in zip(axes.flat, panels):
+        _ranked(ax, latest[latest["panel"] == panel])
+        ax.set_title(panel)
+    fig.tight_layout()
+    return fig
+
+
+def recycling_mineral(series: pd.DataFrame, path: pd.DataFrame, latest: pd.DataFrame) -> plt.Figure:
+    """One mineral's recycling: the Alliance against its target path, and members ranked in the latest year."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, max(1.8, 0.11 * len(latest) + 0.7)), gridspec_kw={"width_ratios": (1.3, 1)})
+    _recycling_path(left, series, path)
+    left.set_title("Alliance against the target path" if len(path) else "Alliance")
+    _ranked(right, latest)
+    right.set_title(f"Members, {int(latest['year'].max())}" if "year" in latest else "Members, latest year")
+    _shared_legend(fig, [left], columns=3, bottom=0.1, second_row=0.0)
+    return fig
+
+
+def heatmap(values: pd.DataFrame) -> plt.Figure:
+    """Dependency by mineral (rows) and stage (columns), annotated in percent."""
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.8, 0.34 * len(values) + 1.2))
+    sns.heatmap(values, ax=ax, vmin=0, vmax=1, cmap="rocket_r", annot=True, fmt=".0%", annot_kws={"fontsize": 7.5}, linewidths=0.5, linecolor="white", cbar_kws={"format": PercentFormatter(1.0, decimals=0), "shrink": 0.8})
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.grid(False)  # a stage a mineral does not have stays blank
+    ax.tick_params(axis="y", rotation=0)
+    fig.tight_layout()
+    return fig
+
+
+def count_bars(counts: pd.DataFrame, x: str, color: str = ALIGNED_COLOR) -> plt.Figure:
+    """Vertical bars of counts. `counts`: <x>, count."""
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.7, 2.3))
+    ax.bar(counts[x].astype(str), counts["count"], color=color)
+    ax.set_ylabel("projects")
+    ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    fig.tight_layout()
+    return fig
+
+
+CASE_COLORS = {"baseline": GREY, "today": COUNTRY_COLORS["CHN"], "best case": ALIGNED_COLOR, "slip case": "#56B4E9"}
+
+
+def founding_targets(points: pd.DataFrame, lines: pd.DataFrame) -> plt.Figure:
+    """Per stage: dependency at the baseline, today, and at the target year in the best case and
+    the slip case, against the target and the ambition lines.
+
+    `points`: stage, case, year, value. `lines`: stage, kind ('target', 'ambition'), value."""
+    stages = list(dict.fromkeys(points["stage"]))
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 2.5), squeeze=False, sharey=True)
+    for ax, stage in zip(axes.flat, stages):
+        part = points[points["stage"] == stage]
+        levels = lines[lines["stage"] == stage]
+        labels = [f"{c}\n{y}" if c in ("baseline", "today") else f"{y}\n{c}" for c, y in zip(part["case"], part["year"])]
+        ax.bar(labels, part["value"], color=[CASE_COLORS[c] for c in part["case"]], width=0.7)
+        for kind, style in (("target", "-"), ("ambition", ":")):
+            level = levels[levels["kind"] == kind]
+            if len(level):
+                ax.axhline(float(level["value"].iloc[0]), color="black", linestyle=style, linewidth=1.1, label=f"{kind} {float(level['value'].iloc[0]):.0%}")
+        for x, v in enumerate(part["value"]):
+            ax.text(x, label_height(v, list(levels["value"].astype(float))), f"{v:.0%}", ha="center", fontsize=7.5)
+        ax.set_title(stage.capitalize())
+        ax.set_ylim(0, 1.08)
+        ax.tick_params(axis="x", labelsize=6.5)
+        _percent(ax)
+    _shared_legend(fig, list(axes.flat), columns=2, bottom=0.1, second_row=0.0)
+    return fig
+
+
+def _inside(box, points) -> bool:
+    """Whether any of the display points (n x 2) lies in the box."""
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    x, y = points[:, 0], points[:, 1]
+    return bool(((x >= box.x0) & (x <= box.x1) & (y >= box.y0) & (y <= box.y1)).any())
+
+
+def legend_collisions(fig: plt.Figure) -> list[str]:
+    """What a figure's legends cover: tick labels of any axes, or plotted markers, line
+    vertices, bars and points. Empty when every legend sits clear of the data and the axes.
+
+    Drawn once to know where everything is; boxes are in display units (matplotlib's
+    get_window_extent)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    found = []
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            if not ax.get_visible():
+                continue
+            for label in ax.get_xticklabels() + ax.get_yticklabels():
+                if label.get_visible() and label.get_text() and box.overlaps(label.get_window_extent(renderer)):
+                    found.append(f"tick label {label.get_text()!r} of {ax.get_title() or 'an axes'}")
+            for line in ax.get_lines():
+                points = line.get_transform().transform(line.get_xydata())
+                if _inside(box, points):
+                    found.append(f"line {line.get_label()!r} of {ax.get_title() or 'an axes'}")
+            for collection in ax.collections:
+                offsets = collection.get_offsets()
+                if len(offsets) and _inside(box, collection.get_offset_transform().transform(offsets)):
+                    found.append(f"markers {collection.get_label()!r} of {ax.get_title() or 'an axes'}")
+            for patch in ax.patches:
+                if patch.get_visible() and box.overlaps(patch.get_window_extent(renderer)):
+                    found.append(f"bar {patch.get_label()!r} of {ax.get_title() or 'an axes'}")
+    return sorted(set(found))
+
+
+def member_heatmap(values: pd.DataFrame) -> plt.Figure:
+    """Members (rows, the Alliance last) by mineral stage (columns), dependency annotated in percent."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(values) + 1.6))
+    sns.heatmap(values, ax=ax, vmin=0, vmax=1, cmap="rocket_r", annot=True, fmt=".0%", annot_kws={"fontsize": 5.5}, linewidths=0.4, linecolor="white", cbar=False)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.grid(False)  # a stage a member does not report stays blank
+    ax.tick_params(axis="y", rotation=0, labelsize=7)
+    ax.tick_params(axis="x", rotation=90, labelsize=6.5)
+    ax.axhline(len(values) - 1, color="black", linewidth=1.2)  # the Alliance row apart
+    fig.tight_layout()
+    return fig
+
+
+# --- markets, the stress test, finance (second version) --------------------------------------------
+
+
+def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
+    """Annual prices, one panel per stage, with each floor drawn as a horizontal line in the price's unit.
+
+    `prices`: panel, year, price, unit. `floors`: panel, label, value (in the panel's price unit), status.
+    """
+    panels = list(dict.fromkeys(prices["panel"]))
+    cols = min(len(panels), 2)
+    grid_rows = int(np.ceil(len(panels) / cols))
+    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 1.8 * grid_rows), squeeze=False)  # units differ: no shared y axis
+    for ax in grid.flat[len(panels):]:
+        ax.set_visible(False)
+    axes = list(grid.flat[: len(panels)])
+    for ax, panel in zip(axes, panels):
+        part = prices[prices["panel"] == panel].sort_values("year")
+        ax.plot(part["year"], part["price"], color=ALIGNED_COLOR, linewidth=2, marker="o", markersize=3, label="annual price")
+        for f in floors[floors["panel"] == panel].itertuples():
+            ax.axhline(f.value, color="black", linestyle="-" if f.status == "in force" else ":", linewidth=1.1, label=f"floor {f.status}")
+            ax.annotate(f.label, (part["year"].min(), f.value), xytext=(0, 2), textcoords="offset points", fontsize=6.5)
+        ax.set_title(panel)
+        ax.set_ylabel(part["unit"].iloc[0])
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
+    _shared_legend(fig, axes, columns=3, bottom=0.08, second_row=0.04)
+    return fig
+
+
+def indexed_prices(index: pd.DataFrame) -> plt.Figure:
+    """Prices across minerals indexed to the first year of each window (= 100). `index`: label, year, index."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+    for i, (label, line) in enumerate(index.groupby("label", sort=True)):
+        ax.plot(line["year"], line["index"], color=PALETTE[i % len(PALETTE)], linewidth=1.6, marker="o", markersize=2.5, label=label)
+    ax.axhline(100, color=GREY, linewidth=0.8)
+    ax.set_ylabel("index, first year = 100")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def member_vs_alliance(rows: pd.DataFrame, member: str) -> plt.Figure:
+    """A member's dependency per mineral stage beside the Alliance's: where it stands apart.
+
+    `rows`: label, value, alliance (labels in reading order)."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.17 * len(rows) + 1.0))
+    y = np.arange(len(rows))
+    ax.hlines(y, rows["alliance"], rows["value"], color=LIGHT_GREY, linewidth=2)
+    ax.scatter(rows["alliance"], y, color="black", s=14, zorder=3, label="Alliance")
+    ax.scatter(rows["value"], y, color=ALIGNED_COLOR, s=18, zorder=3, label=member)
+    ax.set_yticks(y, rows["label"])
+    ax.tick_params(axis="y", labelsize=6.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    _percent(ax, "x")
+    _shared_legend(fig, [ax], columns=2, bottom=0.1 if len(rows) > 8 else 0.18, second_row=0.0)
+    return fig
+
+
+def floor_cost_bars(costs: pd.DataFrame) -> plt.Figure:
+    """The yearly cost of a price-gap payment at each floor, in million USD. `costs`: label, cost_musd, status."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(costs) + 1.2))
+    colors = [ALIGNED_COLOR if s == "in force" else "#56B4E9" for s in costs["status"]]
+    ax.barh(costs["label"], costs["cost_musd"].fillna(0.0), color=colors)
+    for y, v in enumerate(costs["cost_musd"]):
+        ax.text(0 if v != v else v, y, " no data" if v != v else f" {v:,.2f}", va="center", fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("million USD a year (dark: floor in force; light: proposed)")
+    fig.tight_layout()
+    return fig
+
+
+def event_timeline(events: pd.DataFrame) -> plt.Figure:
+    """Events as points on one time axis, one row per mineral, marked by kind. `events`: date (datetime), mineral, kind."""
+    minerals = sorted(events["mineral"].unique())
+    kinds = sorted(events["kind"].unique())
+    markers = ["o", "s", "D", "^", "v", "P", "X", "*"]
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.35 * len(minerals) + 1.6))
+    for i, kind in enumerate(kinds):
+        part = events[events["kind"] == kind]
+        ax.scatter(part["date"], part["mineral"].map(minerals.index), marker=markers[i % len(markers)], color=PALETTE[i % len(PALETTE)], s=30, label=kind, zorder=3)
+    ax.set_yticks(range(len(minerals)), minerals)
+    ax.set_ylim(-0.6, len(minerals) - 0.4)
+    ax.invert_yaxis()
+    ax.legend(loc="lower center", ncol=4, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
+    """Share of supply lost if the largest non-aligned supplier stopped: one row per stage, the
+    Alliance as a black bar, each member as a dot.
+
+    A row per stage rather than a bar per member: the members' losses sit close together, and
+    what a reader needs is the Alliance's loss and the spread around it (names would collide;
+    the caption names the extremes and the table beside it gives each holder's figure).
+    `lost`: stage, label, value (Alliance rows labelled "Alliance"), stages in reading order.
+    """
+    stages = list(dict.fromkeys(lost["stage"]))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * len(stages) + 1.0))
+    for y, stage in enumerate(stages):
+        part = lost[lost["stage"] == stage]
+        alliance = part[part["label"] == "Alliance"]["value"]
+        members = part[part["label"] != "Alliance"].dropna(subset=["value"])
+        if len(alliance):
+            ax.barh(y, float(alliance.iloc[0]), height=0.35, color="black", label="Alliance" if y == 0 else None)
+        ax.scatter(members["value"], [y - 0.32] * len(members), s=16, color=COUNTRY_COLORS["CHN"], alpha=0.7, zorder=3, label="members" if y == 0 else None)
+    ax.set_yticks(range(len(stages)), [s.capitalize() for s in stages])
+    ax.set_ylim(len(stages) - 0.5, -0.7)
+    ax.set_xlim(-0.02, 1.02)  # a dot at 0% or 100% is drawn whole
+    _percent(ax, "x")
+    _shared_legend(fig, [ax], columns=2, bottom=0.22 if len(stages) == 1 else 0.16, second_row=0.0)
+    return fig
+
+
+def finance_bars(finance: pd.DataFrame) -> plt.Figure:
+    """Capex and, inside it, public finance of the pipeline, in million USD. `finance`: label, capex_musd, public_finance_musd."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(finance) + 1.3))
+    ax.barh(finance["label"], finance["capex_musd"], color="#B3CDE3", label="capital expenditure")
+    ax.barh(finance["label"], finance["public_finance_musd"], color=ALIGNED_COLOR, height=0.45, label="of which public finance")
+    ax.invert_yaxis()
+    ax.set_xlabel("million USD")
+    _thousands(ax)
+    ax.legend(loc="lower center", ncol=2, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,243 @@
+"""What the chapters show of prices, floors, events, the stress test, finance and traceability.
+
+The second version's sections, prepared like review.report.views: numbers come from the
+indicators table (review.analysis.indicators computed them once); the input tables give only
+what the indicators do not hold (price series, floors as set, event texts, project
+lists). Every function returns plain frames a notebook draws or prints.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from review.analysis import indicators as ind
+from review.analysis.narrative import status_word
+from review.analysis.text import WITHHELD, format_value
+from review.report.views import rows_of, stage_order, stockpile_cover
+
+#: How many years of events a mineral chapter lists, ending with the cycle.
+EVENT_YEARS = 5
+
+
+def _label(ch, scope: str) -> str:
+    return "Alliance" if scope == ind.ALLIANCE else ch.country(scope)
+
+
+def _money(value) -> str:
+    """Millions of USD: whole from ten up, two decimals below (a small payment still shows)."""
+    return "" if pd.isna(value) else f"{value:,.2f}" if abs(value) < 10 else f"{value:,.0f}"
+
+
+def price_text(value, unit: str) -> str:
+    """A price as typed where it is whole (110 USD/kg), else to two decimals (0.63 USD/lb)."""
+    if pd.isna(value):
+        return ""
+    text = f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
+    return f"{text} {unit}"
+
+
+# --- prices, floors, events ------------------------------------------------------------------
+
+
+def price_panels(ch, prices: pd.DataFrame, floors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A mineral's price series by stage, and its floors in each stage's price unit.
+
+    Returns (series: panel, stage, year, product, price, unit; lines: panel, stage, scope,
+    label, status, floor, floor_unit, value), `value` being the floor in the panel's unit.
+    """
+    if prices.empty:
+        return prices.assign(panel=[]), pd.DataFrame(columns=["panel", "stage", "scope", "label", "status", "floor", "floor_unit", "value"])
+    series = prices.sort_values(["stage", "year"]).copy()
+    latest = series.groupby("stage").tail(1).set_index("stage")
+    series["panel"] = series["stage"].str.capitalize() + ": " + series["stage"].map(latest["product"])
+    lines = []
+    for f in floors[floors["stage"].isin(latest.index)].itertuples():
+        unit = latest.loc[f.stage, "unit"]
+        value = ind.convert_price(float(f.floor), f.unit, unit)
+        converted = "" if f.unit == unit else f" = {price_text(value, unit)}"
+        label = f"{_label(ch, f.scope)} floor ({f.status}), {price_text(f.floor, f.unit)}{converted}"
+        lines.append(dict(panel=series[series["stage"] == f.stage]["panel"].iloc[0], stage=f.stage, scope=f.scope, label=label, status=f.status, floor=float(f.floor), floor_unit=f.unit, value=value))
+    return series[["panel", "stage", "year", "product", "price", "unit"]].reset_index(drop=True), pd.DataFrame(lines, columns=["panel", "stage", "scope", "label", "status", "floor", "floor_unit", "value"])
+
+
+def recent_events(ch, events: pd.DataFrame, cycle: int, with_mineral: bool) -> pd.DataFrame:
+    """The events of the last EVENT_YEARS years up to the cycle, oldest first, as display rows."""
+    recent = events[events["date"].str[:4].astype(int) > cycle - EVENT_YEARS] if len(events) else events
+    rows = []
+    for e in recent.sort_values(["date", "mineral"]).itertuples():
+        row = {"Date": e.date}
+        if with_mineral:
+            row["Mineral"] = ch.mineral(e.mineral)
+        row |= {"Country": ch.country(e.country), "Kind": e.kind, "Event": e.description, "Source": e.source}
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Date"] + (["Mineral"] if with_mineral else []) + ["Country", "Kind", "Event", "Source"])
+
+
+def price_index(ch, table: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """Each mineral and stage's prices over its change window, indexed to the window's first year = 100.
+
+    Only series whose window is complete (a `price_change` value) are indexed. Columns:
+    mineral, stage, label, year, price, unit, index.
+    """
+    change = rows_of(table, "price_change").dropna(subset=["value"])
+    out = []
+    for r in change.itertuples():
+        first, last = (int(y) for y in r.detail.split("-"))
+        s = prices[(prices["mineral"] == r.mineral) & (prices["stage"] == r.stage) & prices["year"].between(first, last)].sort_values("year")
+        base = float(s["price"].iloc[0])
+        label = f"{ch.mineral(r.mineral)}, {r.stage} ({s['product'].iloc[-1]})"
+        out.append(s.assign(label=label, index=s["price"] / base * 100)[["mineral", "stage", "label", "year", "price", "unit", "index"]])
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["mineral", "stage", "label", "year", "price", "unit", "index"])
+
+
+def price_table(ch, table: pd.DataFrame, prices: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Latest price, five-year change and volatility per mineral and stage: (display, data)."""
+    change = rows_of(table, "price_change").set_index(["mineral", "stage"])
+    vol = rows_of(table, "price_volatility").set_index(["mineral", "stage"])
+    latest = prices.sort_values("year").groupby(["mineral", "stage"]).tail(1).sort_values(["mineral", "stage"])
+    shown, data = [], []
+    for p in latest.itertuples():
+        c, v = change.loc[(p.mineral, p.stage)], vol.loc[(p.mineral, p.stage)]
+        shown.append({
+            "Mineral": ch.mineral(p.mineral), "Stage": p.stage, "Product": p.product, "Year": str(int(p.year)), "Price": price_text(p.price, p.unit),
+            "Change": f"{c['value']:+.1%}" if pd.notna(c["value"]) else c["status"],
+            "Window": c["detail"], "Volatility": f"{v['value']:.1%}" if pd.notna(v["value"]) else v["status"],
+        })
+        data.append(dict(mineral=p.mineral, stage=p.stage, product=p.product, year=int(p.year), price=p.price, unit=p.unit, change=c["value"], volatility=v["value"], window=c["detail"]))
+    return pd.DataFrame(shown), pd.DataFrame(data)
+
+
+def floor_table(ch, table: pd.DataFrame, floors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each floor with the latest price, its gap and the yearly cost of a price-gap payment: (display, data)."""
+    key = ["mineral", "stage", "scope", "detail"]
+    gaps = rows_of(table, "price_floor_gap").set_index(key)
+    costs = rows_of(table, "price_floor_cost_musd").set_index(key)
+    shown, data = [], []
+    for f in floors.sort_values(["mineral", "stage", "scope", "status"]).itertuples():
+        k = (f.mineral, f.stage, f.scope, f.status)
+        gap, cost = gaps.loc[k], costs.loc[k]
+        year = "" if pd.isna(gap["year"]) else str(int(gap["year"]))
+        shown.append({
+            "Mineral": ch.mineral(f.mineral), "Stage": f.stage, "Set by": _label(ch, f.scope), "Status": f"{f.status} (since {int(f.since)})",
+            "Floor": f"{price_text(f.floor, f.unit)} ({f.product})", "Gap to price": price_text(gap["value"], gap["unit"]) + (f" ({year})" if year else "") if pd.notna(gap["value"]) else ind.NO_DATA,
+            "Cost, million USD a year": _money(cost["value"]) if pd.notna(cost["value"]) else ind.NO_DATA, "Source": f.source,
+        })
+        data.append(dict(mineral=f.mineral, stage=f.stage, scope=f.scope, status=f.status, since=int(f.since), product=f.product, floor=f.floor, floor_unit=f.unit,
+                         year=gap["year"], gap=gap["value"], gap_unit=gap["unit"], cost_musd=cost["value"], source=f.source))
+    return pd.DataFrame(shown), pd.DataFrame(data)
+
+
+# --- the stress test --------------------------------------------------------------------------
+
+
+def lost_shares(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.DataFrame:
+    """Lost share by stage (and mineral) in each one's latest year, the Alliance first, then members.
+
+    Columns: mineral, stage, scope, label, year, value, supplier, status (provisional when too few members reported)."""
+    sel = rows_of(table, "disruption_lost_share")
+    if mineral is not None:
+        sel = sel[sel["mineral"] == mineral]
+    if sel.empty:
+        return pd.DataFrame(columns=["mineral", "stage", "scope", "label", "year", "value", "supplier", "status"])
+    sel = sel[sel["year"] == sel.groupby(["mineral", "stage"])["year"].transform("max")].copy()
+    sel["label"] = [_label(ch, s) for s in sel["scope"]]
+    sel["supplier"] = sel["detail"]
+    order = stage_order(ch)
+    sel = sel.assign(stage_order=[order.get((m, s), len(order)) for m, s in zip(sel["mineral"], sel["stage"])], order=sel["scope"] != ind.ALLIANCE)
+    sel = sel.sort_values(["mineral", "stage_order", "order", "scope"])  # stages as minerals.csv lists them: mining, refining, magnets
+    return sel[["mineral", "stage", "scope", "label", "year", "value", "supplier", "status"]].reset_index(drop=True)
+
+
+def stress_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.DataFrame:
+    """Days of cover against the lost supply, latest year, like `views.stockpile_cover` plus the stage tested."""
+    cover = stockpile_cover(ch, table, mineral, indicator="disruption_cover_days")
+    stages = rows_of(table, "disruption_cover_days").set_index(["mineral", "scope", "year"])["stage"]
+    lost = rows_of(table, "disruption_lost_share").set_index(["mineral", "stage", "scope", "year"])["value"]
+    cover["stage"] = [stages.get((m, s, y), "") for m, s, y in zip(cover["mineral"], cover["scope"], cover["year"])]
+    cover["lost_share"] = [lost.get((m, st, s, y), np.nan) for m, st, s, y in zip(cover["mineral"], cover["stage"], cover["scope"], cover["year"])]
+    cover["shown"] = np.where(cover["status"] == ind.NOT_EXPOSED, "not exposed", cover["shown"])
+    return cover
+
+
+def stress_table(ch, cover: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Cover rows as display strings with the stage tested and its lost share; `by` as in views.cover_table."""
+    rows = []
+    for r in cover.itertuples():
+        lost_share = r.lost_share
+        rows.append({
+            ("Mineral" if by == "mineral" else "Holder"): ch.mineral(r.mineral) if by == "mineral" else r.label,
+            **({"Holder": r.label} if by == "mineral" else {}),
+            "Year end": str(int(r.year)), "Stage tested": r.stage or "", "Supply lost": format_value(lost_share, "share"),
+            "Cover, days": r.shown, "Target, days": WITHHELD if r.status == ind.CONFIDENTIAL else format_value(r.target_days, "days"), "Status": status_word(r.status or ""),
+        })
+    return pd.DataFrame(rows)
+
+
+# --- finance ---------------------------------------------------------------------------------
+
+
+def finance_by_stage(ch, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Capex and public finance per mineral and stage, summed over statuses but cancelled ones: (chart data, display)."""
+    capex = rows_of(table, "capex_musd")
+    public = rows_of(table, "public_finance_musd")
+    merged = capex.merge(public, on=["mineral", "stage", "detail"], suffixes=("_capex", "_public"))
+    merged = merged[merged["detail"] != "cancelled"]
+    if merged.empty:
+        return pd.DataFrame(columns=["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional"]), pd.DataFrame()
+    merged["provisional"] = (merged["status_capex"] == ind.PROVISIONAL) | (merged["status_public"] == ind.PROVISIONAL)
+    out = merged.groupby(["mineral", "stage"], as_index=False).agg(capex_musd=("value_capex", "sum"), public_finance_musd=("value_public", "sum"), provisional=("provisional", "any"))
+    out["label"] = [f"{ch.mineral(m)}, {s}" + (" (incomplete)" if p else "") for m, s, p in zip(out["mineral"], out["stage"], out["provisional"])]
+    shown = pd.DataFrame({
+        "Mineral": out["mineral"].map(ch.mineral), "Stage": out["stage"], "Capex, million USD": out["capex_musd"].map(_money),
+        "Public finance, million USD": out["public_finance_musd"].map(_money),
+        "Public share": [format_value(p / c, "share") if c > 0 else "" for p, c in zip(out["public_finance_musd"], out["capex_musd"])],
+        "Note": np.where(out["provisional"], "some projects do not report", ""),
+    })
+    return out[["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional"]], shown
+
+
+def priority_projects(ch, table: pd.DataFrame, current: pd.DataFrame, aligned: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The priority projects with their finance and effect on the projection: (display, data)."""
+    effects = rows_of(table, "priority_project_effect")
+    prio = current[current["priority"].fillna(False).astype(bool)].sort_values(["mineral", "stage", "project_id"])
+    shown, data = [], []
+    for p in prio.itertuples():
+        e = effects[effects["detail"] == p.project_id].sort_values("year")
+        counts = p.host_country in aligned
+        effect = "; ".join(f"{format_value(v, 'share_diff')} by {int(y)}" for v, y in zip(e["value"], e["year"])) if len(e) else "no dependency target"
+        shown.append({
+            "Project": p.name, "Mineral": ch.mineral(p.mineral), "Stage": p.stage, "Host": ch.country(p.host_country), "Status": p.status,
+            "Capex, million USD": _money(p.capex_musd), "Public, million USD": _money(p.public_finance_musd),
+            "Dependency without it": effect, "Counts": "yes" if counts else "no: host not aligned",
+        })
+        data.append(dict(project_id=p.project_id, mineral=p.mineral, stage=p.stage, host_country=p.host_country, status=p.status, capex_musd=p.capex_musd,
+                         public_finance_musd=p.public_finance_musd, counts_towards_diversification=counts,
+                         effect=";".join(f"{y}:{v:.6f}" for v, y in zip(e["value"], e["year"]))))
+    return pd.DataFrame(shown), pd.DataFrame(data)
+
+
+def hosted_outside(ch, current: pd.DataFrame, aligned: frozenset[str]) -> pd.DataFrame:
+    """Current projects hosted outside aligned countries (they do not count towards diversification), as display rows."""
+    outside = current[~current["host_country"].isin(aligned)].sort_values(["mineral", "stage", "project_id"])
+    return pd.DataFrame({
+        "Project": outside["name"], "Mineral": outside["mineral"].map(ch.mineral), "Stage": outside["stage"],
+        "Host": outside["host_country"].map(ch.country), "Status": outside["status"], "Capacity, t/yr": outside["capacity_t"].map(lambda v: format_value(v, "t")),
+    })
+
+
+# --- traceability ----------------------------------------------------------------------------
+
+
+def traceability_table(ch, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Verified-origin shares, latest year per mineral and stage, the Alliance and each reporting member: (display, data)."""
+    sel = rows_of(table, "traceability_share")
+    if sel.empty:
+        return pd.DataFrame(), sel
+    sel = sel[sel["year"] == sel.groupby(["mineral", "stage"])["year"].transform("max")]
+    sel = sel.assign(order=sel["scope"] != ind.ALLIANCE).sort_values(["mineral", "stage", "order", "scope"]).drop(columns="order")
+    shown = pd.DataFrame({
+        "Mineral": sel["mineral"].map(ch.mineral), "Stage": sel["stage"], "Scope": [_label(ch, s) for s in sel["scope"]],
+        "Year": sel["year"].astype(int).astype(str), "Verified origin": [format_value(v, "share") for v in sel["value"]], "Status": sel["status"],
+    })
+    return shown, sel.reset_index(drop=True)

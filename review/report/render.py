@@ -1,0 +1,264 @@
+"""Rendering the book in OUT/book/ to OUT/report/: the HTML entry point and alliance-review-<cycle>.pdf.
+
+Two renderers behind one small registry:
+
+- `quarto`: `quarto render` of the book project; a multi-page HTML book with navigation
+  and search, and a PDF through Typst. Used when `quarto` is on the PATH (`auto`).
+- `pandoc` (built in): Pandoc (the pypandoc-binary wheel) and Typst (the typst wheel)
+  render the same sources, in the order `_quarto.yml` gives, to one self-contained HTML
+  page with a table of contents and to the same PDF structure. Quarto's numbering and
+  cross-references are done by filters/crossref.lua; the status colours by
+  filters/status.lua, which Quarto uses too.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from review.inputs.paths import PACKAGE
+
+TEMPLATES = PACKAGE / "templates"
+#: The running banner of a sample build's HTML, written into the book by the assembler.
+BANNER_HTML = "banner.html"
+
+
+def pdf_name(cycle: int) -> str:
+    return f"alliance-review-{cycle}.pdf"
+
+
+class RenderFailed(RuntimeError):
+    """A renderer failed: the message shows what went wrong first; `log` is its whole output."""
+
+    def __init__(self, message: str, log: Path | None = None):
+        super().__init__(message + (f"\nFull log: {log}" if log else ""))
+        self.summary, self.log = message, log
+
+
+#: A line of a renderer's output that details the error above it: Typst's source location
+#: ("  ┌─ lib.typ:584:48") and the source line ("584 │ #text(...)"), or an indented hint.
+_DETAIL = re.compile(r"^\s+\S|^\s*\d+\s*│|[┌│└]─?")
+
+
+def failure_summary(output: str, tail: int = 10) -> str:
+    """The lines that carry ERROR, each with the lines after it that say where (file, line and
+    source), then the last lines of the output: what a user needs, before the progress lines."""
+    lines = output.splitlines()
+    shown: list[str] = []
+    i = 0
+    while i < len(lines):
+        if "ERROR" not in lines[i]:
+            i += 1
+            continue
+        shown.append(lines[i])
+        i += 1
+        while i < len(lines) and "ERROR" not in lines[i] and _DETAIL.search(lines[i]):
+            shown.append(lines[i])
+            i += 1
+    rest = [line for line in lines[-tail:] if line not in shown and line.strip()]
+    parts = shown or ["(no line marked ERROR)"]
+    if rest:
+        parts += ["Last lines of the output:", *rest]
+    return "\n".join(parts)
+
+
+def _settings(book: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load((book / "_quarto.yml").read_text())
+
+
+def reading_order(settings: dict) -> list[tuple[str | None, str]]:
+    """(part title or None, file) for every chapter, as `_quarto.yml` lists them; annexes last."""
+    order: list[tuple[str | None, str]] = []
+    for entry in settings["book"]["chapters"]:
+        if isinstance(entry, dict):
+            order += [(entry["part"], f) for f in entry["chapters"]]
+        else:
+            order.append((None, entry))
+    order += [("Annexes", f) for f in settings["book"].get("appendices", [])]
+    return order
+
+
+def publish_resources(book: Path, report: Path, settings: dict) -> None:
+    """Copy the files the chapters link to (the book's `project: resources`, the executed
+    notebooks and figure data) beside the report, as Quarto does for its own output."""
+    for pattern in settings["project"].get("resources", []):
+        for path in sorted(book.glob(pattern)):
+            if path.is_file():
+                target = report / path.relative_to(book)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+
+
+def combined_markdown(book: Path, settings: dict) -> str:
+    """All chapters in one document, each part opened by an unnumbered part heading."""
+    blocks, current = [], None
+    for part, name in reading_order(settings):
+        if part != current and part is not None:
+            blocks.append(f"# {part} {{.unnumbered .part #part-{part.lower()}}}")
+        current = part
+        blocks.append((book / name).read_text())
+    return "\n\n".join(blocks)
+
+
+class PandocRenderer:
+    """Pandoc + Typst, both shipped as Python wheels: works wherever the package installs."""
+
+    name = "pandoc"
+
+    def __init__(self):
+        import pypandoc
+
+        self.pandoc = pypandoc.get_pandoc_path()
+
+    def _start(self, args: list[str], source: Path, cwd: Path, reader: str) -> subprocess.Popen:
+        filters = ["--lua-filter", str(TEMPLATES / "filters" / "layout.lua"), "--lua-filter", str(TEMPLATES / "filters" / "crossref.lua"), "--lua-filter", str(TEMPLATES / "filters" / "status.lua")]
+        return subprocess.Popen(
+            [self.pandoc, str(source), "--from", reader, "--wrap=none", *filters, *args],
+            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+
+    @staticmethod
+    def _finish(proc: subprocess.Popen) -> None:
+        _, errors = proc.communicate()
+        if proc.returncode != 0:
+            raise RenderFailed(f"pandoc failed: {errors.strip()}")
+
+    def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
+        """HTML and PDF side by side: Pandoc writes the HTML while Typst compiles the PDF."""
+        import tempfile
+
+        import yaml
+
+        book, report = Path(book).resolve(), Path(report).resolve()  # pandoc runs in the book folder
+        settings = _settings(book)
+        meta = settings["book"]
+        reader = settings["from"]  # Pandoc Markdown without raw HTML, raw blocks or raw TeX, as Quarto reads it
+        report.mkdir(parents=True, exist_ok=True)
+        banner = ["--metadata", f"banner={settings['banner']}"] if settings.get("banner") else []  # sample builds say so on every page
+        written = []
+        with tempfile.TemporaryDirectory(prefix="review-render-") as tmp:
+            source = Path(tmp) / "book.md"
+            source.write_text(combined_markdown(book, settings))
+            # The book's metadata as Quarto reads it: Markdown (escaped where it comes from the inputs)
+            metadata = Path(tmp) / "metadata.yml"
+            metadata.write_text(yaml.safe_dump({k: str(meta[k]) for k in ("title", "subtitle", "date", "author")}, allow_unicode=True))
+            common = ["--metadata-file", str(metadata)]
+            html = None
+            if "html" in formats:
+                html = self._start(
+                    [
+                        "--to", "html5", "--standalone", "--embed-resources", "--toc", "--toc-depth=2",
+                        "--css", str(book / "styles" / "report.css"), "--resource-path", str(book),
+                        "--variable", "document-css=false", "--metadata", "lang=en-GB",
+                        "--output", str(report / "index.html"), *common,
+                        *(["--include-before-body", str(book / BANNER_HTML)] if banner else []),
+                    ],
+                    source,
+                    book,
+                    reader,
+                )
+            if "pdf" in formats:
+                typ = book / ".report.typ"  # in the book folder so figure paths resolve; removed after
+                edition_title = "Public edition" if edition == "public" else "Restricted edition — not for publication"
+                edition_note = (
+                    "Values reported as confidential are replaced by a mark; totals that could reveal one are withheld."
+                    if edition == "public"
+                    else "Contains values reported as confidential. Do not publish or forward."
+                )
+                try:
+                    self._finish(
+                        self._start(
+                            [
+                                "--to", "typst", "--standalone", "--template", str(TEMPLATES / "pandoc" / "report.typ"),
+                                "--variable", f"cycle={cycle}", "--variable", f"edition={edition}",
+                                "--variable", f"edition-title={edition_title}", "--variable", f"edition-note={edition_note}",
+                                "--output", str(typ), *common, *banner,
+                            ],
+                            source,
+                            book,
+                            reader,
+                        )
+                    )
+                    target = report / pdf_name(cycle)
+                    compile_typst(typ, target, book, report.parent / "logs")
+                    written.append(target)
+                finally:
+                    typ.unlink(missing_ok=True)
+            if html is not None:
+                self._finish(html)
+                target = report / "index.html"
+                target.write_text(target.read_text().replace("<body>", '<body class="review">', 1))
+                written.insert(0, target)
+        publish_resources(book, report, settings)
+        return written
+
+
+def font_paths() -> list[str]:
+    """Fonts Typst may use besides its own: the DejaVu family that matplotlib ships (the charts' font)."""
+    import matplotlib
+
+    return [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")]
+
+
+def compile_typst(source: Path, target: Path, root: Path, logs: Path) -> None:
+    """Compile the PDF; on an error, say where (Typst's diagnostic quotes the source line, and
+    so the text that caused it) and keep the Typst source in `logs` to look at."""
+    import typst
+
+    try:
+        typst.compile(str(source), output=str(target), root=str(root), font_paths=font_paths())
+    except typst.TypstError as exc:
+        logs.mkdir(parents=True, exist_ok=True)
+        kept = logs / "report.typ"
+        shutil.copyfile(source, kept)
+        where = (getattr(exc, "diagnostic", "") or str(exc)).strip().replace(source.name, kept.name)
+        raise RenderFailed(f"typst failed: {where}", kept) from None
+
+
+class QuartoRenderer:
+    """`quarto render` of the book project (see _quarto.yml; Quarto's Typst format makes the PDF)."""
+
+    name = "quarto"
+
+    def __init__(self):
+        self.quarto = shutil.which("quarto")
+        if not self.quarto:
+            raise RuntimeError("--renderer quarto: the quarto command is not on the PATH; use --renderer pandoc")
+
+    def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
+        """Each format in turn; Quarto's whole output goes to OUT/logs/quarto-<format>.log."""
+        logs = Path(report).parent / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        written = []
+        for fmt in formats:
+            to = "typst" if fmt == "pdf" else "html"
+            proc = subprocess.run([self.quarto, "render", str(book), "--to", to], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            log = logs / f"quarto-{to}.log"
+            log.write_text(proc.stdout)
+            if proc.returncode != 0:
+                raise RenderFailed(f"quarto render --to {to} failed (exit code {proc.returncode}):\n{failure_summary(proc.stdout)}", log)
+        produced = report  # _quarto.yml sets output-dir: ../report
+        if "html" in formats:
+            written.append(produced / "index.html")
+        if "pdf" in formats:
+            pdfs = sorted(p for p in produced.glob("*.pdf") if p.name != pdf_name(cycle))
+            if pdfs:
+                pdfs[0].replace(produced / pdf_name(cycle))
+            written.append(produced / pdf_name(cycle))
+        return written
+
+
+RENDERERS = {"pandoc": PandocRenderer, "quarto": QuartoRenderer}
+
+
+def choose(name: str):
+    """A renderer by name; `auto` is Quarto when `quarto` is on the PATH, else the built-in one."""
+    if name == "auto":
+        name = "quarto" if shutil.which("quarto") else "pandoc"
+    if name not in RENDERERS:
+        raise ValueError(f"unknown renderer {name!r}; choose auto, quarto or pandoc")
+    return RENDERERS[name]()

@@ -1,0 +1,401 @@
+"""What each chapter shows, prepared from its slice of the snapshot: chart data and table rows.
+
+Notebooks stay thin: they take a view, draw it with review.report.charts and publish it with
+review.report.chapter. Numbers come from the indicators table (computed once by
+review.analysis.indicators) or, for breakdowns the table does not hold (supply by origin,
+production by country, project lists), from the same module's functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from review.analysis import indicators as ind
+from review.analysis.narrative import status_word
+from review.analysis.text import WITHHELD, format_value
+
+TOP_ORIGINS = 4
+TOP_PRODUCERS = 7
+
+
+def rows_of(table: pd.DataFrame, indicator: str, **where) -> pd.DataFrame:
+    sel = table[table["indicator"] == indicator]
+    for key, value in where.items():
+        sel = sel[sel[key] == value]
+    return sel
+
+
+def value_at(series: pd.Series, year) -> float:
+    return float(series.get(year, np.nan)) if year is not None else np.nan
+
+
+def _aligned(ch) -> frozenset[str]:
+    return ind.aligned_codes(ch.tables["members"], ch.tables["partners"])
+
+
+# --- sourcing ---------------------------------------------------------------------------
+
+
+def origin_shares(ch, sourcing: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+    """Alliance supply shares by origin per stage and year: the largest non-aligned origins by name,
+    then other non-aligned, unattributed (XXX) and aligned supply, stages in the order given.
+    Rows list every stage's named origins before the three groups, so the first appearance of
+    each label is the order a shared legend reads in. Columns: stage, year, origin, label, share."""
+    aligned = _aligned(ch)
+    vol = sourcing.groupby(["stage", "year", "origin"], as_index=False)["quantity_t"].sum()
+    vol["total"] = vol.groupby(["stage", "year"])["quantity_t"].transform("sum")
+    vol = vol[vol["total"] > 0]
+    vol["share"] = vol["quantity_t"] / vol["total"]
+    out = []
+    for stage in [s for s in stages if s in set(vol["stage"])]:
+        part = vol[vol["stage"] == stage]
+        foreign = part[~part["origin"].isin(aligned) & (part["origin"] != ind.UNATTRIBUTED)]
+        latest = foreign[foreign["year"] == foreign["year"].max()] if len(foreign) else foreign
+        named = list(latest.sort_values(["quantity_t", "origin"], ascending=[False, True])["origin"].head(TOP_ORIGINS))
+        group = np.where(
+            part["origin"].isin(named),
+            part["origin"],
+            np.where(part["origin"].isin(aligned), "aligned", np.where(part["origin"] == ind.UNATTRIBUTED, ind.UNATTRIBUTED, "other")),
+        )
+        summed = part.assign(origin=group).groupby(["year", "origin"], as_index=False)["share"].sum()
+        order = {o: i for i, o in enumerate(named + ["other", ind.UNATTRIBUTED, "aligned"])}
+        summed["order"] = summed["origin"].map(order)
+        summed = summed.sort_values(["order", "year"]).drop(columns="order")
+        labels = {o: ch.country(o) for o in named} | {"other": "Other non-aligned", ind.UNATTRIBUTED: "Unattributed", "aligned": "Members and partners"}
+        summed["label"] = summed["origin"].map(labels)
+        out.append(summed.assign(stage=stage))
+    if not out:
+        return pd.DataFrame(columns=["stage", "year", "origin", "label", "share"])
+    shares = pd.concat(out, ignore_index=True)
+    rank = shares["origin"].map({"other": 1, ind.UNATTRIBUTED: 2, "aligned": 3}).fillna(0)  # named origins: 0
+    return shares.sort_values("origin", key=lambda _: rank, kind="stable")[["stage", "year", "origin", "label", "share"]].reset_index(drop=True)
+
+
+def target_path_points(table: pd.DataFrame, targets: pd.DataFrame, mineral: str) -> pd.DataFrame:
+    """The straight-line paths of a mineral's dependency targets, year by year. Columns: stage, year, value, kind."""
+    out = []
+    for t in targets[(targets["mineral"] == mineral) & (targets["indicator"] == "single_supplier_dependency")].itertuples():
+        series = ind.alliance_series(table, t.indicator, mineral, t.stage)
+        base = value_at(series, int(t.baseline_year))
+        if np.isnan(base):
+            continue
+        for year in range(int(t.baseline_year), int(t.year) + 1):
+            out.append(dict(stage=t.stage, year=year, value=ind.path_value(base, int(t.baseline_year), float(t.value), int(t.year), year), kind=t.kind))
+    return pd.DataFrame(out, columns=["stage", "year", "value", "kind"])
+
+
+def dependency_table(ch, table: pd.DataFrame, scope: str, stages: list[tuple[str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per (mineral, stage): supplier, value in the previous and the assessed year, change.
+
+    Returns (display strings, numbers)."""
+    shown, numbers = [], []
+    for mineral, stage in stages:
+        sel = rows_of(table, "single_supplier_dependency", mineral=mineral, stage=stage, scope=scope).set_index("year").sort_index()
+        sel = sel[sel.index <= ch.config.cycle]
+        if sel.empty:
+            continue
+        year = int(sel.index.max())
+        prev = year - (ch.config.cycle - ch.config.previous_cycle)
+        value, before = sel["value"].get(year, np.nan), sel["value"].get(prev, np.nan)
+        supplier = sel["detail"].get(year, "")
+        numbers.append(dict(mineral=mineral, stage=stage, supplier=supplier, year=year, value=value, previous_year=prev, previous_value=before, change=value - before))
+        shown.append(
+            {
+                "Mineral": ch.mineral(mineral),
+                "Stage": stage,
+                "Largest non-aligned supplier": ch.country(supplier) if supplier and supplier != "no supply" else "none",
+                str(prev): format_value(before, "share"),
+                str(year): format_value(value, "share"),
+                "Change": displayed_change(value, before, "share"),
+            }
+        )
+    return pd.DataFrame(shown), pd.DataFrame(numbers)
+
+
+# --- world production ---------------------------------------------------------------------
+
+
+def world_shares(ch, production: pd.DataFrame) -> pd.DataFrame:
+    """Latest-year producer shares per stage (top producers by name, the rest grouped). Columns: stage, year, country, label, share."""
+    if production.empty:
+        return pd.DataFrame(columns=["stage", "year", "country", "label", "share"])
+    latest = ind.latest_production(production)
+    out = []
+    for stage, part in latest.groupby("stage", sort=True):
+        part = part[part["year"] == part["year"].max()]
+        total = part["quantity_t"].sum()
+        if total <= 0:
+            continue
+        part = part.assign(share=part["quantity_t"] / total).sort_values(["share", "country"], ascending=[False, True])
+        named = part[part["country"] != ind.UNATTRIBUTED].head(TOP_PRODUCERS)
+        rest = 1.0 - named["share"].sum()
+        rows = [dict(stage=stage, year=int(r.year), country=r.country, label=ch.country(r.country), share=r.share) for r in named.itertuples()]
+        if rest > 1e-9:
+            rows.append(dict(stage=stage, year=int(part["year"].iloc[0]), country=ind.UNATTRIBUTED, label="All others", share=rest))
+        out += rows
+    return pd.DataFrame(out, columns=["stage", "year", "country", "label", "share"])
+
+
+# --- projects -----------------------------------------------------------------------------
+
+
+def project_table(ch, changes: pd.DataFrame, with_mineral: bool = True) -> pd.DataFrame:
+    """Projects as the report lists them (display strings); a mineral's chapter leaves the mineral out."""
+    rows = []
+    for r in changes.sort_values(["mineral", "stage", "project_id"]).itertuples():
+        status = r.status if isinstance(r.status, str) else "(no longer reported)"
+        slip = r.slippage_years
+        rows.append(
+            ({"Project": f"{r.name} ({r.project_id})"} | ({"Mineral": ch.mineral(r.mineral)} if with_mineral else {}))
+            | {
+                "Stage": r.stage,
+                "Host": ch.country(r.host_country),
+                "Status": status,
+                "Since last review": r.change,
+                "Capacity, t/yr": format_value(r.capacity_t, "t"),
+                "Online": "" if pd.isna(r.expected_online) else str(int(r.expected_online)),
+                "Slip, yr": "" if pd.isna(slip) else f"{int(slip):+d}" if slip else "0",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def stage_order(ch) -> dict[tuple[str, str], int]:
+    """Each (mineral, stage) pair's place in reading order: minerals and their stages as
+    minerals.csv lists them (mining, refining, magnets). Its keys, in order, are the pairs."""
+    pairs = ((m, s) for m, stages in zip(ch.tables["minerals"]["id"], ch.tables["minerals"]["stages"]) for s in stages.split(";"))
+    return {pair: i for i, pair in enumerate(pairs)}
+
+
+def capacity_panels(ch, current: pd.DataFrame) -> pd.DataFrame:
+    """Project capacity by mineral, stage and status, minerals and stages in the order of
+    minerals.csv (mining, refining, magnets), statuses from early to late.
+    Columns: mineral, panel (mineral name), stage, status, capacity_t."""
+    from review.report.charts import PROJECT_STATUS_COLORS
+
+    order = stage_order(ch)
+    status_rank = {s: i for i, s in enumerate(PROJECT_STATUS_COLORS)}
+    summed = current.groupby(["mineral", "stage", "status"], as_index=False)["capacity_t"].sum()
+    summed["rank"] = [(order.get((m, s), len(order)), status_rank.get(st, len(status_rank))) for m, s, st in zip(summed["mineral"], summed["stage"], summed["status"])]
+    summed = summed.sort_values("rank").drop(columns="rank").reset_index(drop=True)
+    summed.insert(1, "panel", summed["mineral"].map(ch.mineral))
+    return summed
+
+
+# --- stockpiles and recycling ------------------------------------------------------------
+
+
+def stockpile_cover(ch, table: pd.DataFrame, mineral: str | None = None, indicator: str = "stockpile_cover_days") -> pd.DataFrame:
+    """Member and Alliance cover in days (latest year per row group), withheld values marked.
+
+    `indicator` may be `disruption_cover_days`: cover against the stress test's lost supply.
+    Columns: mineral, scope, label, year, value, target_days, status, shown."""
+    sel = rows_of(table, indicator)
+    if mineral is not None:
+        sel = sel[sel["mineral"] == mineral]
+    if sel.empty:
+        return pd.DataFrame(columns=["mineral", "scope", "label", "year", "value", "target_days", "status", "shown"])
+    latest = sel[sel["year"] == sel.groupby("mineral")["year"].transform("max")].copy()
+    latest["label"] = np.where(latest["scope"] == ind.ALLIANCE, "Alliance", latest["scope"].map(ch.country))
+    latest["target_days"] = latest["detail"].str.extract(r"target ([\d.]+) days")[0].astype(float)
+    latest["shown"] = [
+        WITHHELD if s in (ind.CONFIDENTIAL, ind.SUPPRESSED) else format_value(v, "days") for v, s in zip(latest["value"], latest["status"])
+    ]
+    latest = latest.sort_values(["mineral", "scope"], key=lambda c: c.map(lambda s: (s != ind.ALLIANCE, s)) if c.name == "scope" else c)
+    return latest[["mineral", "scope", "label", "year", "value", "target_days", "status", "shown"]].reset_index(drop=True)
+
+
+def recycling_series(ch, table: pd.DataFrame) -> pd.DataFrame:
+    """Recycling shares over time, withheld values marked.
+
+    Columns: mineral, panel (mineral name), scope (display), code, year, value, status
+    (provisional, confidential, suppressed or ''), shown (as printed: the withheld mark for the last two)."""
+    sel = rows_of(table, "recycling_share").copy()
+    sel["panel"] = sel["mineral"].map(ch.mineral)
+    sel["code"] = sel["scope"]
+    sel["scope"] = np.where(sel["scope"] == ind.ALLIANCE, "Alliance", sel["scope"].map(ch.country))
+    sel["shown"] = [WITHHELD if s in (ind.CONFIDENTIAL, ind.SUPPRESSED) else format_value(v, "share") for v, s in zip(sel["value"], sel["status"])]
+    return sel[["mineral", "panel", "scope", "code", "year", "value", "status", "shown"]].sort_values(["mineral", "scope", "year"]).reset_index(drop=True)
+
+
+def _target_name(r, ch) -> str:
+    """A target's label with the mineral's display name in place of its code."""
+    from review.analysis.text import target_label
+
+    return target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
+
+
+def _published(value, status: str, unit: str) -> str:
+    """A scorecard value as printed: the withheld mark where disclosure suppressed it; days with their unit."""
+    if status == ind.SUPPRESSED:
+        return WITHHELD
+    text = format_value(value, unit)
+    return f"{text} days" if text and unit == "days" else text
+
+
+def displayed_change(value, before, unit: str) -> str:
+    """The change between two values as they are displayed: shares to 0.1 percentage point, days to whole days.
+
+    Rounding each value first means the change printed beside them is always their
+    printed difference (59 days and 42 days: +17 days, never +16.8).
+    """
+    if pd.isna(value) or pd.isna(before):
+        return ""
+    if unit in ("share", "share_diff"):
+        return f"{round(value * 100, 1) - round(before * 100, 1):+.1f} pp"
+    if unit == "days":
+        days = round(value) - round(before)
+        return f"{days:+,.0f} day{'' if abs(days) == 1 else 's'}"
+    return format_value(value - before, unit, signed=True)
+
+
+def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
+    """The executive scorecard as display strings; status words carry the meaning, colours repeat it.
+
+    `card` may carry `illustrative` (narrative.target_origins): the column marks targets
+    made up for the sample, so a reader never takes them for the Alliance's.
+    """
+    from review.analysis.text import unit_of
+
+    rows = []
+    for r in card.itertuples(index=False):
+        unit = unit_of(r.indicator)
+        label = _target_name(r, ch)
+        rows.append(
+            {
+                "Target": label,
+                "Year": "" if pd.isna(r.year) else str(r.year),
+                "Value": _published(r.value, r.status, unit),
+                "Path": _published(r.path, "", unit),
+                "status": status_word(r.status),
+                "Previous": _published(r.previous_value, r.previous_status, unit),
+                "Previous status": status_word(r.previous_status),
+                # a provisional figure sums fewer members than the figure it would be compared with
+                "Change": "" if ind.PROVISIONAL in (r.status, r.previous_status) else displayed_change(r.value, r.previous_value, unit),
+                "Illustrative": "yes" if getattr(r, "illustrative", False) else "",
+            }
+        )
+    return pd.DataFrame(rows).rename(columns={"status": "Status"})
+
+
+# --- overview ---------------------------------------------------------------------------
+
+
+def target_panels(ch, table: pd.DataFrame, targets: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """For each dependency target (mineral, stage): the Alliance series, the paths and the projections.
+
+    Returns three frames keyed by `panel` (e.g. 'Rare earths, refining')."""
+    series, paths, projections = [], [], []
+    dep = targets[targets["indicator"] == "single_supplier_dependency"]
+    for (mineral, stage), _ in dep.groupby(["mineral", "stage"], sort=False):
+        panel = f"{ch.mineral(mineral)}, {stage}"
+        s = ind.alliance_series(table, "single_supplier_dependency", mineral, stage)
+        s = s[s.index <= ch.config.cycle].dropna()
+        series += [dict(panel=panel, mineral=mineral, stage=stage, year=int(y), value=v) for y, v in s.items()]
+        p = target_path_points(table, dep, mineral)
+        paths += [dict(panel=panel, year=r.year, value=r.value, kind=r.kind) for r in p[p["stage"] == stage].itertuples()]
+        for indicator, kind in (("projected_dependency", "projection"), ("projected_dependency_slip", "slip")):
+            # a projection from a provisional figure is not drawn: it would read as an assessment
+            drawn = rows_of(table, indicator, mineral=mineral, stage=stage)
+            for r in drawn[drawn["status"] != ind.PROVISIONAL].itertuples():
+                projections.append(dict(panel=panel, year=int(r.year), value=r.value, kind=kind))
+    return (
+        pd.DataFrame(series, columns=["panel", "mineral", "stage", "year", "value"]),
+        pd.DataFrame(paths, columns=["panel", "year", "value", "kind"]),
+        pd.DataFrame(projections, columns=["panel", "year", "value", "kind"]),
+    )
+
+
+# --- members ------------------------------------------------------------------------------
+
+
+def member_stages(ch, table: pd.DataFrame, member: str) -> list[tuple[str, str]]:
+    """The (mineral, stage) pairs a member reports sourcing for, in the order of minerals.csv."""
+    sel = rows_of(table, "single_supplier_dependency", scope=member)
+    have = set(zip(sel["mineral"], sel["stage"]))
+    return [pair for pair in stage_order(ch) if pair in have]
+
+
+def heatmap_values(ch, numbers: pd.DataFrame) -> pd.DataFrame:
+    """Assessed dependency by mineral (rows, display names) and stage (columns)."""
+    if numbers.empty:
+        return pd.DataFrame()
+    wide = numbers.assign(Mineral=numbers["mineral"].map(ch.mineral)).pivot_table(index="Mineral", columns="stage", values="value", sort=False)
+    stage_order = [s for s in ("mining", "refining", "magnets") if s in wide.columns] + [s for s in wide.columns if s not in ("mining", "refining", "magnets")]
+    return wide[stage_order]
+
+
+def cover_table(ch, cover: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Stockpile cover rows as display strings; `by` is 'mineral' or 'member' for the first column."""
+    rows = []
+    for r in cover.itertuples():
+        rows.append(
+            {
+                ("Mineral" if by == "mineral" else "Holder"): ch.mineral(r.mineral) if by == "mineral" else r.label,
+                "Year end": str(int(r.year)),
+                "Cover, days": r.shown,
+                "Target, days": WITHHELD if r.status == ind.CONFIDENTIAL else format_value(r.target_days, "days"),
+                "Status": status_word(r.status or ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def recycling_table(ch, table: pd.DataFrame, scope: str) -> pd.DataFrame:
+    """Latest recycling share per mineral for one scope, with the change from the year before."""
+    sel = rows_of(table, "recycling_share", scope=scope)
+    rows = []
+    for mineral, part in sel.groupby("mineral", sort=True):
+        part = part.set_index("year").sort_index()
+        year = int(part.index.max())
+        value, before = part["value"].get(year, np.nan), part["value"].get(year - 1, np.nan)
+        shown = WITHHELD if part["status"].get(year, "") in (ind.CONFIDENTIAL, ind.SUPPRESSED) else format_value(value, "share")
+        rows.append({"Mineral": ch.mineral(mineral), "Year": str(year), "Recycling share": shown, "Change": displayed_change(value, before, "share")})
+    return pd.DataFrame(rows)
+
+
+def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
+    """What changed for each target between the previous review's published scorecard and this one."""
+    from review.analysis.text import unit_of
+
+    rows = []
+    for r in comparison.itertuples(index=False):
+        unit = unit_of(r.indicator)
+        label = _target_name(r, ch)
+        rows.append(
+            {
+                "Target": label,
+                "Then": _published(r.value_before, r.status_before, unit),
+                "Status then": status_word(r.status_before),
+                "Now": _published(r.value_now, r.status_now, unit),
+                "Status now": status_word(r.status_now),
+                "Change": displayed_change(r.value_now, r.value_before, unit),
+                "Movement": r.movement,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- recycling charts ---------------------------------------------------------------------
+
+
+def recycling_paths(ch, table: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """Each recycling target's straight path from the Alliance's share in its baseline year to
+    the target value in the target year (no path without a baseline value).
+    Columns: mineral, panel, year, value."""
+    out = []
+    for t in targets[targets["indicator"] == "recycling_share"].itertuples():
+        base = value_at(ind.alliance_series(table, "recycling_share", t.mineral, ""), int(t.baseline_year))
+        if np.isnan(base):
+            continue
+        for year in range(int(t.baseline_year), int(t.year) + 1):
+            out.append(dict(mineral=t.mineral, panel=ch.mineral(t.mineral), year=year, value=ind.path_value(base, int(t.baseline_year), float(t.value), int(t.year), year)))
+    return pd.DataFrame(out, columns=["mineral", "panel", "year", "value"])
+
+
+def recycling_latest(series: pd.DataFrame) -> pd.DataFrame:
+    """Every scope's recycling share in the latest year of each mineral, for ranked bars.
+    `series` as recycling_series returns it. Columns: mineral, panel, label, year, value, alliance."""
+    latest = series[series["year"] == series.groupby("mineral")["year"].transform("max")]
+    return latest.assign(label=latest["scope"], alliance=latest["code"] == ind.ALLIANCE)[["mineral", "panel", "label", "year", "value", "alliance"]].reset_index(drop=True)
