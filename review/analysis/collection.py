@@ -1,0 +1,58 @@
+"""Where the members' data round stands: who has sent which table, and the coverage the gaps leave.
+
+Pure over the cycle's tables and its submissions log (review.inputs.ingest.read_log), so
+that `review status` words what the report would say if it were built now: coverage is
+the report's own indicator (review.analysis.indicators.coverage), computed as if the
+members that have not yet sent a table had no rows for its collection year.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from review.analysis.indicators.coverage import COVERED, coverage
+from review.inputs.collect import collection_year
+from review.inputs.ingest import parse_counts
+
+
+def submitted(log: list[dict]) -> dict[tuple[str, str], str]:
+    """(member, table) -> when its latest accepted return of that table was received."""
+    out = {}
+    for entry in log:
+        for table in parse_counts(entry["rows"]):
+            out[(entry["member"], table)] = entry["received"]
+    return out
+
+
+def coverage_left(tables: dict[str, pd.DataFrame], log: list[dict], cycle: int) -> pd.DataFrame:
+    """Coverage of each Alliance figure of the collection year, counting only the members that have sent the table.
+
+    A figure nobody has sent yet has coverage 0 (the indicator itself has no row for a
+    year with no rows). Columns: table, mineral, stage, year, value, missing.
+    """
+    sent = submitted(log)
+    out = []
+    for table, (by, volume, _) in COVERED.items():
+        year = collection_year(table, cycle)
+        frame = tables[table]
+        reporters = {member for (member, name) in sent if name == table}
+        kept = frame[(frame["year"] != year) | frame["member"].isin(reporters)]
+        cov = coverage(kept, by, volume)
+        cov = cov[cov["year"] == year]
+        found = {tuple(r) for r in cov[list(by)].itertuples(index=False)}
+        earlier = frame[frame["year"] < year]
+        if len(earlier):
+            last = earlier[earlier["year"] == earlier["year"].max()]
+            for key, group in last.groupby(list(by), sort=True):
+                key = key if isinstance(key, tuple) else (key,)
+                if key not in found:
+                    cov = pd.concat([cov, pd.DataFrame([dict(zip(by, key)) | {"year": year, "value": 0.0, "missing": ";".join(sorted(set(group["member"])))}])], ignore_index=True)
+        cov = cov.assign(table=table, stage=cov["stage"] if "stage" in cov else "")
+        out.append(cov[["table", "mineral", "stage", "year", "value", "missing"]])
+    return pd.concat(out, ignore_index=True).sort_values(["table", "mineral", "stage"], kind="stable").reset_index(drop=True)
+
+
+def returns_grid(members: list[str], tables: list[str], log: list[dict]) -> pd.DataFrame:
+    """One row per member, one column per table: the date its latest return of the table arrived, '' while missing."""
+    sent = submitted(log)
+    return pd.DataFrame([{"member": m, **{t: sent.get((m, t), "")[:10] for t in tables}} for m in members], columns=["member", *tables])
