@@ -744,9 +744,9 @@ def status(
     coverage_threshold (review.yml) the figure would be provisional.
     """
     from review.analysis.collection import coverage_left, returns_grid
-    from review.inputs.collect import member_tables
+    from review.inputs.collect import collection_year, member_tables
     from review.inputs.data import TABLES, read_raw, typed
-    from review.inputs.ingest import read_log
+    from review.inputs.ingest import read_log, received
     from review.inputs.paths import default_inputs
 
     with exits(verbose):
@@ -759,9 +759,9 @@ def status(
 
             raise InvalidInputs(problems)
         tables = {name: typed(raw) for name, raw in raws.items()}
-        log = read_log(inputs)
+        sent = received(read_log(inputs))
         members = list(tables["members"]["code"])
-        grid = returns_grid(members, member_tables(inputs), log)
+        grid = returns_grid(members, member_tables(inputs), sent)
         view = Table(title=f"Returns for cycle {config.cycle} (date received)", title_justify="left")
         for col in grid.columns:
             view.add_column(col)
@@ -771,7 +771,7 @@ def status(
         sent = {m for m in members if any(grid.loc[grid["member"] == m, grid.columns[1:]].iloc[0])}
         missing = [m for m in members if m not in sent]
         console.print(f"{len(sent)} of {len(members)} members have sent a return; {len(missing)} missing: {', '.join(missing) or 'none'}.", highlight=False, markup=False)
-        left = coverage_left(tables, log, config.cycle)
+        left = coverage_left(tables, sent, {name: collection_year(name, config.cycle) for name in TABLES})
         low = left[left["value"] < config.coverage_threshold - 1e-12]
         cover = Table(title=f"Coverage left by the gaps: {len(low)} of {len(left)} Alliance figures below {config.coverage_threshold:.0%} (they would be provisional)", title_justify="left")
         for col in ("table", "mineral", "stage", "year", "coverage", "missing"):

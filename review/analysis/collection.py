@@ -1,9 +1,10 @@
 """Where the members' data round stands: who has sent which table, and the coverage the gaps leave.
 
-Pure over the cycle's tables and its submissions log (review.inputs.ingest.read_log), so
-that `review status` words what the report would say if it were built now: coverage is
-the report's own indicator (review.analysis.indicators.coverage), computed as if the
-members that have not yet sent a table had no rows for its collection year.
+Pure over the cycle's tables and what its submissions log says arrived (the CLI reads the
+log with review.inputs.ingest.received and composes the two), so that `review status`
+words what the report would say if it were built now: coverage is the report's own
+indicator (review.analysis.indicators.coverage), computed as if the members that have not
+yet sent a table had no rows for its collection year.
 """
 
 from __future__ import annotations
@@ -11,29 +12,19 @@ from __future__ import annotations
 import pandas as pd
 
 from review.analysis.indicators.coverage import COVERED, coverage
-from review.inputs.collect import collection_year
-from review.inputs.ingest import parse_counts
 
 
-def submitted(log: list[dict]) -> dict[tuple[str, str], str]:
-    """(member, table) -> when its latest accepted return of that table was received."""
-    out = {}
-    for entry in log:
-        for table in parse_counts(entry["rows"]):
-            out[(entry["member"], table)] = entry["received"]
-    return out
-
-
-def coverage_left(tables: dict[str, pd.DataFrame], log: list[dict], cycle: int) -> pd.DataFrame:
+def coverage_left(tables: dict[str, pd.DataFrame], sent: dict[tuple[str, str], str], years: dict[str, int]) -> pd.DataFrame:
     """Coverage of each Alliance figure of the collection year, counting only the members that have sent the table.
 
     A figure nobody has sent yet has coverage 0 (the indicator itself has no row for a
     year with no rows). Columns: table, mineral, stage, year, value, missing.
+    `sent` holds (member, table) for every table a member has sent; `years` the year each
+    table collects.
     """
-    sent = submitted(log)
     out = []
     for table, (by, volume, _) in COVERED.items():
-        year = collection_year(table, cycle)
+        year = years[table]
         frame = tables[table]
         reporters = {member for (member, name) in sent if name == table}
         kept = frame[(frame["year"] != year) | frame["member"].isin(reporters)]
@@ -52,7 +43,6 @@ def coverage_left(tables: dict[str, pd.DataFrame], log: list[dict], cycle: int) 
     return pd.concat(out, ignore_index=True).sort_values(["table", "mineral", "stage"], kind="stable").reset_index(drop=True)
 
 
-def returns_grid(members: list[str], tables: list[str], log: list[dict]) -> pd.DataFrame:
+def returns_grid(members: list[str], tables: list[str], sent: dict[tuple[str, str], str]) -> pd.DataFrame:
     """One row per member, one column per table: the date its latest return of the table arrived, '' while missing."""
-    sent = submitted(log)
     return pd.DataFrame([{"member": m, **{t: sent.get((m, t), "")[:10] for t in tables}} for m in members], columns=["member", *tables])

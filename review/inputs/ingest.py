@@ -412,6 +412,15 @@ def parse_counts(text: str) -> dict[str, int]:
     return {k: int(v) for k, _, v in (part.partition("=") for part in (text or "").split(";") if part)}
 
 
+def received(log: list[dict]) -> dict[tuple[str, str], str]:
+    """(member, table) -> when the member's latest accepted return of that table arrived."""
+    out = {}
+    for entry in log:
+        for table in parse_counts(entry["rows"]):
+            out[(entry["member"], table)] = entry["received"]
+    return out
+
+
 def _write_atomically(path: Path, text: str) -> Path:
     """Write `text` beside `path` under a temporary name; the caller renames it into place."""
     partial = path.with_name(f".{path.name}.ingest-{os.getpid()}")
