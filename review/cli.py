@@ -768,9 +768,9 @@ def status(
         for row in grid.itertuples(index=False):
             view.add_row(*[escape(str(v)) if v else "[red]missing[/]" for v in row])
         console.print(view)
-        sent = {m for m in members if any(grid.loc[grid["member"] == m, grid.columns[1:]].iloc[0])}
-        missing = [m for m in members if m not in sent]
-        console.print(f"{len(sent)} of {len(members)} members have sent a return; {len(missing)} missing: {', '.join(missing) or 'none'}.", highlight=False, markup=False)
+        senders = {m for m, _ in sent}
+        missing = [m for m in members if m not in senders]
+        console.print(f"{len(members) - len(missing)} of {len(members)} members have sent a return; {len(missing)} missing: {', '.join(missing) or 'none'}.", highlight=False, markup=False)
         left = coverage_left(tables, sent, {name: collection_year(name, config.cycle) for name in TABLES})
         low = left[left["value"] < config.coverage_threshold - 1e-12]
         cover = Table(title=f"Coverage left by the gaps: {len(low)} of {len(left)} Alliance figures below {config.coverage_threshold:.0%} (they would be provisional)", title_justify="left")

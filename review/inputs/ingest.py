@@ -506,6 +506,21 @@ def ingest_file(path: Path, inputs: Path, member: str | None = None, passed: Pat
 
 
 def ingest(paths: list[Path], inputs: Path, member: str | None = None) -> list[Outcome]:
-    """Each return in turn (a later one replaces an earlier one of the same member); tables that passed are not checked twice."""
-    with tempfile.TemporaryDirectory() as passed:
-        return [ingest_file(path, inputs, member, Path(passed)) for path in paths]
+    """Each return in turn (a later one replaces an earlier one of the same member); tables that passed are not checked twice.
+
+    A second ingest into the same folder while one runs is refused, so two cannot lose
+    each other's rows: the lock is the operating system's on the folder itself (nothing
+    is written for it, and it is released even when an ingest is killed).
+    """
+    import fcntl
+
+    folder = os.open(inputs, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another review ingest is merging into {inputs}; run this one when it has finished") from None
+        with tempfile.TemporaryDirectory() as passed:
+            return [ingest_file(path, inputs, member, Path(passed)) for path in paths]
+    finally:
+        os.close(folder)
