@@ -132,7 +132,7 @@ def test_collect_writes_a_prefilled_workbook_per_member(round_):
     sample = Counter(r for r in rows_of(SAMPLE / "dependency.csv") if r[0] == "2026" and r[1] == "NZL")
     assert prefilled == sample and len(sample) == 32
     lists = {str(v.sqref)[0]: v.formula1 for v in sheet.data_validations.dataValidation}
-    assert lists["E"].endswith("Lists'!$A$2:$A$251") and lists["C"].endswith("Lists'!$C$2:$C$11")  # origins from ISO 3166, minerals
+    assert lists["E"].endswith("Lists'!$A$2:$A$251") and lists["C"].endswith("Lists'!$C$2:$C$10")  # origins from ISO 3166, minerals
     assert [r[0] for r in book["stockpiles"].iter_rows(min_row=FIRST_DATA_ROW, values_only=True) if r[0] is not None] == []  # NZL holds none
 
 
@@ -152,17 +152,27 @@ def test_ingest_merges_exactly_the_members_changes(round_):
     assert [r["sha256"] for r in log] == [hashlib.sha256(f.read_bytes()).hexdigest() for f in round_["files"]]
     assert log[0]["replaced"] == "dependency=1;stockpiles=1;recycling=0;traceability=0;projects=0"
     assert log[2]["replaced"].startswith("dependency=1;")
-    proc = run_review("validate", "--inputs", inputs, "--outputs", round_["base"] / "out")
+
+
+@pytest.fixture(scope="module")
+def validated(round_):
+    """`review validate` on the cycle after the three returns: its snapshot folder."""
+    proc = run_review("validate", "--inputs", round_["inputs"], "--outputs", round_["base"] / "out")
     assert proc.returncode == 0, proc.stderr
+    return round_["base"] / "out" / "2026" / "public" / "validated"
 
 
-def test_the_data_quality_annex_lists_the_returns_as_text(round_, tmp_path):
+def test_the_cycle_validates_after_the_returns(validated):
+    assert (validated / "snapshot.json").is_file()
+
+
+def test_the_data_quality_annex_lists_the_returns_as_text(validated, tmp_path):
     """The snapshot `validate` wrote carries the log; a file name is data, escaped where it becomes Markdown."""
     import json
 
     from review.report.annexes import ANNEX_FILE, data_quality
 
-    snapshot = round_["base"] / "out" / "2026" / "public" / "validated"
+    snapshot = validated
     facts = json.loads((snapshot / ANNEX_FILE).read_text())
     assert [(e["member"], e["file"]) for e in facts["submissions"]] == [("USA", "USA-2026.xlsx"), ("JPN", "JPN-2026.xlsx"), ("KOR", "KOR-2026.xlsx")]
     assert all("sha256" not in e for e in facts["submissions"])  # the public edition records no hash of a raw file
@@ -203,6 +213,23 @@ def test_coverage_left_counts_only_the_members_that_sent_the_table():
     left = coverage_left({"dependency": dep, "stockpiles": stock, "recycling": rec}, {("A", "dependency"): "x", ("A", "recycling"): "x"}, {"dependency": 2026, "stockpiles": 2025, "recycling": 2025})
     got = {(r.table, r.year): (round(r.value, 12), r.missing) for r in left.itertuples()}
     assert got == {("dependency", 2026): (0.6, "B;C"), ("stockpiles", 2025): (0.0, "A;B"), ("recycling", 2025): (1.0, "")}
+
+
+def test_cells_are_read_as_their_values():
+    """Excel dates and numbers stored as text become the text the CSV contract reads; what cannot be a value is said, not guessed."""
+    from review.inputs.data import BOOL, FLOAT, INT, STR
+    from review.inputs.ingest import cell_text
+
+    assert cell_text(dt.datetime(2028, 6, 30), "expected_online", INT) == ("2028", None)
+    assert cell_text(dt.date(2026, 1, 1), "year", INT) == ("2026", None)
+    # 2027 typed in a cell formatted as a date reads as 19 July 1905
+    assert cell_text(dt.datetime(1905, 7, 19), "year", INT)[1].startswith("a date where a year is expected")
+    assert cell_text(dt.datetime(2026, 3, 1), "quantity_t", FLOAT)[1].startswith("a date where a number is expected")
+    assert cell_text("2,600", "holdings_t", FLOAT) == ("2600", None)
+    assert cell_text(" 1 250.5 ", "holdings_t", FLOAT) == ("1250.5", None)
+    assert cell_text("12 t", "holdings_t", FLOAT) == ("12 t", None)  # kept for the type rule to report with its text
+    assert cell_text(12412.0, "quantity_t", FLOAT) == ("12412", None) and cell_text(0.35, "value", FLOAT) == ("0.35", None)
+    assert cell_text(True, "priority", BOOL) == ("true", None) and cell_text("  ", "source", STR) == (None, None)
 
 
 def test_the_same_file_twice_changes_nothing(round_):
@@ -279,6 +306,8 @@ def hostile_returns(outbox: Path, folder: Path) -> dict[str, str]:
 
     edit("member.xlsx", other_member)
     cases["member.xlsx"] = "member.xlsx, sheet dependency, row 5, column member: must be NZL, the member whose return this is: value 'AUS'"
+    edit("formula.xlsx", lambda b: b["dependency"].__setitem__("F4", "=100+20"))  # openpyxl saves no value for it
+    cases["formula.xlsx"] = "formula.xlsx, sheet dependency, row 4, column quantity_t: a formula without a saved value"
     (folder / "stockpiles.csv").write_text("year,member,mineral,holdings_t,annual_consumption_t,target_days,confidential,source\n")
     cases["stockpiles.csv"] = "a CSV return needs --member"
     return cases
