@@ -157,7 +157,7 @@ def data_quality(snapshot_dir: Path) -> str:
     submissions = facts.get("submissions", [])
     submission_rows = pipe_table(
         ["Received", "Member", "File", "Rows", "Replaced or removed"],
-        [[e["received"], e["member"], e["file"], e["rows"].replace(";", ", ").replace("=", " "), e["replaced"].replace(";", ", ").replace("=", " ")] for e in submissions],
+        [[e["received"].replace("T", " ").replace("Z", " UTC"), e["member"], e["file"], _counts(e["rows"]), _counts(e["replaced"], skip_zero=True) or "none"] for e in submissions],
     )
     withheld_rows = pipe_table(["Total", "Mineral", "Year", "Members", "Reason"], [[w["total"], w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
     return render_template(
@@ -175,6 +175,12 @@ def data_quality(snapshot_dir: Path) -> str:
         withheld_intro=intro,
         rule_table=rules,
     )
+
+
+def _counts(text: str, skip_zero: bool = False) -> str:
+    """A log's `dependency=133;stockpiles=5` as words, 'dependency 133, stockpiles 5' (tables with none left out when asked)."""
+    parts = [part.partition("=") for part in text.split(";") if part]
+    return ", ".join(f"{table} {n}" for table, _, n in parts if not (skip_zero and n == "0"))
 
 
 def _grouped(digest: str) -> str:
