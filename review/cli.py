@@ -743,7 +743,9 @@ def status(
     collected, counting only the members whose return of that table has arrived; below
     coverage_threshold (review.yml) the figure would be provisional.
     """
-    from review.analysis.collection import coverage_left, returns_grid
+    import pandas as pd
+
+    from review.analysis.collection import coverage_gains, coverage_left, returns_grid
     from review.inputs.collect import collection_year, member_tables
     from review.inputs.data import TABLES, read_raw, typed
     from review.inputs.ingest import read_log, received
@@ -779,6 +781,14 @@ def status(
         for r in left.itertuples(index=False):
             cover.add_row(r.table, escape(r.mineral), escape(r.stage or ""), str(r.year), f"{r.value:.1%}", escape(r.missing.replace(";", ", ")) or "none")
         console.print(cover)
+        chase = coverage_gains(tables, sent, {name: collection_year(name, config.cycle) for name in TABLES}, missing)
+        if len(chase):
+            order = Table(title="Whom to chase: the most coverage each missing return would add to one Alliance figure", title_justify="left")
+            for col in chase.columns:
+                order.add_column(col, justify="left" if col == "member" else "right")
+            for r in chase.itertuples(index=False):
+                order.add_row(r[0], *["sent" if pd.isna(v) else f"+{v:.1%}" for v in r[1:]])
+            console.print(order)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, SAMPLE, run_review, tree_state
 
-from review.analysis.collection import coverage_left
+from review.analysis.collection import coverage_gains, coverage_left
 from review.inputs.collect import FIRST_DATA_ROW, META
 
 MEMBERS = ["USA", "JPN", "DEU", "FRA", "ITA", "GBR", "CAN", "EUU", "AUS", "KOR", "IND", "NZL"]
@@ -213,6 +213,13 @@ def test_coverage_left_counts_only_the_members_that_sent_the_table():
     left = coverage_left({"dependency": dep, "stockpiles": stock, "recycling": rec}, {("A", "dependency"): "x", ("A", "recycling"): "x"}, {"dependency": 2026, "stockpiles": 2025, "recycling": 2025})
     got = {(r.table, r.year): (round(r.value, 12), r.missing) for r in left.itertuples()}
     assert got == {("dependency", 2026): (0.6, "B;C"), ("stockpiles", 2025): (0.0, "A;B"), ("recycling", 2025): (1.0, "")}
+    # whom to chase: B would add 0.3 (30 of 100) to dependency and 0.75 (30 of 40 in 2024) to stockpiles,
+    # though it has no 2025 stockpile row yet; C 0.1 to dependency and nothing elsewhere
+    gains = coverage_gains({"dependency": dep, "stockpiles": stock, "recycling": rec}, {("A", "dependency"): "x", ("A", "recycling"): "x"}, {"dependency": 2026, "stockpiles": 2025, "recycling": 2025}, ["C", "B"])
+    assert gains.round(12).to_dict("records") == [
+        {"member": "B", "dependency": 0.3, "stockpiles": 0.75, "recycling": 0.0},
+        {"member": "C", "dependency": 0.1, "stockpiles": 0.0, "recycling": 0.0},
+    ]
 
 
 def test_cells_are_read_as_their_values():
