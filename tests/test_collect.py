@@ -225,7 +225,7 @@ def test_coverage_left_counts_only_the_members_that_sent_the_table():
 def test_cells_are_read_as_their_values():
     """Excel dates and numbers stored as text become the text the CSV contract reads; what cannot be a value is said, not guessed."""
     from review.inputs.data import BOOL, FLOAT, INT, STR
-    from review.inputs.ingest import cell_text
+    from review.inputs.ingest import cell_text, shown_name
 
     assert cell_text(dt.datetime(2028, 6, 30), "expected_online", INT) == ("2028", None)
     assert cell_text(dt.date(2026, 1, 1), "year", INT) == ("2026", None)
@@ -237,6 +237,8 @@ def test_cells_are_read_as_their_values():
     assert cell_text("12 t", "holdings_t", FLOAT) == ("12 t", None)  # kept for the type rule to report with its text
     assert cell_text(12412.0, "quantity_t", FLOAT) == ("12412", None) and cell_text(0.35, "value", FLOAT) == ("0.35", None)
     assert cell_text(True, "priority", BOOL) == ("true", None) and cell_text("  ", "source", STR) == (None, None)
+    # a file name is data: an escape sequence in it never reaches the terminal or the log
+    assert shown_name(Path("USA\x1b[2J\u202e.xlsx")) == "USA?[2J?.xlsx"
 
 
 def test_the_same_file_twice_changes_nothing(round_):

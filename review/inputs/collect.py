@@ -165,6 +165,7 @@ def write_workbook(path: Path, member: str, member_name: str, cycle: int, deadli
         f"Please return this workbook by {deadline:%d %B %Y}." if deadline else "Please return this workbook to the review team.",
         "Each sheet is one table of the review. Row 1 holds the column names, row 2 the unit and row 3 what the column means; data start in row 4.",
         "The rows filled in are your figures from the review's latest data: overwrite them with this year's, add rows for new origins, minerals or projects, and delete rows that no longer apply.",
+        "A year you send rows for replaces all your rows of that year: to revise an earlier year, send every row of that year.",
         "Keep the sheet names, the column names and their order. Do not merge cells or hide rows in the data; type values, not formulas that refer to other files.",
         "Codes come from the drop-down lists: countries as ISO 3166-1 alpha-3 codes (XXX where unknown), minerals and stages as the review names them.",
         "Quantities are in tonnes of the mineral's content as the review defines it; money in million US dollars; years as four digits.",

@@ -77,8 +77,14 @@ class Outcome:
     replaced: dict[str, int] = field(default_factory=dict)
 
 
+def shown_name(path: Path) -> str:
+    """A returned file's name as printed and logged: a name is data, so control characters and
+    bidirectional overrides (which could rewrite a terminal line or reorder text) become '?'."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", "?", path.name)
+
+
 def _refuse(path: Path, rule: str, value: str = "") -> Problem:
-    return Problem(path.name, None, None, rule, value)
+    return Problem(shown_name(path), None, None, rule, value)
 
 
 def zip_problems(path: Path) -> list[Problem]:
@@ -163,7 +169,8 @@ def _member_name_problems(path: Path, member: str, cycle_workbook, cycle: int, m
     if member not in members:
         return [_refuse(path, "is not a return of a member of this cycle (its hidden sheet names no member in members.csv)", show_value(member))]
     if str(cycle_workbook) != str(cycle):
-        return [_refuse(path, f"is a return for cycle {cycle_workbook}, not for this cycle ({cycle}): send the member this cycle's workbook", show_value(str(cycle_workbook)))]
+        which = f"cycle {cycle_workbook}" if re.fullmatch(r"\d{4}", str(cycle_workbook)) else "another cycle"
+        return [_refuse(path, f"is a return for {which}, not for this cycle ({cycle}): send the member this cycle's workbook", show_value(str(cycle_workbook)))]
     named = re.match(r"^([A-Z]{3})-(\d{4})\b", path.name)
     if named and named.group(1) in members and named.group(1) != member:
         return [_refuse(path, f"is {member}'s return, but its name says {named.group(1)}: check which member sent it", show_value(path.name))]
@@ -195,7 +202,7 @@ def read_workbook(path: Path, inputs: Path, cycle: int, expected: str | None = N
     members = {r["code"] for _, _, rows in read_rows(inputs, TABLES["members"]) for r in rows}
     got.problems = _member_name_problems(path, got.member, about.get("cycle"), cycle, members)
     if not got.problems and str(about.get("template")) != TEMPLATE_VERSION:
-        got.problems = [_refuse(path, f"was made for another layout of the workbook (template {about.get('template')}, now {TEMPLATE_VERSION}): send the member a new one")]
+        got.problems = [_refuse(path, f"was made for another layout of the workbook (now template {TEMPLATE_VERSION}): send the member a new one", show_value(str(about.get("template"))))]
     if not got.problems and expected and got.member != expected:
         got.problems = [_refuse(path, f"is {got.member}'s return, not {expected}'s (--member)")]
     if got.problems:
@@ -206,9 +213,9 @@ def read_workbook(path: Path, inputs: Path, cycle: int, expected: str | None = N
     for name in tables:
         if name not in book.sheetnames:
             found = f"; the workbook has {', '.join(repr(n) for n in extra)}" if extra else ""
-            got.problems.append(Problem(path.name, None, None, f"sheet {name!r} is missing or was renamed: keep the sheet names of the workbook sent{found}", show_value(name)))
+            got.problems.append(Problem(shown_name(path), None, None, f"sheet {name!r} is missing or was renamed: keep the sheet names of the workbook sent{found}", show_value(name)))
     for name in extra:
-        got.problems.append(Problem(path.name, None, None, "the workbook has a sheet the review does not know (renamed or added?): keep the sheet names of the workbook sent", show_value(name)))
+        got.problems.append(Problem(shown_name(path), None, None, "the workbook has a sheet the review does not know (renamed or added?): keep the sheet names of the workbook sent", show_value(name)))
     for name in tables:
         if name in book.sheetnames:
             got.rows[name] = _sheet_rows(path, book[name], formulas[name], TABLES[name], got)
@@ -216,7 +223,7 @@ def read_workbook(path: Path, inputs: Path, cycle: int, expected: str | None = N
 
 
 def _sheet_rows(path: Path, sheet, formula_sheet, spec: TableSpec, got: Return) -> list[tuple[str, int, dict]]:
-    where = f"{path.name}, sheet {sheet.title}"
+    where = f"{shown_name(path)}, sheet {sheet.title}"
     columns = [c.name for c in spec.columns]
     header = [sheet.cell(HEADER_ROW, i + 1).value for i in range(len(columns))]
     if header != columns:
@@ -291,11 +298,11 @@ def read_csv_return(path: Path, inputs: Path, member: str | None) -> Return:
         return got
     columns = [c.name for c in TABLES[table].columns]
     if list(frame.columns) != columns:
-        got.problems.append(Problem(path.name, 1, None, f"the header must be that of {table}.csv: {','.join(columns)}", show_value(",".join(frame.columns))))
+        got.problems.append(Problem(shown_name(path), 1, None, f"the header must be that of {table}.csv: {','.join(columns)}", show_value(",".join(frame.columns))))
         return got
-    rows = [(path.name, number, {c: (None if v is None else cell_text(v, c, TABLES[table].column(c).kind)[0]) for c, v in record.items()}) for number, record in zip(numbers, frame.to_dict("records"))]
+    rows = [(shown_name(path), number, {c: (None if v is None else cell_text(v, c, TABLES[table].column(c).kind)[0]) for c, v in record.items()}) for number, record in zip(numbers, frame.to_dict("records"))]
     got.rows[table] = rows
-    _own_rows(table, path.name, rows, got)
+    _own_rows(table, shown_name(path), rows, got)
     return got
 
 
@@ -470,9 +477,9 @@ def ingest_file(path: Path, inputs: Path, member: str | None = None, passed: Pat
     path, inputs = Path(path), Path(inputs)
     config = load_config(inputs)
     if not path.is_file():
-        return Outcome(path.name, problems=[_refuse(path, "the file does not exist", show_value(str(path)))])
+        return Outcome(shown_name(path), problems=[_refuse(path, "the file does not exist", show_value(str(path)))])
     got = read_csv_return(path, inputs, member) if path.suffix.lower() == ".csv" else read_workbook(path, inputs, config.cycle, member)
-    outcome = Outcome(path.name, got.member, got.problems)
+    outcome = Outcome(shown_name(path), got.member, got.problems)
     if got.problems:
         return outcome
     digest = sha256_file(path)
@@ -495,7 +502,7 @@ def ingest_file(path: Path, inputs: Path, member: str | None = None, passed: Pat
     writer = csv.DictWriter(buffer, fieldnames=SUBMISSION_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(read_log(inputs))
-    name = re.sub(r"[\x00-\x1f\x7f]", "?", path.name)  # a file name is data: one line in the log
+    name = shown_name(path)
     writer.writerow({"received": received, "member": got.member, "file": name, "sha256": digest, "rows": _counts(outcome.rows), "replaced": _counts(outcome.replaced)})
     # every new file is complete on disk before the first rename; the log is renamed last
     partials = [(_write_atomically(target, text), target) for plan in plans.values() for target, text in plan.texts.items()]
