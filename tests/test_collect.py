@@ -411,3 +411,19 @@ def test_the_guide_runs_the_round_as_written(tmp_path):
     assert "2 of 12 members have sent a return; 10 missing" in outputs["status"]
     added = rows_of(tmp_path / "inputs-2027" / "dependency-2027.csv")  # the part new-cycle made for the year's rows
     assert {r[1] for r in added if r[0] == "2027"} == {"USA", "JPN"}
+
+
+def test_the_deadline_in_review_yml_reaches_the_instructions(tmp_path):
+    from review.inputs.collect import INSTRUCTIONS, write_workbook
+    from review.inputs.config import load_config
+
+    shutil.copyfile(SAMPLE / "review.yml", tmp_path / "review.yml")
+    with open(tmp_path / "review.yml", "a") as f:
+        f.write("collection:\n  deadline: 2026-12-18\n")
+    deadline = load_config(tmp_path).collection.deadline
+    assert deadline == dt.date(2026, 12, 18)
+    lists = {"country": ["USA", "XXX"], "member": ["USA"], "mineral": ["gallium"], "stage": ["refining"], "status": ["operating"], "boolean": ["true", "false"]}
+    write_workbook(tmp_path / "USA-2026.xlsx", "USA", "United States", 2026, deadline, {"stockpiles": [], "recycling": []}, lists)
+    text = [r[0] for r in openpyxl.load_workbook(tmp_path / "USA-2026.xlsx")[INSTRUCTIONS].iter_rows(values_only=True) if r[0]]
+    assert "Please return this workbook by 18 December 2026." in text
+    assert "  stockpiles: 2025" in text and "  recycling: 2025" in text  # a year behind the cycle
