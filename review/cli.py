@@ -678,7 +678,7 @@ def collect(
     to: Path = typer.Option(..., "--to", metavar="FOLDER", help="Where the workbooks are written (created; an existing workbook is never overwritten)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
-    """Write one Excel workbook per member to send out for the year's data.
+    """Write a workbook per member to send for the year's data.
 
     Each workbook (<code>-<cycle>.xlsx) has a sheet per table the member reports
     (dependency, stockpiles, recycling, traceability, the projects it sponsors), prefilled
@@ -697,12 +697,12 @@ def collect(
 
 @app.command()
 def ingest(
-    files: list[Path] = typer.Argument(..., metavar="FILE...", help="Returned workbooks (.xlsx), or CSV files named like a table (with --member)."),
+    files: list[Path] = typer.Argument(..., metavar="FILE", help="Returned workbooks (.xlsx), or CSV files named like a table (with --member)."),
     inputs: Optional[Path] = typer.Option(None, metavar="DIR", help=INPUTS_HELP),
     member: Optional[str] = typer.Option(None, metavar="CODE", help="The member who sent the files: required for CSV files; for workbooks, refuse any other member's."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
-    """Check members' returns with the cycle's rules and merge them into the inputs.
+    """Check members' returns and merge them into the inputs.
 
     A return with any problem changes nothing (each problem names workbook, sheet, row and
     column); one without replaces that member's rows of the years it covers, leaves
@@ -737,9 +737,9 @@ def status(
     inputs: Optional[Path] = typer.Option(None, metavar="DIR", help=INPUTS_HELP),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
-    """Which members have sent which tables this cycle, who is missing, and the coverage the gaps leave.
+    """Who has sent what, who is missing, the coverage left.
 
-    Coverage is the report's indicator for each Alliance figure of the year being
+    Which members have sent which tables this cycle, and the coverage the gaps leave. Coverage is the report's indicator for each Alliance figure of the year being
     collected, counting only the members whose return of that table has arrived; below
     coverage_threshold (review.yml) the figure would be provisional.
     """
