@@ -6,6 +6,7 @@ Every key but `cycle` has a default, so a new cycle's file can be two lines long
 from __future__ import annotations
 
 import reprlib
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +64,13 @@ class DisclosureRule(BaseModel):
         )
 
 
+class Collection(BaseModel):
+    """The members' data round (`review collect`): the deadline the workbooks' instructions give."""
+
+    model_config = ConfigDict(extra="forbid")
+    deadline: date | None = None
+
+
 class ReviewConfig(BaseModel):
     """One review cycle's settings."""
 
@@ -81,6 +89,8 @@ class ReviewConfig(BaseModel):
     disclosure: DisclosureRule = Field(default_factory=DisclosureRule)
     #: The stress test's share of the largest non-aligned supplier's volume that stops (1.0: all of it).
     disruption_severity: float = Field(1.0, gt=0, le=1)
+    #: The members' data round (review collect); optional.
+    collection: Collection | None = None
 
     @field_validator("title")
     @classmethod
