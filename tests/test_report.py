@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import CHROMIUM, launch_chromium, read_book, serving
 
 OUT = Path("2026") / "public"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def chapter_headings(book: Path) -> dict[str, str]:
@@ -31,67 +31,99 @@ def chapter_headings(book: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def page(tiny_build):
-    if not CHROMIUM:
-        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
+def book(tiny_build):
+    """Every page of the built-in renderer's HTML book, as Chromium shows it from disk."""
     _, outputs, _ = tiny_build
-    html = outputs / OUT / "report" / "index.html"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"])
-        tab = browser.new_page()
-        errors, failed = [], []
-        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.on("requestfailed", lambda r: failed.append(r.url))
-        tab.goto(html.as_uri(), wait_until="load")
-        tab.wait_for_load_state("networkidle")
-        yield tab, errors, failed
-        browser.close()
+    return read_book(outputs / OUT / "report")
 
 
-def test_html_loads_without_errors_or_failed_requests(page):
-    tab, errors, failed = page
-    assert errors == [] and failed == []
-    assert "Annual review 2026" in tab.content()
+def test_html_book_opens_from_disk_without_errors_or_failed_requests(book, tiny_build):
+    """A page opened from disk (file://) shows its text, figures and contents and asks for
+    nothing outside the report folder: the search waits for `review serve` and says so."""
+    _, outputs, _ = tiny_build
+    report = (outputs / OUT / "report").resolve()
+    assert book["errors"] == [] and book["failed"] == []
+    assert all(u.startswith("file://") and Path(u[len("file://"):].split("#")[0]).resolve().is_relative_to(report) for u in book["requests"])
+    index = book["pages"]["index.html"]
+    assert "Annual review 2026" in index["text"] and "At a glance" in index["main"]
+    assert "Search works when the report is served" in index["text"]
+    assert len(book["pages"]) > 10  # one page per chapter
 
 
-def test_every_image_loaded_with_alt_text(page, tiny_build):
-    tab, _, _ = page
-    images = tab.eval_on_selector_all("img", "els => els.map(e => ({complete: e.complete, w: e.naturalWidth, h: e.naturalHeight, alt: e.alt}))")
+def test_every_image_loaded_with_alt_text(book, tiny_build):
+    images = [img for page in book["pages"].values() for img in page["images"]]
     _, outputs, _ = tiny_build
     figures = sum(t.count("![") for t in (p.read_text() for p in (outputs / OUT / "book").glob("*.qmd")))
     assert len(images) == figures > 5
     for img in images:
-        assert img["complete"] and img["w"] > 0 and img["h"] > 0
+        assert img["ok"]
         assert len(img["alt"]) > 20 and not img["alt"].startswith("Figure")
 
 
-def test_every_chapter_is_in_the_table_of_contents(page, tiny_build):
-    tab, _, _ = page
+def test_every_chapter_is_in_every_pages_contents(book, tiny_build):
+    """The sidebar on each page lists every chapter, each link leading to its page and heading."""
     _, outputs, _ = tiny_build
-    toc = set(tab.eval_on_selector_all("nav#TOC a", "els => els.map(e => e.getAttribute('href'))"))
-    for ident in chapter_headings(outputs / OUT / "book"):
-        assert f"#{ident}" in toc, ident
+    chapters = chapter_headings(outputs / OUT / "book")
+    for name, page in book["pages"].items():
+        targets = {href.partition("#")[2]: href.partition("#")[0] for href in page["toc"]}
+        for ident in chapters:
+            assert ident in targets, (name, ident)
+            assert ident in book["pages"][targets[ident] or name]["ids"], (name, ident)
 
 
-def test_every_cross_reference_resolves(page):
-    tab, _, _ = page
-    links = tab.eval_on_selector_all("a[href^='#']", "els => els.map(e => [e.getAttribute('href'), e.textContent])")
+def test_every_cross_reference_resolves(book):
+    links = [(name, href, text) for name, page in book["pages"].items() for href, text, in_text in page["links"] if in_text and ".html" in href or href.startswith("#")]
     assert len(links) > 20
-    missing = tab.evaluate("hrefs => hrefs.filter(h => !document.getElementById(decodeURIComponent(h.slice(1))))", [h for h, _ in links])
-    assert missing == []
-    texts = [t for _, t in links]
+    for name, href, _ in links:
+        target, _, ident = href.partition("#")
+        assert target in ("", *book["pages"]) and (not ident or ident in book["pages"][target or name]["ids"]), (name, href)
+    texts = [t for _, _, t in links]
     assert any(re.fullmatch(r"Figure \d+\.\d+", t) for t in texts)
     assert any(re.fullmatch(r"Table \d+\.\d+", t) for t in texts)
     assert any(re.fullmatch(r"Chapter \d+", t) for t in texts) and any(re.fullmatch(r"Annex [A-D]", t) for t in texts)
-    assert not any(t.startswith("@") for t in texts) and "@fig-" not in tab.content()
+    assert not any(t.startswith("@") for t in texts) and not any("@fig-" in page["text"] for page in book["pages"].values())
 
 
-def test_status_words_are_coloured_and_readable(page):
-    tab, _, _ = page
-    statuses = tab.eval_on_selector_all("span.status", "els => els.map(e => [e.textContent.replace(/\\s+/g, ' '), getComputedStyle(e).backgroundColor])")
+@pytest.mark.parametrize("width", [1400, 800])
+def test_search_over_review_serve_finds_a_mineral_on_its_chapter_page(tiny_build, width):
+    """Served on 127.0.0.1 (browsers refuse the search's fetches on file://), the search box
+    finds a mineral by name and its first result is the mineral's chapter; nothing is
+    asked of another host and nothing fails."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM:
+        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    _, outputs, _ = tiny_build
+    with serving(outputs / OUT) as address, sync_playwright() as p:
+        browser = launch_chromium(p)
+        tab = browser.new_page(viewport={"width": width, "height": 900})
+        errors, requests = [], []
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.on("request", lambda r: requests.append(r.url))
+        tab.goto(address + "sec-overview.html", wait_until="networkidle")
+        box = tab.locator("#search input")
+        assert box.is_visible() and not tab.locator(".search-offline").count()
+        box.fill("Lithium")
+        tab.wait_for_selector(".pagefind-ui__result-link", timeout=20000)
+        first = tab.locator(".pagefind-ui__result-link").first
+        assert first.inner_text().endswith("Lithium") and first.is_visible()
+        first.click()
+        tab.wait_for_load_state("load")
+        assert tab.url.split("#")[0] == address + "sec-mineral-lithium.html"
+        assert "Lithium" in tab.locator("main h1").first.inner_text()
+        browser.close()
+    assert errors == [] and requests and all(u.startswith(address) for u in requests)
+
+
+def test_part_pages_list_their_chapters(book):
+    minerals = book["pages"]["part-minerals.html"]
+    listed = [text for href, text, in_text in minerals["links"] if in_text and href.startswith("sec-mineral-")]
+    assert listed and all(re.fullmatch(r"Chapter \d+", t) for t in listed)
+
+
+def test_status_words_are_coloured_and_readable(book):
+    statuses = [s for page in book["pages"].values() for s in page["statuses"]]
     assert statuses, "no status marks"
     words = {w for w, _ in statuses}
     assert words <= {"on track", "at risk", "off track", "meets target", "misses target", "withheld", "provisional", "baseline", "no data", "no baseline"}
@@ -150,32 +182,36 @@ def test_pdf_renders_to_page_images(pdf, tmp_path):
     assert len(list(tmp_path.glob("page-*.png"))) == 3
 
 
-def test_chapter_links_resolve_inside_the_book_and_beside_the_report(page, tiny_build):
+def test_chapter_links_resolve_inside_the_book_and_beside_the_report(book, tiny_build):
     """Notebook and data links point at files in the book project (so Quarto resolves them
     without warnings) that both renderers publish beside the report."""
-    tab, _, _ = page
     _, outputs, _ = tiny_build
-    book, report = outputs / OUT / "book", outputs / OUT / "report"
-    for chapter in book.glob("*.qmd"):
+    book_dir, report = outputs / OUT / "book", outputs / OUT / "report"
+    for chapter in book_dir.glob("*.qmd"):
         for target in re.findall(r"\]\(((?:notebooks|data)/[^)]+)\)", chapter.read_text()):
-            assert (book / target).is_file(), (chapter.name, target)
-    links = tab.eval_on_selector_all("a[href$='.ipynb'], a[href$='.csv']", "els => els.map(e => e.getAttribute('href'))")
-    assert len([h for h in links if h.endswith(".ipynb")]) == len(list((outputs / OUT / "notebooks").glob("*.ipynb"))) > 5
+            assert (book_dir / target).is_file(), (chapter.name, target)
+    links = [href for page in book["pages"].values() for href, _, _ in page["links"] if href.endswith((".ipynb", ".csv"))]
+    assert len({h for h in links if h.endswith(".ipynb")}) == len(list((outputs / OUT / "notebooks").glob("*.ipynb"))) > 5
     for href in links:
         assert not href.startswith(("/", "..")) and (report / href).is_file(), href
     notebook = next(h for h in links if h.endswith(".ipynb"))
     assert (report / notebook).read_bytes() == (outputs / OUT / notebook).read_bytes()
 
 
-def test_the_contents_box_is_fixed_only_on_the_built_in_page(page, tiny_build, tmp_path):
-    """report.css fixes nav#TOC at the side of the built-in renderer's page (body.review) and
+def test_every_figure_links_to_its_data(book):
+    """Under each figure of the HTML, a link to the CSV it was drawn from."""
+    for name, page in book["pages"].items():
+        data = [href for href, _, in_text in page["links"] if in_text and href.startswith("data/") and href.endswith(".csv")]
+        assert len(data) >= len(page["images"]), name
+
+
+def test_the_contents_box_is_fixed_only_on_the_built_in_page(tiny_build, tmp_path):
+    """report.css fixes nav#TOC at the side of the built-in renderer's pages (body.review) and
     leaves Quarto's page, whose contents box has the same id, to Quarto's layout."""
-    tab, _, _ = page
-    tab.set_viewport_size({"width": 1400, "height": 900})
-    assert tab.evaluate("getComputedStyle(document.querySelector('nav#TOC')).position") == "fixed"
-    main = tab.evaluate("document.querySelector('h1').getBoundingClientRect().left")
-    toc = tab.evaluate("document.querySelector('nav#TOC').getBoundingClientRect().right")
-    assert main > toc  # the text beside the contents, not under them
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM:
+        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
     _, outputs, _ = tiny_build
     quarto_like = tmp_path / "quarto.html"  # Quarto's layout: a sidebar with the title and search, nav#TOC in the margin
     quarto_like.write_text(
@@ -183,13 +219,22 @@ def test_the_contents_box_is_fixed_only_on_the_built_in_page(page, tiny_build, t
         '<div id="quarto-sidebar"><div class="sidebar-title">Title</div><div id="quarto-search"></div></div>'
         '<div id="quarto-margin-sidebar"><nav id="TOC"><ul><li><a href="#a">A</a></li></ul></nav></div><main><h1 id="a">A</h1></main></body></html>'
     )
-    tab.goto(quarto_like.as_uri(), wait_until="load")
-    try:
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+        tab.goto((outputs / OUT / "report" / "sec-overview.html").as_uri(), wait_until="load")
+        assert tab.evaluate("getComputedStyle(document.querySelector('nav#TOC')).position") == "fixed"
+        main = tab.evaluate("document.querySelector('main h1').getBoundingClientRect().left")
+        toc = tab.evaluate("document.querySelector('nav#TOC').getBoundingClientRect().right")
+        assert main > toc  # the text beside the contents, not under them
+        tab.set_viewport_size({"width": 800, "height": 900})
         assert tab.evaluate("getComputedStyle(document.querySelector('nav#TOC')).position") == "static"
-    finally:
-        tab.go_back(wait_until="load")
-    tab.set_viewport_size({"width": 800, "height": 900})
-    assert tab.evaluate("getComputedStyle(document.querySelector('nav#TOC')).position") == "static"
+        heading = tab.evaluate("document.querySelector('main h1').getBoundingClientRect().top")
+        assert heading < 900  # the chapter starts on the first screen, under the contents
+        tab.goto(quarto_like.as_uri(), wait_until="load")
+        tab.set_viewport_size({"width": 1400, "height": 900})
+        assert tab.evaluate("getComputedStyle(document.querySelector('nav#TOC')).position") == "static"
+        browser.close()
 
 
 FAKE_QUARTO = """#!/bin/sh

@@ -45,10 +45,15 @@ def _joined(value) -> str:
     return "".join(value) if isinstance(value, list) else value
 
 
+def data_link(path: str) -> str:
+    """The link under a figure or table to the CSV it shows (HTML only: in the PDF it would
+    lead nowhere; the reproducibility annex says where the data are)."""
+    return f"{HTML_ONLY_OPEN}\n[*Data:* {markdown_code(Path(path).name)}]({path}){{.data-link}}\n{HTML_ONLY_CLOSE}"
+
+
 def chapter_source(nb, name: str, book: Path) -> str:
     """The Markdown of one chapter; its figures are written to `book/figures/`."""
     blocks: list[str] = []
-    data_files: list[str] = []
     # Only published outputs: markdown cells document the notebook for its readers, and
     # recorded values, stray prints and warnings stay in the notebook.
     for meta, output in published_outputs(nb):
@@ -61,15 +66,13 @@ def chapter_source(nb, name: str, book: Path) -> str:
             target.write_bytes(base64.b64decode(_joined(data["image/png"])))
             width = min(100, round(100 * meta.get("width_in", TEXT_WIDTH_IN) / TEXT_WIDTH_IN))
             blocks.append(f'![{markdown_text(meta["caption"])}](figures/{meta["id"]}.png){{#{meta["id"]} fig-alt="{markdown_text(meta["alt"])}" width="{width}%"}}')
-            data_files.append(meta["data"])
+            blocks.append(data_link(meta["data"]))
         elif meta["kind"] == "table":
             blocks.append(f'{_joined(data["text/markdown"])}\n\n: {markdown_text(meta["caption"])} {{#{meta["id"]}}}')
-            data_files.append(meta["data"])
+            blocks.append(data_link(meta["data"]))
     # Links to files inside the book project (write_book places them there), which both
     # renderers publish beside the report: see RESOURCES.
     footer = f"*Executed notebook:* [{markdown_code(f'notebooks/{name}.ipynb')}](notebooks/{name}.ipynb)."
-    if data_files:
-        footer += " *Data of its figures and tables:* " + ", ".join(f"[{markdown_code(Path(f).name)}]({f})" for f in data_files) + "."
     blocks.append(f"{HTML_ONLY_OPEN}\n{footer}\n{HTML_ONLY_CLOSE}")
     return "\n\n".join(blocks) + "\n"
 

@@ -149,12 +149,12 @@ class PandocRenderer:
             common = ["--metadata-file", str(metadata)]
             html = None
             if "html" in formats:
+                pages = Path(tmp) / "html"  # a folder: pandoc writes one page per chapter, and the figures
                 html = self._start(
                     [
-                        "--to", "html5", "--standalone", "--embed-resources", "--toc", "--toc-depth=2",
-                        "--css", str(book / "styles" / "report.css"), "--resource-path", str(book),
-                        "--variable", "document-css=false", "--metadata", "lang=en-GB",
-                        "--output", str(report / "index.html"), *common,
+                        "--to", "chunkedhtml", "--split-level=1", "--chunk-template=%i.html", "--toc", "--toc-depth=2",
+                        "--template", str(TEMPLATES / "pandoc" / "book.html"), "--resource-path", str(book),
+                        "--metadata", "lang=en-GB", "--output", str(pages), *common,
                         *(["--include-before-body", str(book / BANNER_HTML)] if banner else []),
                     ],
                     source,
@@ -190,11 +190,45 @@ class PandocRenderer:
                     typ.unlink(missing_ok=True)
             if html is not None:
                 self._finish(html)
-                target = report / "index.html"
-                target.write_text(target.read_text().replace("<body>", '<body class="review">', 1))
-                written.insert(0, target)
+                written.insert(0, html_book(pages, report, book))
         publish_resources(book, report, settings)
+        if "html" in formats:
+            index_search(report)
         return written
+
+
+def html_book(pages: Path, report: Path, book: Path) -> Path:
+    """Move pandoc's chunked HTML into the report, its first chapter (At a glance) as index.html.
+
+    Pandoc's own top page holds only the title and the contents, which every page's sidebar
+    already shows; the book opens on its first chapter instead, as Quarto's does. Page names
+    are `<heading id>.html` (ids keep only a-z0-9-), so links to the first page are renamed
+    by replacing its file name where it starts a link.
+    """
+    import json
+
+    first = json.loads((pages / "sitemap.json").read_text())["subsections"][0]["section"]["path"].split("#")[0]
+    (pages / "sitemap.json").unlink()  # pandoc's list of pages, for tools; nothing reads it here
+    (pages / first).replace(pages / "index.html")
+    for page in pages.glob("*.html"):
+        text = page.read_text().replace(f'"{first}', '"index.html')
+        if page.name == "index.html":  # the first page has nothing before it
+            text = re.sub(r'<a class="page-previous" href="index.html"[^>]*>.*?</a>\n?', "", text)
+        page.write_text(text)
+    shutil.copytree(pages, report, dirs_exist_ok=True)
+    (report / "styles").mkdir(exist_ok=True)
+    shutil.copyfile(book / "styles" / "report.css", report / "styles" / "report.css")
+    return report / "index.html"
+
+
+def index_search(site: Path) -> None:
+    """Pagefind's offline search index of the HTML pages, in `site/pagefind/` (its script, styles
+    and index files; only the pages' <main> is indexed, see templates/pandoc/book.html)."""
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--silent"], capture_output=True, text=True)
+    if proc.returncode != 0 or not (site / "pagefind" / "pagefind-ui.js").is_file():
+        raise RenderFailed(f"pagefind failed (exit code {proc.returncode}): {(proc.stderr or proc.stdout).strip()}")
 
 
 def font_paths() -> list[str]:

@@ -8,6 +8,9 @@
 -- 2. Typst: table columns follow their content, not the widths Pandoc derives from the
 --    pipe table's dashes, which made numbers run into the next column.
 -- 3. Typst: the contents (chapters only) come after the "At a glance" page, not before it.
+-- 4. The built-in renderer's HTML book (chunkedhtml, one page per level-1 heading): the
+--    "At a glance" heading leaves its box, so that it opens a page of its own (the book's
+--    first page); a part's page lists its chapters ("Chapter 3: Lithium", linked).
 
 local function format_matches(name)
   if name == "html" then return FORMAT:match("html") ~= nil end
@@ -113,11 +116,55 @@ local function place_contents(doc)
   return doc
 end
 
+-- chunkedhtml splits the book at level-1 headings that are not inside a block: the glance's
+-- heading goes first, its content stays in the box.
+local function glance_page(block)
+  local content = block.content
+  if #content > 0 and content[1].t == "Header" and content[1].level == 1 then
+    local heading = content:remove(1)
+    return {heading, pandoc.Div(content, block.attr)}
+  end
+  return nil
+end
+
+-- A part heading is followed by a list of its chapters: a reference to each (crossref.lua
+-- writes "Chapter 3", linked to its page) and its title.
+local function list_parts(doc)
+  local chapters, part = {}, nil
+  for _, block in ipairs(doc.blocks) do
+    if block.t == "Header" and block.level == 1 then
+      if block.classes:includes("part") then
+        part = block.identifier
+        chapters[part] = {}
+      elseif part and block.identifier ~= "" and not block.classes:includes("unnumbered") then
+        local ref = pandoc.Cite({pandoc.Str("@" .. block.identifier)}, {pandoc.Citation(block.identifier, "AuthorInText")})
+        table.insert(chapters[part], {pandoc.Plain({ref, pandoc.Str(":"), pandoc.Space(), table.unpack(block.content)})})
+      end
+    end
+  end
+  local blocks = pandoc.List()
+  for _, block in ipairs(doc.blocks) do
+    blocks:insert(block)
+    local items = block.t == "Header" and block.classes:includes("part") and chapters[block.identifier]
+    if items and #items > 0 then blocks:insert(pandoc.Div({pandoc.BulletList(items)}, {class = "part-contents"})) end
+  end
+  doc.blocks = blocks
+  return doc
+end
+
 function Pandoc(doc)
   doc = doc:walk({Div = conditional, Span = conditional})
   if FORMAT:match("typst") then
     doc = doc:walk({Table = content_widths})
     doc = place_contents(doc)
+  elseif FORMAT == "chunkedhtml" then
+    local blocks = pandoc.List()
+    for _, block in ipairs(doc.blocks) do
+      local split = block.t == "Div" and block.classes:includes("glance") and glance_page(block)
+      if split then blocks:extend(split) else blocks:insert(block) end
+    end
+    doc.blocks = blocks
+    doc = list_parts(doc)
   end
   return doc
 end
