@@ -361,6 +361,8 @@ def build(
         unchanged = [what for what, same in (("inputs (validation skipped)", outcome.snapshot_reused), ("report", outcome.render_reused)) if same]
         lines = [f"Built {outcome.out} in {outcome.seconds:.1f} s.", f"  notebooks: {ran} executed, {reused} reused from the cache"]
         lines += [f"  unchanged: {', '.join(unchanged)}"] if unchanged else []
+        rendered = _rendered_with(outcome.out)
+        lines += [f"  rendered with {rendered}"] if rendered else []
         lines += [f"  left out (not in the cache): {', '.join(outcome.omitted)}"] if outcome.omitted else []
         for line in lines:  # short lines: they read the same at 80 columns
             err.print(line, highlight=False)
@@ -670,6 +672,14 @@ def compare(
                 view.add_row(*row)
             console.print(view)
         console.print(summary)
+
+
+def _rendered_with(out: Path) -> str:
+    """The renderer a build used and its version, from its manifest ('auto' says which it chose)."""
+    from review.audit import manifest as manifest_mod
+
+    render = manifest_mod.read(out).get("render", {})
+    return f"{render['renderer']} ({render['version']})" if "version" in render else ""
 
 
 def _newest_report(outputs: Path) -> Path:

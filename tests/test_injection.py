@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import read_book
+from conftest import read_book, serving
 
 from review.analysis.text import Markdown, markdown_code, markdown_text, spreadsheet_safe
 
@@ -170,13 +170,56 @@ def test_pdf_shows_every_payload_literally_and_links_nowhere_unsafe(payload_buil
     assert not [u for u in uris if u.lower().startswith("javascript:")]
 
 
+needs_quarto = pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on the PATH (it cannot be installed on this project's CI; see docs/rendering.md)")
+
+
+@pytest.fixture(scope="module")
+def payload_quarto(payload_build, tmp_path_factory):
+    """The payload cycle's book rendered by Quarto (which reads it without the raw-markup
+    guard of the built-in renderer: the escaping alone must hold): the output folder."""
+    from review.report.render import QuartoRenderer
+
+    out = tmp_path_factory.mktemp("payload-quarto") / "out"
+    shutil.copytree(payload_build / "book", out / "book")
+    QuartoRenderer().render(out / "book", out / "report", ("html", "pdf"), 2026, "public")
+    return out
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_html_shows_every_payload_literally_and_runs_nothing(payload_quarto):
+    with serving(payload_quarto) as address:
+        seen = read_book(payload_quarto / "report", base_url=address)
+    text = _flat(" ".join(page["text"] for page in seen["pages"].values()))
+    for payload in [*PAYLOADS.values(), TITLE]:
+        assert _flat(payload) in text, payload
+    assert seen["dialogs"] == [] and seen["errors"] == []
+    assert all(u.startswith(address) for u in seen["requests"])  # nothing fetched from another host
+    for name, page in seen["pages"].items():
+        assert page["url"].split("#")[0] == address + name  # no navigation
+        assert page["handlers"] == [], name
+        assert not [u for u in page["sources"] if u.strip().lower().startswith("javascript:")], name
+        assert not [s for s in page["scripts"] if "alert(" in s["text"]], name
+        assert not any("display:none" in style for style in page["styles"]), name
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_pdf_shows_every_payload_literally(payload_quarto):
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is not installed (.ci/run installs it)")
+    pdf = payload_quarto / "report" / "alliance-review-2026.pdf"
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    for payload in [*PAYLOADS.values(), TITLE]:
+        assert re.sub(r"\s+", "", payload) in text, payload
+    assert "quarto-file-metadata" not in text
+
+
 def test_the_book_is_read_without_raw_html_raw_blocks_or_raw_tex():
     """The second line of defence: markup that escaped the escaping still cannot pass through."""
     import pypandoc
 
-    from review.inputs.paths import shipped
-
-    reader = yaml.safe_load(shipped("_quarto.yml").read_text())["from"]
+    from review.report.render import READER as reader
     raw = "<script>alert(1)</script> <b onclick=x>b</b> `<i>r</i>`{=html} \\input{x}\n\n```{=typst}\n#set page(width: 1cm)\n```\n"
     html = pypandoc.convert_text(raw, "html", format=reader)
     typ = pypandoc.convert_text(raw, "typst", format=reader)

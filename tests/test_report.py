@@ -251,6 +251,7 @@ case "$*" in
     i=0
     while [ $i -lt 60 ]; do echo "cleaning up $i"; i=$((i+1)); done
     exit 1;;
+  --version) echo 1.10.18; exit 0;;
   *) echo "Output created: ../report/index.html"; exit 0;;
 esac
 """
@@ -304,7 +305,7 @@ needs_quarto = pytest.mark.skipif(QUARTO is None, reason="quarto is not on the P
 
 @pytest.fixture(scope="module")
 def quarto_report(tiny_build, tmp_path_factory):
-    """The tiny book rendered by Quarto, from a copy of OUT (book, notebooks, data): (report, logs)."""
+    """The tiny book rendered by Quarto into a copy of OUT (its book): (out, report, logs)."""
     from review.report.render import QuartoRenderer
 
     _, outputs, _ = tiny_build
@@ -312,81 +313,145 @@ def quarto_report(tiny_build, tmp_path_factory):
     shutil.copytree(outputs / OUT / "book", out / "book")
     written = QuartoRenderer().render(out / "book", out / "report", ("html", "pdf"), 2026, "public")
     assert all(p.exists() for p in written)
-    return out / "report", out / "logs"
+    return out, out / "report", out / "logs"
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")[:-1]
+
+
+def numbers(kind: str, text: str) -> set[str]:
+    """Every "Figure 3.2" (or Table) label in a text, white space (Quarto's &nbsp;) normalised."""
+    return set(re.findall(rf"{kind}\s(\d+\.\d+)", text))
 
 
 @pytest.mark.quarto
 @needs_quarto
-def test_quarto_renders_without_link_warnings(quarto_report):
-    report, logs = quarto_report
+def test_quarto_renders_without_link_warnings_and_with_plain_logs(quarto_report):
+    _, report, logs = quarto_report
     for log in ("quarto-html.log", "quarto-typst.log"):
         text = (logs / log).read_text()
         assert "Unable to resolve link target" not in text and "ERROR" not in text, log
+        assert "\x1b[" not in text, log  # no colour codes
     assert (report / "notebooks" / "overview.ipynb").is_file() and list((report / "data").rglob("*.csv"))
 
 
 @pytest.mark.quarto
 @needs_quarto
-def test_quarto_html_pages_searchable_with_alt_text_and_working_links(quarto_report, tiny_build):
+def test_quarto_html_opened_from_disk_shows_text_figures_and_working_links(quarto_report, tiny_build):
     import json
 
-    if not CHROMIUM:
-        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    report, _ = quarto_report
+    _, report, _ = quarto_report
     _, outputs, _ = tiny_build
     settings = yaml.safe_load((outputs / OUT / "book" / "_quarto.yml").read_text())
-    pages = [report / "index.html"] + [report / n.replace(".qmd", ".html") for n in settings["project"]["render"] if n != "index.qmd"]
+    pages = {"index.html"} | {n.replace(".qmd", ".html") for n in settings["project"]["render"] if n != "index.qmd"}
     search = json.loads((report / "search.json").read_text())
-    assert {Path(e["href"].split("#")[0]).name for e in search} >= {p.name for p in pages}  # search over every page
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
-        tab = browser.new_page(viewport={"width": 1400, "height": 900})
-        errors = []
-        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-        figures = 0
-        for page_file in pages:
-            assert page_file.is_file(), page_file
-            tab.goto(page_file.as_uri(), wait_until="load")
-            images = tab.eval_on_selector_all("main img", "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0, alt: e.alt}))")
-            assert all(i["ok"] and len(i["alt"]) > 20 for i in images), page_file.name
-            figures += len(images)
-            hrefs = tab.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))")
-            for href in hrefs:
-                if href.startswith(("http", "mailto:")):
-                    continue
-                target, _, anchor = href.partition("#")
-                path = (page_file.parent / target) if target else page_file
-                assert path.is_file(), (page_file.name, href)
-            if page_file.name != "index.html":
-                text = tab.evaluate("document.querySelector('main').innerText")
-                assert re.search(r"(Figure|Table) \d+\.\d+", text) or "Annex" in text or not images
-            # the sidebar's title and search box are not covered by the contents box
-            title = tab.evaluate("(() => { const t = document.querySelector('.sidebar-title, #quarto-search'); return t && t.getBoundingClientRect().toJSON(); })()")
-            toc = tab.evaluate("(() => { const t = document.querySelector('nav#TOC'); return t && t.getBoundingClientRect().toJSON(); })()")
-            if title and toc:
-                assert toc["left"] >= title["right"] or toc["top"] >= title["bottom"], page_file.name
-        browser.close()
-    assert figures > 5 and errors == []
+    assert {Path(e["href"].split("#")[0]).name for e in search} >= pages  # search over every page
+    book = read_book(report)
+    assert set(book["pages"]) >= pages
+    figures = 0
+    for name, page in book["pages"].items():
+        assert page["main"].strip(), name
+        assert all(i["ok"] and len(i["alt"]) > 20 for i in page["images"]), name
+        figures += len(page["images"])
+        for href, _, _ in page["links"]:
+            if href.startswith(("http", "mailto:", "#")) or href == "":
+                continue
+            target = href.split("#")[0].split("?")[0]
+            assert (report / target).exists(), (name, href)
+    assert figures > 5
 
 
 @pytest.mark.quarto
 @needs_quarto
-def test_quarto_pdf_cover_contents_and_numbering(quarto_report, tiny_build):
+@pytest.mark.parametrize("width", [1400, 800])
+def test_quarto_html_served_has_no_console_errors_and_asks_no_other_host(quarto_report, width):
+    out, _, _ = quarto_report
+    with serving(out) as address:
+        book = read_book(out / "report", base_url=address, width=width)
+    assert book["errors"] == [] and book["failed"] == []
+    assert book["requests"] and all(u.startswith(address) for u in book["requests"])
+
+
+@pytest.mark.quarto
+@needs_quarto
+@pytest.mark.parametrize("width", [1400, 800])
+def test_quarto_search_over_review_serve_finds_a_mineral_on_its_chapter_page(quarto_report, width):
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM:
+        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    out, _, _ = quarto_report
+    with serving(out) as address, sync_playwright() as p:
+        browser = launch_chromium(p)
+        tab = browser.new_page(viewport={"width": width, "height": 900})
+        tab.goto(address + "overview.html", wait_until="networkidle")
+        button = tab.locator(".aa-DetachedSearchButton:visible")  # narrow screens: a button opens the search
+        if button.count():
+            button.first.click()
+        tab.locator("input.aa-Input:visible").first.fill("Lithium")
+        tab.wait_for_selector(".aa-Item a", timeout=20000)
+        first = tab.locator(".aa-Item a").first
+        assert first.get_attribute("href").startswith("./mineral-lithium.html") and "Lithium" in first.inner_text()
+        browser.close()
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_pdf_cover_one_contents_no_leaked_markers_no_overprinted_rows(quarto_report):
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is not installed (.ci/run installs it)")
+    from test_sample_build import overprinted_table_rows
+
+    _, report, _ = quarto_report
+    pdf = report / "alliance-review-2026.pdf"
+    pages = pdf_pages(pdf)
+    cover = re.sub(r"\s+", " ", pages[0])
+    assert "Tiny test cycle" in cover and "Critical Minerals Resilience and Production Alliance" in cover and "2026" in cover
+    text = "\f".join(pages)
+    assert "quarto-file-metadata" not in text and "{=html}" not in text and "<!--" not in text
+    assert sum(bool(re.search(r"^\s*Contents\s*$", p, re.M)) for p in pages) == 1  # one contents listing
+    assert overprinted_table_rows(pdf) == []
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_pdf_has_the_banner_on_every_page_and_a_length_close_to_the_built_in(quarto_report, tiny_build):
     if not shutil.which("pdftotext"):
         pytest.skip("poppler-utils is not installed (.ci/run installs it)")
     import pdfplumber
 
-    report, _ = quarto_report
-    pdf = report / "alliance-review-2026.pdf"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    cover = text.split("\f")[0]
-    assert "Tiny test cycle" in cover and "Critical Minerals Resilience and Production Alliance" in cover and "2026" in cover
-    assert "Contents" in text and re.search(r"Figure \d+\.\d+", text) and re.search(r"Table \d+\.\d+", text)
+    _, report, _ = quarto_report
     _, outputs, _ = tiny_build
+    pages = pdf_pages(report / "alliance-review-2026.pdf")
+    assert all("Alliance Review 2026 · public edition" in p for p in pages)
     built_in = outputs / OUT / "report" / "alliance-review-2026.pdf"
-    with pdfplumber.open(pdf) as doc, pdfplumber.open(built_in) as ours:
-        assert len(doc.pages) <= 1.5 * len(ours.pages)  # close in length to the built-in renderer's
+    with pdfplumber.open(report / "alliance-review-2026.pdf") as doc, pdfplumber.open(built_in) as ours:
+        assert abs(len(doc.pages) - len(ours.pages)) <= 0.15 * len(ours.pages)
         assert sum(len(p.images) for p in doc.pages) >= sum(len(p.images) for p in ours.pages)
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_numbers_chapters_figures_and_tables_as_its_html_and_the_built_in_pdf(quarto_report, tiny_build):
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is not installed (.ci/run installs it)")
+    _, report, _ = quarto_report
+    _, outputs, _ = tiny_build
+    quarto_pdf = "\n".join(pdf_pages(report / "alliance-review-2026.pdf"))
+    built_in_pdf = "\n".join(pdf_pages(outputs / OUT / "report" / "alliance-review-2026.pdf"))
+    html = read_book(report)
+    quarto_html = "\n".join(p["main"] for p in html["pages"].values())
+    for kind in ("Figure", "Table"):
+        assert numbers(kind, quarto_pdf) == numbers(kind, quarto_html) == numbers(kind, built_in_pdf) != set(), kind
+    assert not re.search(r"(Figure|Table)\s0\.", quarto_pdf + quarto_html)
+    # chapter numbers: Quarto's HTML pages, its PDF's contents and the built-in PDF agree; annexes are lettered
+    chapters = {}
+    for page in report.glob("*.html"):
+        found = re.search(r'<h1 class="title"><span class="chapter-number">(\w+)</span>\s*<span class="chapter-title">(.+?)</span>', page.read_text())
+        if found:
+            chapters[found.group(1)] = re.sub(r"<[^>]+>", "", found.group(2)).replace("&amp;", "&").replace("&#39;", "'")
+    assert len(chapters) >= 5 and {"A", "B"} <= set(chapters)
+    for number, title in chapters.items():
+        assert re.search(rf"^\s*{number}\.?\s+{re.escape(title)}\b", quarto_pdf, re.M), (number, title)
+        assert re.search(rf"\b{number} {re.escape(title)}\b", built_in_pdf), (number, title)

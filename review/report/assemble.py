@@ -51,8 +51,12 @@ def data_link(path: str) -> str:
     return f"{HTML_ONLY_OPEN}\n[*Data:* {markdown_code(Path(path).name)}]({path}){{.data-link}}\n{HTML_ONLY_CLOSE}"
 
 
-def chapter_source(nb, name: str, book: Path) -> str:
-    """The Markdown of one chapter; its figures are written to `book/figures/`."""
+def chapter_source(nb, name: str, book: Path, numbered: bool = True) -> str:
+    """The Markdown of one chapter; its figures are written to `book/figures/`.
+
+    `numbered=False` (At a glance, before the first chapter) leaves figures and tables
+    without ids: both renderers number only those with one, and a number there would be
+    "Figure 1" in one and "Figure 0.1" in the other."""
     blocks: list[str] = []
     # Only published outputs: markdown cells document the notebook for its readers, and
     # recorded values, stray prints and warnings stay in the notebook.
@@ -65,10 +69,11 @@ def chapter_source(nb, name: str, book: Path) -> str:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(base64.b64decode(_joined(data["image/png"])))
             width = min(100, round(100 * meta.get("width_in", TEXT_WIDTH_IN) / TEXT_WIDTH_IN))
-            blocks.append(f'![{markdown_text(meta["caption"])}](figures/{meta["id"]}.png){{#{meta["id"]} fig-alt="{markdown_text(meta["alt"])}" width="{width}%"}}')
+            ident = f"#{meta['id']} " if numbered else ""
+            blocks.append(f'![{markdown_text(meta["caption"])}](figures/{meta["id"]}.png){{{ident}fig-alt="{markdown_text(meta["alt"])}" width="{width}%"}}')
             blocks.append(data_link(meta["data"]))
         elif meta["kind"] == "table":
-            blocks.append(f'{_joined(data["text/markdown"])}\n\n: {markdown_text(meta["caption"])} {{#{meta["id"]}}}')
+            blocks.append(f'{_joined(data["text/markdown"])}\n\n: {markdown_text(meta["caption"])}' + (f' {{#{meta["id"]}}}' if numbered else ""))
             blocks.append(data_link(meta["data"]))
     # Links to files inside the book project (write_book places them there), which both
     # renderers publish beside the report: see RESOURCES.
@@ -118,8 +123,9 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
     for result in results:
         notebook = out / "notebooks" / f"{result.name}.ipynb"
         nb = json.loads(notebook.read_text())  # our own output: no need to validate it again
-        source = chapter_source(nb, result.name, book)
-        if NOTEBOOKS[result.notebook].part == "front":
+        front_page = NOTEBOOKS[result.notebook].part == "front"
+        source = chapter_source(nb, result.name, book, numbered=not front_page)
+        if front_page:
             front.append(f"::: {{#{result.name} .glance}}\n\n{source}\n:::\n\n")
         else:
             (book / f"{result.name}.qmd").write_text(source)
@@ -158,7 +164,9 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
     for folder in BOOK_ASSETS:
         shutil.copytree(TEMPLATES / folder, book / folder, dirs_exist_ok=True)
     (book / "typst").mkdir(exist_ok=True)
+    # Quarto's book template sets the page header itself, so the line goes in the page's
+    # background, above the header, where no template setting replaces it: every page.
     (book / "typst" / "header.typ").write_text(
-        f'#set page(header: align(right, text(size: 8pt, fill: rgb("#555555"))[{banner}Alliance Review {config.cycle} · {edition_label}]))\n'
+        f'#set page(background: align(top + right, pad(top: 0.9cm, right: 2.2cm, text(size: 8pt, font: "DejaVu Sans", fill: rgb("#8A4B00"))[{banner}Alliance Review {config.cycle} · {edition_label}])))\n'
     )
     return chapters

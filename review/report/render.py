@@ -21,6 +21,13 @@ from pathlib import Path
 from review.inputs.paths import PACKAGE
 
 TEMPLATES = PACKAGE / "templates"
+#: How the built-in renderer reads the book: Pandoc Markdown without raw HTML, raw blocks or
+#: raw TeX, so that markup that got past the escaping of input text shows as text. Quarto
+#: reads the book as its own Markdown (it inserts raw blocks of its own); there the escaping
+#: alone keeps input text data, as tests/test_injection.py checks through both renderers.
+READER = "markdown-raw_html-raw_attribute-raw_tex"
+#: Colour and cursor codes in a tool's output (Quarto colours its log), left out of the logs.
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 #: The running banner of a sample build's HTML, written into the book by the assembler.
 BANNER_HTML = "banner.html"
 
@@ -113,6 +120,7 @@ class PandocRenderer:
         import pypandoc
 
         self.pandoc = pypandoc.get_pandoc_path()
+        self.version = f"pandoc {pypandoc.get_pandoc_version()}"
 
     def _start(self, args: list[str], source: Path, cwd: Path, reader: str) -> subprocess.Popen:
         filters = ["--lua-filter", str(TEMPLATES / "filters" / "layout.lua"), "--lua-filter", str(TEMPLATES / "filters" / "crossref.lua"), "--lua-filter", str(TEMPLATES / "filters" / "status.lua")]
@@ -136,7 +144,7 @@ class PandocRenderer:
         book, report = Path(book).resolve(), Path(report).resolve()  # pandoc runs in the book folder
         settings = _settings(book)
         meta = settings["book"]
-        reader = settings["from"]  # Pandoc Markdown without raw HTML, raw blocks or raw TeX, as Quarto reads it
+        reader = READER
         report.mkdir(parents=True, exist_ok=True)
         banner = ["--metadata", f"banner={settings['banner']}"] if settings.get("banner") else []  # sample builds say so on every page
         written = []
@@ -262,27 +270,42 @@ class QuartoRenderer:
         self.quarto = shutil.which("quarto")
         if not self.quarto:
             raise RuntimeError("--renderer quarto: the quarto command is not on the PATH; use --renderer pandoc")
+        found = subprocess.run([self.quarto, "--version"], capture_output=True, text=True)
+        self.version = f"quarto {found.stdout.strip()}"
 
     def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
-        """Each format in turn; Quarto's whole output goes to OUT/logs/quarto-<format>.log."""
-        logs = Path(report).parent / "logs"
+        """Each format in turn, from a copy of the book; Quarto's whole output goes to
+        OUT/logs/quarto-<format>.log (without its colour codes).
+
+        Quarto writes into the project it renders (`.quarto/`, intermediate files): the copy
+        keeps OUT/book exactly as assembled, so that a rebuild with no change finds the same
+        book and reuses this render (build/pipeline.py keys its cache on the book's content).
+        """
+        import tempfile
+
+        report = Path(report).resolve()
+        logs = report.parent / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="review-quarto-") as tmp:
+            project = Path(tmp) / "book"
+            shutil.copytree(book, project)
+            for fmt in formats:
+                to = "typst" if fmt == "pdf" else "html"
+                proc = subprocess.run([self.quarto, "render", str(project), "--to", to], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                log = logs / f"quarto-{to}.log"
+                log.write_text(ANSI.sub("", proc.stdout))
+                if proc.returncode != 0:
+                    raise RenderFailed(f"quarto render --to {to} failed (exit code {proc.returncode}):\n{failure_summary(log.read_text())}", log)
+            produced = Path(tmp) / "report"  # _quarto.yml sets output-dir: ../report
+            shutil.copytree(produced, report, dirs_exist_ok=True)
         written = []
-        for fmt in formats:
-            to = "typst" if fmt == "pdf" else "html"
-            proc = subprocess.run([self.quarto, "render", str(book), "--to", to], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            log = logs / f"quarto-{to}.log"
-            log.write_text(proc.stdout)
-            if proc.returncode != 0:
-                raise RenderFailed(f"quarto render --to {to} failed (exit code {proc.returncode}):\n{failure_summary(proc.stdout)}", log)
-        produced = report  # _quarto.yml sets output-dir: ../report
         if "html" in formats:
-            written.append(produced / "index.html")
+            written.append(report / "index.html")
         if "pdf" in formats:
-            pdfs = sorted(p for p in produced.glob("*.pdf") if p.name != pdf_name(cycle))
+            pdfs = sorted(p for p in report.glob("*.pdf") if p.name != pdf_name(cycle))
             if pdfs:
-                pdfs[0].replace(produced / pdf_name(cycle))
-            written.append(produced / pdf_name(cycle))
+                pdfs[0].replace(report / pdf_name(cycle))
+            written.append(report / pdf_name(cycle))
         return written
 
 
