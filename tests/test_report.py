@@ -116,6 +116,16 @@ def test_search_over_review_serve_finds_a_mineral_on_its_chapter_page(tiny_build
     assert errors == [] and requests and all(u.startswith(address) for u in requests)
 
 
+def test_figure_and_table_numbers_are_the_same_in_the_html_and_the_pdf(book, pdf):
+    """"Table 8.1" is the same table in both: figures and tables shown only in the HTML carry
+    no number (numbered, they shifted the chapter's later numbers between the two)."""
+    html = "\n".join(page["main"] for page in book["pages"].values())
+    text = "\n".join(pdf_pages(pdf))
+    for kind in ("Figure", "Table"):
+        in_pdf = labels(kind, text)
+        assert in_pdf and labels(kind, html) == in_pdf, kind
+
+
 def test_part_pages_list_their_chapters(book):
     minerals = book["pages"]["part-minerals.html"]
     listed = [text for href, text, in_text in minerals["links"] if in_text and href.startswith("sec-mineral-")]
@@ -320,9 +330,15 @@ def pdf_pages(pdf: Path) -> list[str]:
     return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")[:-1]
 
 
-def numbers(kind: str, text: str) -> set[str]:
-    """Every "Figure 3.2" (or Table) label in a text, white space (Quarto's &nbsp;) normalised."""
-    return set(re.findall(rf"{kind}\s(\d+\.\d+)", text))
+def labels(kind: str, text: str) -> dict[str, str]:
+    """Every caption's "Figure 3.2" (or Table) label in a text, with the caption's first two
+    words, white space (Quarto's &nbsp;, line breaks) normalised."""
+    return {n: " ".join(words.split()) for n, words in re.findall(rf"{kind}\s(\d+\.\d+):\s+(\S+\s+\S+)", text)}
+
+
+def first_chapter_page(pages: list[str]) -> int:
+    """The index of the page where chapter 1 starts (its heading, not its contents line)."""
+    return next(i for i, p in enumerate(pages) if re.search(r"^\s*1\.?\s+Executive summary\s*$", p, re.M))
 
 
 @pytest.mark.quarto
@@ -386,7 +402,7 @@ def test_quarto_search_over_review_serve_finds_a_mineral_on_its_chapter_page(qua
         browser = launch_chromium(p)
         tab = browser.new_page(viewport={"width": width, "height": 900})
         tab.goto(address + "overview.html", wait_until="networkidle")
-        button = tab.locator(".aa-DetachedSearchButton:visible")  # narrow screens: a button opens the search
+        button = tab.locator(".quarto-search-button:visible")  # narrow screens: the top bar's button opens the search
         if button.count():
             button.first.click()
         tab.locator("input.aa-Input:visible").first.fill("Lithium")
@@ -426,9 +442,15 @@ def test_quarto_pdf_has_the_banner_on_every_page_and_a_length_close_to_the_built
     pages = pdf_pages(report / "alliance-review-2026.pdf")
     assert all("Alliance Review 2026 · public edition" in p for p in pages)
     built_in = outputs / OUT / "report" / "alliance-review-2026.pdf"
-    with pdfplumber.open(report / "alliance-review-2026.pdf") as doc, pdfplumber.open(built_in) as ours:
-        assert abs(len(doc.pages) - len(ours.pages)) <= 0.15 * len(ours.pages)
-        assert sum(len(p.images) for p in doc.pages) >= sum(len(p.images) for p in ours.pages)
+    # The chapters take as many pages, within 15%. orange-book adds pages the built-in PDF has
+    # not (two-page contents on the sample, a page per part): the whole books differ by 16%
+    # on the sample (86 and 74 pages) and 25% on this short book (35 and 28).
+    ours = pdf_pages(built_in)
+    quarto_body = len(pages) - first_chapter_page(pages) - sum(bool(re.search(r"^\s*([IVX]+|Appendices)\s*$", p, re.M)) for p in pages)
+    built_in_body = len(ours) - first_chapter_page(ours)
+    assert abs(quarto_body - built_in_body) <= 0.15 * built_in_body, (quarto_body, built_in_body)
+    with pdfplumber.open(report / "alliance-review-2026.pdf") as doc, pdfplumber.open(built_in) as theirs:
+        assert sum(len(p.images) for p in doc.pages) >= sum(len(p.images) for p in theirs.pages)
 
 
 @pytest.mark.quarto
@@ -443,8 +465,11 @@ def test_quarto_numbers_chapters_figures_and_tables_as_its_html_and_the_built_in
     html = read_book(report)
     quarto_html = "\n".join(p["main"] for p in html["pages"].values())
     for kind in ("Figure", "Table"):
-        assert numbers(kind, quarto_pdf) == numbers(kind, quarto_html) == numbers(kind, built_in_pdf) != set(), kind
-    assert not re.search(r"(Figure|Table)\s0\.", quarto_pdf + quarto_html)
+        in_pdf = labels(kind, quarto_pdf)
+        assert in_pdf and set(in_pdf) == set(labels(kind, built_in_pdf)), kind
+        in_html = labels(kind, quarto_html)  # the HTML has more: the members' full tables are HTML-only
+        assert {n: in_html.get(n) for n in in_pdf} == in_pdf, kind  # the same number, the same caption
+    assert not re.search(r"(Figure|Table)\s0\.", quarto_pdf + quarto_html)  # At a glance's are unnumbered
     # chapter numbers: Quarto's HTML pages, its PDF's contents and the built-in PDF agree; annexes are lettered
     chapters = {}
     for page in report.glob("*.html"):

@@ -54,26 +54,31 @@ def data_link(path: str) -> str:
 def chapter_source(nb, name: str, book: Path, numbered: bool = True) -> str:
     """The Markdown of one chapter; its figures are written to `book/figures/`.
 
-    `numbered=False` (At a glance, before the first chapter) leaves figures and tables
-    without ids: both renderers number only those with one, and a number there would be
-    "Figure 1" in one and "Figure 0.1" in the other."""
+    Figures and tables get an id, and so a number, only where every format shows them:
+    both renderers number only those with one. Not with `numbered=False` (At a glance,
+    before the first chapter, where a number would be "Figure 1" in one renderer and
+    "Figure 0.1" in the other), nor inside an HTML-only block (numbered in the HTML only,
+    they shifted every later number of the chapter between the HTML and the PDF)."""
     blocks: list[str] = []
+    shown_everywhere = True  # False inside an HTML-only block: its figures and tables are not numbered
     # Only published outputs: markdown cells document the notebook for its readers, and
     # recorded values, stray prints and warnings stay in the notebook.
     for meta, output in published_outputs(nb):
         data = output["data"]
         if meta["kind"] in ("heading", "text"):
-            blocks.append(_joined(data["text/markdown"]))
+            text = _joined(data["text/markdown"])
+            shown_everywhere = {HTML_ONLY_OPEN: False, HTML_ONLY_CLOSE: True}.get(text, shown_everywhere)
+            blocks.append(text)
         elif meta["kind"] == "figure":
             target = book / "figures" / f"{meta['id']}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(base64.b64decode(_joined(data["image/png"])))
             width = min(100, round(100 * meta.get("width_in", TEXT_WIDTH_IN) / TEXT_WIDTH_IN))
-            ident = f"#{meta['id']} " if numbered else ""
+            ident = f"#{meta['id']} " if numbered and shown_everywhere else ""
             blocks.append(f'![{markdown_text(meta["caption"])}](figures/{meta["id"]}.png){{{ident}fig-alt="{markdown_text(meta["alt"])}" width="{width}%"}}')
             blocks.append(data_link(meta["data"]))
         elif meta["kind"] == "table":
-            blocks.append(f'{_joined(data["text/markdown"])}\n\n: {markdown_text(meta["caption"])}' + (f' {{#{meta["id"]}}}' if numbered else ""))
+            blocks.append(f'{_joined(data["text/markdown"])}\n\n: {markdown_text(meta["caption"])}' + (f' {{#{meta["id"]}}}' if numbered and shown_everywhere else ""))
             blocks.append(data_link(meta["data"]))
     # Links to files inside the book project (write_book places them there), which both
     # renderers publish beside the report: see RESOURCES.
