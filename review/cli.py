@@ -692,7 +692,7 @@ def _newest_report(outputs: Path) -> Path:
 
 @app.command()
 def serve(
-    out: Optional[Path] = typer.Argument(None, metavar="[OUT]", help="An output folder of one build (OUTPUTS/<cycle>/<edition>).  [default: the newest build under outputs/]"),
+    out: Optional[Path] = typer.Argument(None, metavar="OUT", help="An output folder of one build (OUTPUTS/<cycle>/<edition>).  [default: the newest build under outputs/]"),
     port: int = typer.Option(8000, min=0, max=65535, help="The port (0: any free one)."),
 ) -> None:
     """Serve a build's HTML report on this machine only (127.0.0.1), until Ctrl-C.
