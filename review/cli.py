@@ -695,7 +695,7 @@ def serve(
     out: Optional[Path] = typer.Argument(None, metavar="OUT", help="An output folder of one build (OUTPUTS/<cycle>/<edition>).  [default: the newest build under outputs/]"),
     port: int = typer.Option(8000, min=0, max=65535, help="The port (0: any free one)."),
 ) -> None:
-    """Serve a build's HTML report on this machine only (127.0.0.1), until Ctrl-C.
+    """Serve a build's HTML report on 127.0.0.1, with its search.
 
     Browsers refuse the report's search on pages opened from disk (file://), so read it
     through this address to search; text, figures and the contents work either way.
