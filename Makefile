@@ -24,6 +24,7 @@ $(SYNCED): uv.lock pyproject.toml | $(UV)
 report: $(SYNCED)
 	$(VENV)/bin/review build --inputs inputs/2025
 	$(VENV)/bin/review build
+	@echo "To read the report with its search: $(VENV)/bin/review serve outputs/2026/public  (then open the address it prints)"
 
 # The layer contract first (pyproject.toml [tool.importlinter]: each stage imports only the
 # stages below it), then the test files in parallel (pytest-xdist), a file's tests in one worker so that its

@@ -361,6 +361,8 @@ def build(
         unchanged = [what for what, same in (("inputs (validation skipped)", outcome.snapshot_reused), ("report", outcome.render_reused)) if same]
         lines = [f"Built {outcome.out} in {outcome.seconds:.1f} s.", f"  notebooks: {ran} executed, {reused} reused from the cache"]
         lines += [f"  unchanged: {', '.join(unchanged)}"] if unchanged else []
+        rendered = _rendered_with(outcome.out)
+        lines += [f"  rendered with {rendered}"] if rendered else []
         lines += [f"  left out (not in the cache): {', '.join(outcome.omitted)}"] if outcome.omitted else []
         for line in lines:  # short lines: they read the same at 80 columns
             err.print(line, highlight=False)
@@ -789,6 +791,54 @@ def status(
             for r in chase.itertuples(index=False):
                 order.add_row(r[0], *["sent" if pd.isna(v) else f"+{v:.1%}" for v in r[1:]])
             console.print(order)
+
+
+def _rendered_with(out: Path) -> str:
+    """The renderer a build used and its version, from its manifest ('auto' says which it chose)."""
+    from review.audit import manifest as manifest_mod
+
+    render = manifest_mod.read(out).get("render", {})
+    return f"{render['renderer']} ({render['version']})" if "version" in render else ""
+
+
+def _newest_report(outputs: Path) -> Path:
+    """The report of the most recent build under an outputs folder (by its manifest's time)."""
+    built = sorted(outputs.glob("*/*/manifest.json"), key=lambda p: p.stat().st_mtime)
+    if not built:
+        raise ValueError(f"{outputs}: no build found (run review build first, or give OUT)")
+    return built[-1].parent / "report"
+
+
+@app.command()
+def serve(
+    out: Optional[Path] = typer.Argument(None, metavar="OUT", help="An output folder of one build (OUTPUTS/<cycle>/<edition>).  [default: the newest build under outputs/]"),
+    port: int = typer.Option(8000, min=0, max=65535, help="The port (0: any free one)."),
+) -> None:
+    """Serve a build's HTML report on 127.0.0.1, with its search.
+
+    Browsers refuse the report's search on pages opened from disk (file://), so read it
+    through this address to search; text, figures and the contents work either way.
+    """
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # a line per file would bury the address
+            pass
+
+    with exits():
+        report = out / "report" if out is not None else _newest_report(Path("outputs"))
+        if not (report / "index.html").is_file():
+            raise ValueError(f"{report}: no index.html (build the HTML with review build --to html first)")
+        server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Quiet, directory=str(report)))
+        typer.echo(f"Serving {report} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops it)")
+        sys.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
 
 
 def main() -> None:  # pragma: no cover - console entry point

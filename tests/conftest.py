@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,73 @@ def tiny_built_copy(tiny_build, tmp_path):
     shutil.copytree(inputs, tmp_path / "inputs")
     shutil.copytree(outputs, tmp_path / "outputs")
     return tmp_path / "inputs", tmp_path / "outputs"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+#: What a reader meets on one page of an HTML book, gathered in Chromium (see read_book).
+PAGE_FACTS = """() => ({
+  title: document.title,
+  text: document.body.innerText,
+  main: (document.querySelector('main') || document.body).innerText,
+  images: [...document.querySelectorAll('main img')].map(e => ({ok: e.complete && e.naturalWidth > 0, alt: e.alt, src: e.getAttribute('src')})),
+  links: [...document.querySelectorAll('a[href]')].map(e => [e.getAttribute('href'), e.textContent, !!e.closest('main') && !e.closest('.page-navigation')]),
+  toc: [...document.querySelectorAll('nav#TOC a[href]')].map(e => e.getAttribute('href')),
+  ids: [...document.querySelectorAll('[id]')].map(e => e.id),
+  statuses: [...document.querySelectorAll('span.status')].map(e => [e.textContent.replace(/\\s+/g, ' '), getComputedStyle(e).backgroundColor]),
+  scripts: [...document.scripts].map(s => ({src: s.getAttribute('src'), text: s.src ? '' : s.textContent})),
+  handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes].filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name)),
+  sources: [...document.querySelectorAll('[href],[src]')].map(e => e.getAttribute('href') || e.getAttribute('src')),
+  styles: [...document.querySelectorAll('style')].map(s => s.textContent),
+  displayed: getComputedStyle(document.body).display,
+})"""
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+
+
+def read_book(report: Path, base_url: str | None = None, width: int = 1400) -> dict:
+    """Open every page of an HTML book in Chromium, from disk (file://) or, with `base_url`,
+    as served: {"pages": {name: PAGE_FACTS}, "errors", "failed", "requests", "dialogs"}.
+
+    Playwright is started and stopped here, so no test holds it open while another starts it.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM:
+        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    seen = {"pages": {}, "errors": [], "failed": [], "requests": [], "dialogs": []}
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        tab = browser.new_page(viewport={"width": width, "height": 900})
+        tab.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: seen["errors"].append(str(e)))
+        # a request the browser cancels because the test moves to the next page (a favicon
+        # still loading) is no failure a reader meets; every other failure is kept
+        tab.on("requestfailed", lambda r: seen["failed"].append(r.url) if "ERR_ABORTED" not in (r.failure or "") else None)
+        tab.on("request", lambda r: seen["requests"].append(r.url))
+        tab.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+        for page in sorted(Path(report).glob("*.html")):
+            url = f"{base_url}{page.name}" if base_url else page.as_uri()
+            tab.goto(url, wait_until="load")
+            tab.wait_for_load_state("networkidle")
+            seen["pages"][page.name] = tab.evaluate(PAGE_FACTS) | {"url": tab.url}
+        browser.close()
+    return seen
+
+
+@contextmanager
+def serving(out: Path):
+    """`review serve OUT` on a free port, as a reader starts it: yields the address it prints."""
+    import re
+
+    proc = subprocess.Popen([sys.executable, "-m", "review.cli", "serve", str(out), "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        address = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert address, (line, proc.stderr.read() if proc.poll() is not None else "")
+        yield address.group(0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -45,7 +45,8 @@ def test_chapter_source_keeps_only_what_the_report_shows(tmp_path):
     assert "| a |\n|:---|\n| 1 |\n\n: Dependency\\. {#tbl-mineral-lithium-dependency}" in text
     assert (tmp_path / "figures" / "fig-mineral-lithium-sourcing.png").read_bytes() == base64.b64decode(PNG)
     assert "[`notebooks/mineral-lithium.ipynb`](notebooks/mineral-lithium.ipynb)" in text
-    assert "[`fig-mineral-lithium-sourcing.csv`](data/mineral-lithium/fig-mineral-lithium-sourcing.csv)" in text
+    # under the figure, in the HTML only: a link to the CSV it was drawn from
+    assert 'width="100%"}\n\n::: {.content-visible when-format="html"}\n[*Data:* `fig-mineral-lithium-sourcing.csv`](data/mineral-lithium/fig-mineral-lithium-sourcing.csv){.data-link}\n:::' in text
 
 
 def test_pipe_tables_mark_status_words_and_size_columns():

@@ -17,7 +17,7 @@ from conftest import ROOT, TINY, run_review
 
 from review.inputs.validation import closest, iso3_codes, validate
 
-COMMANDS = ["validate", "indicators", "build", "verify", "reproduce", "keygen", "server", "new-cycle", "compare"]
+COMMANDS = ["validate", "indicators", "build", "verify", "reproduce", "keygen", "server", "serve", "new-cycle", "compare"]
 NARROW = {"COLUMNS": "80"}
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import read_book, serving
 
 from review.analysis.text import Markdown, markdown_code, markdown_text, spreadsheet_safe
 
 OUT = Path("2026") / "public"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # Each text field of the tiny cycle and what it becomes; every payload shows in the report.
 PAYLOADS = {
@@ -122,46 +122,37 @@ def test_payload_cycle_builds_and_its_data_csvs_start_no_formula(payload_build):
     assert PARTNER[1] in found  # in the world production chart's data
 
 
+#: The only scripts of the built-in HTML book: Pagefind's search and the template's own.
+BOOK_TEMPLATE = Path(__file__).parent.parent / "review" / "templates" / "pandoc" / "book.html"
+
+
 @pytest.fixture(scope="module")
-def payload_page(payload_build):
-    if not CHROMIUM:
-        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    html = payload_build / "report" / "index.html"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
-        tab = browser.new_page()
-        dialogs, errors, requests = [], [], []
-        tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.on("request", lambda r: requests.append(r.url))
-        tab.goto(html.as_uri(), wait_until="load")
-        tab.wait_for_timeout(300)
-        yield tab, html.as_uri(), dialogs, errors, requests
-        browser.close()
+def payload_pages(payload_build):
+    """Every page of the payload build's HTML book, as Chromium shows it from disk."""
+    return read_book(payload_build / "report")
 
 
-def test_html_shows_every_payload_literally(payload_page):
-    tab, _, _, _, _ = payload_page
-    text = _flat(tab.evaluate("document.body.innerText"))
+def test_html_shows_every_payload_literally(payload_pages):
+    text = _flat(" ".join(page["text"] for page in payload_pages["pages"].values()))
     for payload in [*PAYLOADS.values(), TITLE]:
         assert _flat(payload) in text, payload
-    assert _flat(TITLE) in tab.title()
+    assert _flat(TITLE) in payload_pages["pages"]["index.html"]["title"]
 
 
-def test_html_runs_nothing_from_the_inputs(payload_page):
-    tab, url, dialogs, errors, requests = payload_page
-    assert dialogs == [] and errors == []
-    assert tab.url == url and requests == [url]  # no navigation, nothing fetched (images are embedded)
-    assert tab.evaluate("document.scripts.length") == 0
-    handlers = tab.evaluate("[...document.querySelectorAll('*')].flatMap(e => [...e.attributes].filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name))")
-    assert handlers == []
-    links = tab.evaluate("[...document.querySelectorAll('[href],[src]')].map(e => e.getAttribute('href') || e.getAttribute('src'))")
-    assert not [u for u in links if u.strip().lower().startswith("javascript:")]
-    assert tab.evaluate("[...document.querySelectorAll('img')].every(i => i.src.startsWith('data:image/png'))")
-    assert not tab.evaluate("[...document.querySelectorAll('style')].some(s => s.textContent.includes('display:none'))")
-    assert tab.evaluate("getComputedStyle(document.body).display") != "none"
+def test_html_runs_nothing_from_the_inputs(payload_pages, payload_build):
+    report = (payload_build / "report").resolve()
+    assert payload_pages["dialogs"] == [] and payload_pages["errors"] == []
+    # nothing fetched but the report's own files: no navigation, no other host
+    assert all(u.startswith("file://") and Path(u[len("file://"):]).resolve().is_relative_to(report) for u in payload_pages["requests"])
+    inline = re.search(r"<script>(.*?)</script>", BOOK_TEMPLATE.read_text(), re.S).group(1)
+    for name, page in payload_pages["pages"].items():
+        assert page["url"] == (report / name).as_uri()
+        assert page["scripts"] == [{"src": "pagefind/pagefind-ui.js", "text": ""}, {"src": None, "text": inline}], name  # the template's, no other
+        assert page["handlers"] == [], name
+        assert not [u for u in page["sources"] if u.strip().lower().startswith("javascript:")], name
+        assert all(img["src"].startswith("figures/") and (report / img["src"]).is_file() for img in page["images"]), name
+        assert not any("display:none" in style for style in page["styles"]), name
+        assert page["displayed"] != "none", name
 
 
 def test_pdf_shows_every_payload_literally_and_links_nowhere_unsafe(payload_build):
@@ -179,13 +170,70 @@ def test_pdf_shows_every_payload_literally_and_links_nowhere_unsafe(payload_buil
     assert not [u for u in uris if u.lower().startswith("javascript:")]
 
 
+needs_quarto = pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on the PATH (it cannot be installed on this project's CI; see docs/rendering.md)")
+
+
+@pytest.fixture(scope="module")
+def payload_quarto(payload_build, tmp_path_factory):
+    """The payload cycle's book rendered by Quarto (which reads it without the raw-markup
+    guard of the built-in renderer: the escaping alone must hold): the output folder."""
+    from review.report.render import QuartoRenderer
+
+    out = tmp_path_factory.mktemp("payload-quarto") / "out"
+    shutil.copytree(payload_build / "book", out / "book")
+    QuartoRenderer().render(out / "book", out / "report", ("html", "pdf"), 2026, "public")
+    return out
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_html_shows_every_payload_literally_and_runs_nothing(payload_quarto):
+    with serving(payload_quarto) as address:
+        seen = read_book(payload_quarto / "report", base_url=address)
+    text = _flat(" ".join(page["text"] for page in seen["pages"].values()))
+    for payload in [*PAYLOADS.values(), TITLE]:
+        assert _flat(payload) in text, payload
+    assert seen["dialogs"] == [] and seen["errors"] == []
+    assert all(u.startswith(address) for u in seen["requests"])  # nothing fetched from another host
+    for name, page in seen["pages"].items():
+        assert page["url"].split("#")[0] == address + name  # no navigation
+        assert not [u for u in page["sources"] if u.strip().lower().startswith("javascript:")], name
+        assert not [s for s in page["scripts"] if "alert(" in s["text"]], name
+        assert not any("display:none" in style for style in page["styles"]), name
+
+
+@pytest.mark.quarto
+@needs_quarto
+@pytest.mark.xfail(
+    strict=True,
+    reason="Quarto 1.10.18 writes a chapter's title into its sidebar (span.menu-text) as the heading's Markdown source, "
+    "unescaped: 'Japan\\<img src\\=x onerror\\=...' becomes an <img> element whose attributes keep the backslashes "
+    "('onerror\\', which runs nothing). Escaping < and & as entities in review.analysis.text.markdown_text would stop it; not done yet",
+)
+def test_quarto_html_makes_no_element_from_the_inputs(payload_quarto):
+    with serving(payload_quarto) as address:
+        seen = read_book(payload_quarto / "report", base_url=address)
+    for name, page in seen["pages"].items():
+        assert [h for h in page["handlers"] if h != "BUTTON onclick"] == [], name  # Quarto's sidebar toggle is its own
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_pdf_shows_every_payload_literally(payload_quarto):
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is not installed (.ci/run installs it)")
+    pdf = payload_quarto / "report" / "alliance-review-2026.pdf"
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    for payload in [*PAYLOADS.values(), TITLE]:
+        assert re.sub(r"\s+", "", payload) in text, payload
+    assert "quarto-file-metadata" not in text
+
+
 def test_the_book_is_read_without_raw_html_raw_blocks_or_raw_tex():
     """The second line of defence: markup that escaped the escaping still cannot pass through."""
     import pypandoc
 
-    from review.inputs.paths import shipped
-
-    reader = yaml.safe_load(shipped("_quarto.yml").read_text())["from"]
+    from review.report.render import READER as reader
     raw = "<script>alert(1)</script> <b onclick=x>b</b> `<i>r</i>`{=html} \\input{x}\n\n```{=typst}\n#set page(width: 1cm)\n```\n"
     html = pypandoc.convert_text(raw, "html", format=reader)
     typ = pypandoc.convert_text(raw, "typst", format=reader)

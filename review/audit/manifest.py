@@ -124,3 +124,11 @@ def read(out: Path) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{out} has no {MANIFEST}: it is not the output folder of a build")
     return json.loads(path.read_text())
+
+
+def render_entry(requested: str, formats) -> dict:
+    """Which renderer made the report, and its version: `auto` resolved to the one it chose."""
+    from review.report.render import choose
+
+    renderer = choose(requested)
+    return {"renderer": renderer.name, "requested": requested, "version": renderer.version, "formats": list(formats)}

@@ -299,7 +299,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         lap("render")
 
         draft["book_key"] = book_key
-        draft["render"] = {"renderer": request.renderer, "formats": list(request.formats)}
+        draft["render"] = manifest_mod.render_entry(request.renderer, request.formats)
         manifest_mod.write(stage, draft)
         if request.sign_key is not None:
             from review.audit.signing import sign

@@ -45,31 +45,44 @@ def _joined(value) -> str:
     return "".join(value) if isinstance(value, list) else value
 
 
-def chapter_source(nb, name: str, book: Path) -> str:
-    """The Markdown of one chapter; its figures are written to `book/figures/`."""
+def data_link(path: str) -> str:
+    """The link under a figure or table to the CSV it shows (HTML only: in the PDF it would
+    lead nowhere; the reproducibility annex says where the data are)."""
+    return f"{HTML_ONLY_OPEN}\n[*Data:* {markdown_code(Path(path).name)}]({path}){{.data-link}}\n{HTML_ONLY_CLOSE}"
+
+
+def chapter_source(nb, name: str, book: Path, numbered: bool = True) -> str:
+    """The Markdown of one chapter; its figures are written to `book/figures/`.
+
+    Figures and tables get an id, and so a number, only where every format shows them:
+    both renderers number only those with one. Not with `numbered=False` (At a glance,
+    before the first chapter, where a number would be "Figure 1" in one renderer and
+    "Figure 0.1" in the other), nor inside an HTML-only block (numbered in the HTML only,
+    they shifted every later number of the chapter between the HTML and the PDF)."""
     blocks: list[str] = []
-    data_files: list[str] = []
+    shown_everywhere = True  # False inside an HTML-only block: its figures and tables are not numbered
     # Only published outputs: markdown cells document the notebook for its readers, and
     # recorded values, stray prints and warnings stay in the notebook.
     for meta, output in published_outputs(nb):
         data = output["data"]
         if meta["kind"] in ("heading", "text"):
-            blocks.append(_joined(data["text/markdown"]))
+            text = _joined(data["text/markdown"])
+            shown_everywhere = {HTML_ONLY_OPEN: False, HTML_ONLY_CLOSE: True}.get(text, shown_everywhere)
+            blocks.append(text)
         elif meta["kind"] == "figure":
             target = book / "figures" / f"{meta['id']}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(base64.b64decode(_joined(data["image/png"])))
             width = min(100, round(100 * meta.get("width_in", TEXT_WIDTH_IN) / TEXT_WIDTH_IN))
-            blocks.append(f'![{markdown_text(meta["caption"])}](figures/{meta["id"]}.png){{#{meta["id"]} fig-alt="{markdown_text(meta["alt"])}" width="{width}%"}}')
-            data_files.append(meta["data"])
+            ident = f"#{meta['id']} " if numbered and shown_everywhere else ""
+            blocks.append(f'![{markdown_text(meta["caption"])}](figures/{meta["id"]}.png){{{ident}fig-alt="{markdown_text(meta["alt"])}" width="{width}%"}}')
+            blocks.append(data_link(meta["data"]))
         elif meta["kind"] == "table":
-            blocks.append(f'{_joined(data["text/markdown"])}\n\n: {markdown_text(meta["caption"])} {{#{meta["id"]}}}')
-            data_files.append(meta["data"])
+            blocks.append(f'{_joined(data["text/markdown"])}\n\n: {markdown_text(meta["caption"])}' + (f' {{#{meta["id"]}}}' if numbered and shown_everywhere else ""))
+            blocks.append(data_link(meta["data"]))
     # Links to files inside the book project (write_book places them there), which both
     # renderers publish beside the report: see RESOURCES.
     footer = f"*Executed notebook:* [{markdown_code(f'notebooks/{name}.ipynb')}](notebooks/{name}.ipynb)."
-    if data_files:
-        footer += " *Data of its figures and tables:* " + ", ".join(f"[{markdown_code(Path(f).name)}]({f})" for f in data_files) + "."
     blocks.append(f"{HTML_ONLY_OPEN}\n{footer}\n{HTML_ONLY_CLOSE}")
     return "\n\n".join(blocks) + "\n"
 
@@ -115,8 +128,9 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
     for result in results:
         notebook = out / "notebooks" / f"{result.name}.ipynb"
         nb = json.loads(notebook.read_text())  # our own output: no need to validate it again
-        source = chapter_source(nb, result.name, book)
-        if NOTEBOOKS[result.notebook].part == "front":
+        front_page = NOTEBOOKS[result.notebook].part == "front"
+        source = chapter_source(nb, result.name, book, numbered=not front_page)
+        if front_page:
             front.append(f"::: {{#{result.name} .glance}}\n\n{source}\n:::\n\n")
         else:
             (book / f"{result.name}.qmd").write_text(source)
@@ -155,7 +169,9 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
     for folder in BOOK_ASSETS:
         shutil.copytree(TEMPLATES / folder, book / folder, dirs_exist_ok=True)
     (book / "typst").mkdir(exist_ok=True)
+    # Quarto's book template sets the page header itself, so the line goes in the page's
+    # background, above the header, where no template setting replaces it: every page.
     (book / "typst" / "header.typ").write_text(
-        f'#set page(header: align(right, text(size: 8pt, fill: rgb("#555555"))[{banner}Alliance Review {config.cycle} · {edition_label}]))\n'
+        f'#set page(background: align(top + right, pad(top: 0.9cm, right: 2.2cm, text(size: 8pt, font: "DejaVu Sans", fill: rgb("#8A4B00"))[{banner}Alliance Review {config.cycle} · {edition_label}])))\n'
     )
     return chapters

@@ -21,6 +21,13 @@ from pathlib import Path
 from review.inputs.paths import PACKAGE
 
 TEMPLATES = PACKAGE / "templates"
+#: How the built-in renderer reads the book: Pandoc Markdown without raw HTML, raw blocks or
+#: raw TeX, so that markup that got past the escaping of input text shows as text. Quarto
+#: reads the book as its own Markdown (it inserts raw blocks of its own); there the escaping
+#: alone keeps input text data, as tests/test_injection.py checks through both renderers.
+READER = "markdown-raw_html-raw_attribute-raw_tex"
+#: Colour and cursor codes in a tool's output (Quarto colours its log), left out of the logs.
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 #: The running banner of a sample build's HTML, written into the book by the assembler.
 BANNER_HTML = "banner.html"
 
@@ -113,6 +120,7 @@ class PandocRenderer:
         import pypandoc
 
         self.pandoc = pypandoc.get_pandoc_path()
+        self.version = f"pandoc {pypandoc.get_pandoc_version()}"
 
     def _start(self, args: list[str], source: Path, cwd: Path, reader: str) -> subprocess.Popen:
         filters = ["--lua-filter", str(TEMPLATES / "filters" / "layout.lua"), "--lua-filter", str(TEMPLATES / "filters" / "crossref.lua"), "--lua-filter", str(TEMPLATES / "filters" / "status.lua")]
@@ -136,7 +144,7 @@ class PandocRenderer:
         book, report = Path(book).resolve(), Path(report).resolve()  # pandoc runs in the book folder
         settings = _settings(book)
         meta = settings["book"]
-        reader = settings["from"]  # Pandoc Markdown without raw HTML, raw blocks or raw TeX, as Quarto reads it
+        reader = READER
         report.mkdir(parents=True, exist_ok=True)
         banner = ["--metadata", f"banner={settings['banner']}"] if settings.get("banner") else []  # sample builds say so on every page
         written = []
@@ -149,12 +157,12 @@ class PandocRenderer:
             common = ["--metadata-file", str(metadata)]
             html = None
             if "html" in formats:
+                pages = Path(tmp) / "html"  # a folder: pandoc writes one page per chapter, and the figures
                 html = self._start(
                     [
-                        "--to", "html5", "--standalone", "--embed-resources", "--toc", "--toc-depth=2",
-                        "--css", str(book / "styles" / "report.css"), "--resource-path", str(book),
-                        "--variable", "document-css=false", "--metadata", "lang=en-GB",
-                        "--output", str(report / "index.html"), *common,
+                        "--to", "chunkedhtml", "--split-level=1", "--chunk-template=%i.html", "--toc", "--toc-depth=2",
+                        "--template", str(TEMPLATES / "pandoc" / "book.html"), "--resource-path", str(book),
+                        "--metadata", "lang=en-GB", "--output", str(pages), *common,
                         *(["--include-before-body", str(book / BANNER_HTML)] if banner else []),
                     ],
                     source,
@@ -190,11 +198,45 @@ class PandocRenderer:
                     typ.unlink(missing_ok=True)
             if html is not None:
                 self._finish(html)
-                target = report / "index.html"
-                target.write_text(target.read_text().replace("<body>", '<body class="review">', 1))
-                written.insert(0, target)
+                written.insert(0, html_book(pages, report, book))
         publish_resources(book, report, settings)
+        if "html" in formats:
+            index_search(report)
         return written
+
+
+def html_book(pages: Path, report: Path, book: Path) -> Path:
+    """Move pandoc's chunked HTML into the report, its first chapter (At a glance) as index.html.
+
+    Pandoc's own top page holds only the title and the contents, which every page's sidebar
+    already shows; the book opens on its first chapter instead, as Quarto's does. Page names
+    are `<heading id>.html` (ids keep only a-z0-9-), so links to the first page are renamed
+    by replacing its file name where it starts a link.
+    """
+    import json
+
+    first = json.loads((pages / "sitemap.json").read_text())["subsections"][0]["section"]["path"].split("#")[0]
+    (pages / "sitemap.json").unlink()  # pandoc's list of pages, for tools; nothing reads it here
+    (pages / first).replace(pages / "index.html")
+    for page in pages.glob("*.html"):
+        text = page.read_text().replace(f'"{first}', '"index.html')
+        if page.name == "index.html":  # the first page has nothing before it
+            text = re.sub(r'<a class="page-previous" href="index.html"[^>]*>.*?</a>\n?', "", text)
+        page.write_text(text)
+    shutil.copytree(pages, report, dirs_exist_ok=True)
+    (report / "styles").mkdir(exist_ok=True)
+    shutil.copyfile(book / "styles" / "report.css", report / "styles" / "report.css")
+    return report / "index.html"
+
+
+def index_search(site: Path) -> None:
+    """Pagefind's offline search index of the HTML pages, in `site/pagefind/` (its script, styles
+    and index files; only the pages' <main> is indexed, see templates/pandoc/book.html)."""
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--silent"], capture_output=True, text=True)
+    if proc.returncode != 0 or not (site / "pagefind" / "pagefind-ui.js").is_file():
+        raise RenderFailed(f"pagefind failed (exit code {proc.returncode}): {(proc.stderr or proc.stdout).strip()}")
 
 
 def font_paths() -> list[str]:
@@ -228,27 +270,42 @@ class QuartoRenderer:
         self.quarto = shutil.which("quarto")
         if not self.quarto:
             raise RuntimeError("--renderer quarto: the quarto command is not on the PATH; use --renderer pandoc")
+        found = subprocess.run([self.quarto, "--version"], capture_output=True, text=True)
+        self.version = f"quarto {found.stdout.strip()}"
 
     def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
-        """Each format in turn; Quarto's whole output goes to OUT/logs/quarto-<format>.log."""
-        logs = Path(report).parent / "logs"
+        """Each format in turn, from a copy of the book; Quarto's whole output goes to
+        OUT/logs/quarto-<format>.log (without its colour codes).
+
+        Quarto writes into the project it renders (`.quarto/`, intermediate files): the copy
+        keeps OUT/book exactly as assembled, so that a rebuild with no change finds the same
+        book and reuses this render (build/pipeline.py keys its cache on the book's content).
+        """
+        import tempfile
+
+        report = Path(report).resolve()
+        logs = report.parent / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="review-quarto-") as tmp:
+            project = Path(tmp) / "book"
+            shutil.copytree(book, project)
+            for fmt in formats:
+                to = "typst" if fmt == "pdf" else "html"
+                proc = subprocess.run([self.quarto, "render", str(project), "--to", to], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                log = logs / f"quarto-{to}.log"
+                log.write_text(ANSI.sub("", proc.stdout))
+                if proc.returncode != 0:
+                    raise RenderFailed(f"quarto render --to {to} failed (exit code {proc.returncode}):\n{failure_summary(log.read_text())}", log)
+            produced = Path(tmp) / "report"  # _quarto.yml sets output-dir: ../report
+            shutil.copytree(produced, report, dirs_exist_ok=True)
         written = []
-        for fmt in formats:
-            to = "typst" if fmt == "pdf" else "html"
-            proc = subprocess.run([self.quarto, "render", str(book), "--to", to], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            log = logs / f"quarto-{to}.log"
-            log.write_text(proc.stdout)
-            if proc.returncode != 0:
-                raise RenderFailed(f"quarto render --to {to} failed (exit code {proc.returncode}):\n{failure_summary(proc.stdout)}", log)
-        produced = report  # _quarto.yml sets output-dir: ../report
         if "html" in formats:
-            written.append(produced / "index.html")
+            written.append(report / "index.html")
         if "pdf" in formats:
-            pdfs = sorted(p for p in produced.glob("*.pdf") if p.name != pdf_name(cycle))
+            pdfs = sorted(p for p in report.glob("*.pdf") if p.name != pdf_name(cycle))
             if pdfs:
-                pdfs[0].replace(produced / pdf_name(cycle))
-            written.append(produced / pdf_name(cycle))
+                pdfs[0].replace(report / pdf_name(cycle))
+            written.append(report / pdf_name(cycle))
         return written
 
 

@@ -3,7 +3,8 @@
 -- annexes (.appendix) A, B, ...; sections 3.1, 3.2; figures and tables 3.1, 3.2 per
 -- chapter, as Quarto numbers a book with `crossref: chapters: true`. References written
 -- @fig-id, @tbl-id and @sec-id become links reading "Figure 3.2", "Table 3.1",
--- "Chapter 3", "Section 3.2" or "Annex A". A figure's fig-alt becomes its image's alt text.
+-- "Chapter 3", "Section 3.2" or "Annex A". Figures and tables without an id (At a glance's)
+-- are not numbered. A figure's fig-alt becomes its image's alt text.
 
 local labels = {}
 
@@ -49,9 +50,11 @@ local function number_document(blocks)
           labels[block.identifier] = "Section " .. n
           block.content = {pandoc.Str(n), pandoc.Space()} .. block.content
         end
-      elseif block.t == "Figure" and block.identifier ~= "" then
-        fig = fig + 1
-        label_caption(block, "Figure", current, fig)
+      elseif block.t == "Figure" then
+        if block.identifier ~= "" then
+          fig = fig + 1
+          label_caption(block, "Figure", current, fig)
+        end
         block.content = pandoc.walk_block(pandoc.Div(block.content), {
           Image = function(img)
             local alt = img.attributes["fig-alt"]

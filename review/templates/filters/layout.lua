@@ -7,7 +7,11 @@
 --    full member tables stay in the HTML and out of the PDF under either renderer.
 -- 2. Typst: table columns follow their content, not the widths Pandoc derives from the
 --    pipe table's dashes, which made numbers run into the next column.
--- 3. Typst: the contents (chapters only) come after the "At a glance" page, not before it.
+-- 3. Typst: the contents (chapters only) come after the "At a glance" page, not before it
+--    (Quarto's book template prints its own contents, so only without Quarto).
+-- 4. The built-in renderer's HTML book (chunkedhtml, one page per level-1 heading): the
+--    "At a glance" heading leaves its box, so that it opens a page of its own (the book's
+--    first page); a part's page lists its chapters ("Chapter 3: Lithium", linked).
 
 local function format_matches(name)
   if name == "html" then return FORMAT:match("html") ~= nil end
@@ -97,6 +101,20 @@ end
 
 local OUTLINE = "#pagebreak(weak: true)\n#outline(title: [Contents], depth: 1, indent: 1.2em)\n#pagebreak()"
 
+-- orange-book's part page lists the part's chapters and their sections (nine minerals ran
+-- over the part's title); its depth is a state the template sets on the cover, set again here.
+local PART_PAGE_DEPTH = '#state("outline-small-depth-state").update(1)'
+
+-- orange-book replaces the page margins of _quarto.yml with its own (3 cm at the sides), which
+-- made text and tables narrower than the built-in PDF's and the book 20% longer; they are set
+-- again, from the same `margin` setting, for the pages after its cover and contents.
+local function book_margins(meta)
+  local margin = meta.margin
+  if not margin or not margin.x or not margin.y then return "" end
+  local x, y = pandoc.utils.stringify(margin.x), pandoc.utils.stringify(margin.y)
+  return "\n#set page(margin: (x: " .. x .. ", y: " .. y .. "))"
+end
+
 local function place_contents(doc)
   local blocks, placed = pandoc.List(), false
   for _, block in ipairs(doc.blocks) do
@@ -113,11 +131,59 @@ local function place_contents(doc)
   return doc
 end
 
+-- chunkedhtml splits the book at level-1 headings that are not inside a block: the glance's
+-- heading goes first, its content stays in the box.
+local function glance_page(block)
+  local content = block.content
+  if #content > 0 and content[1].t == "Header" and content[1].level == 1 then
+    local heading = content:remove(1)
+    return {heading, pandoc.Div(content, block.attr)}
+  end
+  return nil
+end
+
+-- A part heading is followed by a list of its chapters: a reference to each (crossref.lua
+-- writes "Chapter 3", linked to its page) and its title.
+local function list_parts(doc)
+  local chapters, part = {}, nil
+  for _, block in ipairs(doc.blocks) do
+    if block.t == "Header" and block.level == 1 then
+      if block.classes:includes("part") then
+        part = block.identifier
+        chapters[part] = {}
+      elseif part and block.identifier ~= "" and not block.classes:includes("unnumbered") then
+        local ref = pandoc.Cite({pandoc.Str("@" .. block.identifier)}, {pandoc.Citation(block.identifier, "AuthorInText")})
+        table.insert(chapters[part], {pandoc.Plain({ref, pandoc.Str(":"), pandoc.Space(), table.unpack(block.content)})})
+      end
+    end
+  end
+  local blocks = pandoc.List()
+  for _, block in ipairs(doc.blocks) do
+    blocks:insert(block)
+    local items = block.t == "Header" and block.classes:includes("part") and chapters[block.identifier]
+    if items and #items > 0 then blocks:insert(pandoc.Div({pandoc.BulletList(items)}, {class = "part-contents"})) end
+  end
+  doc.blocks = blocks
+  return doc
+end
+
 function Pandoc(doc)
   doc = doc:walk({Div = conditional, Span = conditional})
   if FORMAT:match("typst") then
     doc = doc:walk({Table = content_widths})
-    doc = place_contents(doc)
+    if quarto == nil then
+      doc = place_contents(doc)
+    else  -- orange-book prints its contents; its part pages list chapters only (it lists sections too)
+      doc.blocks:insert(1, pandoc.RawBlock("typst", PART_PAGE_DEPTH .. book_margins(doc.meta)))
+    end
+  elseif FORMAT == "chunkedhtml" then
+    local blocks = pandoc.List()
+    for _, block in ipairs(doc.blocks) do
+      local split = block.t == "Div" and block.classes:includes("glance") and glance_page(block)
+      if split then blocks:extend(split) else blocks:insert(block) end
+    end
+    doc.blocks = blocks
+    doc = list_parts(doc)
   end
   return doc
 end
