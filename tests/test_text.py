@@ -32,3 +32,15 @@ def test_format_value(value, unit, signed, written):
 def test_a_signed_share_and_a_share_difference_read_the_same():
     for change in (-0.0102, 0.0, 0.3333):
         assert format_value(change, "share", signed=True) == format_value(change, "share_diff")
+
+
+def test_angle_brackets_and_ampersands_are_entities_that_read_as_the_text():
+    """Quarto copies a heading's Markdown source into its HTML sidebar unparsed: no '<' may reach it."""
+    import pypandoc
+
+    from review.analysis.text import markdown_text
+
+    text = "Japan<img src=x onerror=alert(1)> R&D \\& &amp;"
+    escaped = markdown_text(text)
+    assert "<" not in escaped and "&amp;amp;" in escaped  # an entity typed in the input stays text
+    assert pypandoc.convert_text(escaped, "plain", format="markdown").strip() == text

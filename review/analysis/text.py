@@ -112,14 +112,18 @@ def markdown_text(value) -> Markdown:
     emphasis, headings, lists, table cells, attributes, citations and cross-references
     (`@`), math (`$`), Quarto shortcodes (`{{<`), raw Typst or LaTeX. Line breaks and runs
     of white space become one space (the text is inline, so it cannot start a block);
-    control characters become U+FFFD. Missing values are ''. `Markdown` passes unchanged.
+    control characters become U+FFFD; < and & are written as the entities &lt; and &amp;,
+    which every reader turns back into the characters. Missing values are ''. `Markdown` passes unchanged.
     """
     if isinstance(value, Markdown):
         return value
     if is_missing(value):
         return Markdown("")
     text = _CONTROL.sub("\ufffd", _WHITESPACE.sub(" ", str(value)))
-    return Markdown(_MARKUP_PUNCTUATION.sub(r"\\\1", text))
+    escaped = _MARKUP_PUNCTUATION.sub(r"\\\1", text)
+    # < and & as entities: Quarto copies a heading's Markdown source into the HTML sidebar as
+    # it is, where a backslash does not stop `<img ...>` from becoming an element.
+    return Markdown(escaped.replace("\\&", "&amp;").replace("\\<", "&lt;"))
 
 
 def markdown_code(value) -> Markdown:
