@@ -236,7 +236,8 @@ class QuartoRenderer:
         written = []
         for fmt in formats:
             to = "typst" if fmt == "pdf" else "html"
-            proc = subprocess.run([self.quarto, "render", str(book), "--to", to], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            # "." from inside the book: Quarto reads a path it is given as a glob ("drafts [1]" matched nothing)
+            proc = subprocess.run([self.quarto, "render", ".", "--to", to], cwd=book, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             log = logs / f"quarto-{to}.log"
             log.write_text(proc.stdout)
             if proc.returncode != 0:
