@@ -253,3 +253,24 @@ def test_server_stop_kills_only_the_server(run_dir):
         assert unrelated.poll() is None, "review server stop killed an unrelated process"
     finally:
         unrelated.kill()
+
+
+def test_a_server_started_from_a_planted_folder_imports_nothing_from_it(run_dir, tiny, tmp_path, monkeypatch):
+    """A build in a folder holding json.py and keyword.py starts the server; nothing there runs in it, then or later."""
+    from tests.test_hardening import plant
+
+    work, marker = tmp_path / "work", tmp_path / "planted-ran.txt"
+    work.mkdir()
+    plant(work, marker)
+    monkeypatch.chdir(work)
+    warm_server.WarmServer.start_in_background()
+    deadline = time.monotonic() + 120
+    while warm_server.WarmServer.running() is None:
+        assert time.monotonic() < deadline, "the warm server did not start"
+        time.sleep(0.5)
+    try:
+        result = warm_server.WarmServer.running().snapshot(tiny, tmp_path / "v", None, None, None, None, None)
+        assert result.rows
+    finally:
+        assert warm_server.stop()
+    assert not marker.exists(), f"planted modules ran in the warm server:\n{marker.read_text()}"
