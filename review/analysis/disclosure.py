@@ -3,7 +3,7 @@
 The restricted edition shows everything. The public edition never carries a confidential
 value, nor one from which it can be worked out. The masking happens once, when the
 validated snapshot is written, so every later stage (indicators, notebooks, figures, CSVs,
-the manifest) can only see what the edition may show. It has three steps (stated with a
+the manifest) can only see what the edition may show. It has four steps (stated with a
 worked example in the methodology annex, docs/methodology.md):
 
 1. Primary suppression: the holdings, consumption and target days of a stockpile row
