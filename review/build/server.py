@@ -34,9 +34,12 @@ CALL_TIMEOUT_S = 600.0
 
 
 def _folder() -> Path:
-    from review.inputs.fsutil import private_folder
+    from review.inputs.fsutil import NotPrivate, private_folder
 
-    return private_folder(Path(os.environ.get("XDG_RUNTIME_DIR") or Path.home() / ".cache") / "alliance-review", "warm server")
+    try:
+        return private_folder(Path(os.environ.get("XDG_RUNTIME_DIR") or Path.home() / ".cache") / "alliance-review", "warm server")
+    except NotPrivate as exc:
+        raise NotPrivate(f"{exc} (or build with --no-server)") from None
 
 
 def socket_path() -> Path:
