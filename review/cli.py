@@ -462,8 +462,8 @@ def reproduce(
         table = Table(title="Reproduction")
         for col in ("notebook", "item", "result", "detail"):
             table.add_column(col)
-        shown = [c for c in result.checks if verbose or not c.ok]
-        for c in shown:
+        listed = [c for c in result.checks if verbose or not c.ok]
+        for c in listed:
             table.add_row(shown(c.notebook), shown(c.item), "[green]match[/]" if c.ok else "[bold red]differs[/]", shown(c.detail))
         by_notebook: dict[str, list] = {}
         for c in result.checks:
@@ -580,13 +580,13 @@ def _compare_sections(targets, changes, names, everything: bool) -> list[tuple[s
         """As the report prints it (the printed difference of the printed values), with the unit."""
         return displayed_change(now, before, unit) if unit in ("share", "share_diff", "days") else format_with_unit(now - before, unit, signed=True)
 
-    shown = targets if everything else targets[~targets["movement"].isin(UNMOVED)]
+    listed = targets if everything else targets[~targets["movement"].isin(UNMOVED)]
     target_rows = [
         [
             _target_name(r, names), f"{_year(r.year_before) or '–'} → {_year(r.year_now) or '–'}", then_now(r.value_before, r.status_before, unit_of(r.indicator)),
             then_now(r.value_now, r.status_now, unit_of(r.indicator)), change(r.value_now, r.value_before, unit_of(r.indicator)), r.movement,
         ]
-        for r in shown.itertuples(index=False)
+        for r in listed.itertuples(index=False)
     ]
     where = ["Indicator", "Mineral", "Stage", "Scope", "Year"]
 
