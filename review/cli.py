@@ -7,6 +7,7 @@ on any other failure, printed as one line unless `--verbose` is given.
 
 from __future__ import annotations
 
+import errno
 import sys
 import time
 from contextlib import contextmanager
@@ -28,6 +29,20 @@ app = typer.Typer(
 )
 console = Console()  # the terminal's width, else $COLUMNS, else 80
 err = Console(stderr=True)
+
+#: C0 and C1 control characters (tab and newline aside) and DEL: a terminal acts on them
+#: (ESC starts sequences that clear the screen or, OSC 52, write the clipboard).
+CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
+
+
+def plain(value) -> str:
+    """Text from data (inputs, a received outputs folder, an error about them) as the terminal may show it."""
+    return str(value).translate(CONTROLS)
+
+
+def shown(value) -> str:
+    """`plain`, and escaped for Rich: a name like "Lithium [/bold]" is printed as typed, never read as markup."""
+    return escape(plain(value))
 
 EXIT_INVALID = 2
 EXIT_FAILED = 1
@@ -57,7 +72,7 @@ def print_problems(problems) -> None:
     files = len({p.file for p in problems})
     err.print(f"[bold red]The inputs are not valid:[/] {len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} file{'s' if files != 1 else ''}.")
     for line in report_lines(problems):
-        err.print(line, markup=False, highlight=False, soft_wrap=True)
+        err.print(plain(line), markup=False, highlight=False, soft_wrap=True)
     err.print("Nothing was written; earlier outputs are unchanged. Fix the rows above and run again.")
 
 
@@ -79,14 +94,17 @@ def exits(verbose: bool = False):
     except Exception as exc:  # anything else is a tool failure, not bad data
         if verbose:
             err.print_exception()
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)  # its text is data, not Rich markup
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:  # said plainly, wherever it happened
+            err.print(f"[bold red]error:[/] the disk is full (writing {shown(exc.filename or 'a file')}); earlier outputs are unchanged. Free some space and run again.", highlight=False, soft_wrap=True)
+        else:
+            err.print(f"[bold red]error:[/] {shown(exc)}", highlight=False, soft_wrap=True)  # its text is data, not Rich markup
         raise typer.Exit(EXIT_FAILED)
 
 
 def _inputs_folder(inputs: Path, option: str = "--inputs") -> None:
     """A missing inputs folder is one problem, said in one line (not one per table file)."""
     if not Path(inputs).is_dir():
-        err.print(f"[bold red]error:[/] {option} {inputs}: the folder does not exist", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {option} {shown(inputs)}: the folder does not exist", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INVALID)
 
 
@@ -124,9 +142,9 @@ def _print_warnings(snapshot_dir: Path) -> None:
             soft_wrap=True,
         )
         for line in provisional:
-            err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+            err.print(f"  {plain(line)}", markup=False, highlight=False, soft_wrap=True)
     for line in found["projects"]:
-        err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {shown(line)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -138,19 +156,25 @@ def validate(
 ) -> None:
     """Validate a cycle's inputs and write the validated snapshot.
 
-    On success the snapshot goes to OUT/validated/.
+    On success the snapshot goes to OUT/validated/, unless OUT holds a finished build:
+    that build's snapshot is left as it is (its manifest vouches for it), and the next
+    build makes the new one (reusing what validation learnt).
     Exit code 0 when valid, 2 when the data is invalid (each problem names file, row,
     column, rule and value), 1 on any other failure.
     """
-    from review.build.validated import previous_review_dir, write_snapshot_in_place
+    import tempfile
+
+    from review.build.validated import finished_build, previous_review_dir, write_snapshot_in_place
     from review.inputs.paths import cache_dir, default_inputs, out_dir
 
-    with exits(verbose):
+    with exits(verbose), tempfile.TemporaryDirectory(prefix="review-validate-") as scratch:
         inputs = inputs or default_inputs()
         started = time.perf_counter()
         config = _config_or_report(inputs)
         chosen = edition.value if edition else config.edition
-        final = out_dir(outputs, config.cycle, chosen) / "validated"
+        out = out_dir(outputs, config.cycle, chosen)
+        finished = finished_build(out)
+        final = Path(scratch) / "validated" if finished else out / "validated"
         previous = previous_review_dir(inputs, outputs, config, chosen)
         result = write_snapshot_in_place(inputs, final, chosen, previous=previous, passed=cache_dir(outputs) / "validation")
         table = Table(title=f"Validated cycle {config.cycle} ({chosen} edition)")
@@ -161,7 +185,8 @@ def validate(
                 continue  # derived, not input tables
             table.add_row(name, f"{rows:,}")
         console.print(table)
-        console.print(f"All rules passed in {time.perf_counter() - started:.1f} s. Snapshot: {final}")
+        where = f"{out} holds a finished build, left as it is; the next build writes the new snapshot" if finished else f"Snapshot: {final}"
+        console.print(f"All rules passed in {time.perf_counter() - started:.1f} s. {shown(where)}", highlight=False)
         _print_warnings(final)
 
 
@@ -220,10 +245,11 @@ def indicators(
                     view.add_column(col, justify="right" if col in ("Year", "Value", "Path", "Change") else "left", no_wrap=col not in ("Mineral", "Goal"), min_width=11 if col == "Mineral" else None)
                 for r in rows.itertuples(index=False):
                     goal = f"{'≤' if r.comparator == 'max' else '≥'} {format_with_unit(r.target, unit)} by {r.target_year}"
-                    view.add_row(
+                    cells = (
                         f"{names.mineral(r.mineral)} {r.stage}".strip(), goal, "" if pd.isna(r.year) else str(r.year), format_with_unit(r.value, unit), format_with_unit(r.path, unit),
                         status_word(r.status), displayed_change(r.value, r.previous_value, unit), status_word(r.previous_status),
                     )
+                    view.add_row(*map(shown, cells))
                 console.print(view)
             console.print(f"{len(table):,} indicator values; `--format csv` prints them all.")
 
@@ -281,7 +307,7 @@ class RichReporter:
         self.progress.update(self.tasks["execute"], advance=1, detail=f"{c['ran']} ran · {c['cached']} cached · {c['failed']} failed")
         if self.verbose:
             note = result.error if not result.ok else ("from cache" if result.cached else f"{result.duration_s:.1f} s")
-            self.progress.console.log(f"{result.name}: {kind} ({note})")
+            self.progress.console.log(shown(f"{result.name}: {kind} ({note})"))
 
     def stage_done(self, name, detail):
         task = self.tasks[name]
@@ -290,7 +316,7 @@ class RichReporter:
 
     def note(self, message):
         if self.verbose:
-            self.progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
+            self.progress.console.print(plain(message), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -349,12 +375,12 @@ def build(
             with RichReporter(quiet, verbose) as reporter:
                 outcome = run_build(request, reporter)
         except JobsFailed as exc:
-            err.print(f"[bold red]{exc}[/]; the previous outputs are unchanged. Partial notebooks: {exc.kept}", highlight=False)
+            err.print(f"[bold red]{exc}[/]; the previous outputs are unchanged. Partial notebooks: {shown(exc.kept)}", highlight=False)
             for r in exc.failed:
-                err.print(f"  {r.name}: {r.error}", markup=False, highlight=False)
+                err.print(plain(f"  {r.name}: {r.error}"), markup=False, highlight=False)
             raise typer.Exit(EXIT_FAILED)
         except BuildLocked as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {shown(exc)}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FAILED)
         ran = sum(not r.cached for r in outcome.results)
         reused = len(outcome.results) - ran
@@ -365,11 +391,11 @@ def build(
         lines += [f"  rendered with {rendered}"] if rendered else []
         lines += [f"  left out (not in the cache): {', '.join(outcome.omitted)}"] if outcome.omitted else []
         for line in lines:  # short lines: they read the same at 80 columns
-            err.print(line, highlight=False)
+            err.print(plain(line), markup=False, highlight=False)
         _print_warnings(outcome.out / "validated")
         for path in outcome.report:
             if path.suffix in (".html", ".pdf") and path.parent.name == "report":
-                console.print(str(path), highlight=False, soft_wrap=True)
+                console.print(shown(path), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -392,12 +418,12 @@ def verify(
         result = run_verify(out, public_key)
         for label, files in (("missing", result.missing), ("altered", result.altered), ("added", result.added)):
             for f in files:
-                err.print(f"[bold red]{label}:[/] {escape(f)}", highlight=False)
+                err.print(f"[bold red]{label}:[/] {shown(f)}", highlight=False)
         if not result.manifest_consistent:
             err.print("[bold red]manifest:[/] its job hashes or content hash do not match its own entries", highlight=False)
         if result.signature_problem:
-            err.print(f"[bold red]signature:[/] {escape(result.signature_problem)}", highlight=False)
-        typer.echo(f"Content hash (the report prints it): {result.content_sha256}")
+            err.print(f"[bold red]signature:[/] {shown(result.signature_problem)}", highlight=False)
+        typer.echo(plain(f"Content hash (the report prints it): {result.content_sha256}"))
         typer.echo(f"manifest.json SHA-256 (covers every file): {result.manifest_sha256}")
         if result.signature_checked and not result.signature_problem:
             typer.echo(f"Signature: valid, by the key in {public_key}.")
@@ -432,22 +458,22 @@ def reproduce(
     from review.audit.reproduce import write_report
 
     with exits(verbose):
-        result = run_reproduce(out, notebook or None, images, progress=lambda name: err.print(f"  re-ran {name}", highlight=False), public_key=public_key)
+        result = run_reproduce(out, notebook or None, images, progress=lambda name: err.print(f"  re-ran {shown(name)}", highlight=False), public_key=public_key)
         for warning in result.warnings:
-            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            err.print(f"[yellow]warning:[/] {shown(warning)}", highlight=False)
         table = Table(title="Reproduction")
         for col in ("notebook", "item", "result", "detail"):
             table.add_column(col)
-        shown = [c for c in result.checks if verbose or not c.ok]
-        for c in shown:
-            table.add_row(escape(c.notebook), escape(c.item), "[green]match[/]" if c.ok else "[bold red]differs[/]", escape(c.detail))
+        listed = [c for c in result.checks if verbose or not c.ok]
+        for c in listed:
+            table.add_row(shown(c.notebook), shown(c.item), "[green]match[/]" if c.ok else "[bold red]differs[/]", shown(c.detail))
         by_notebook: dict[str, list] = {}
         for c in result.checks:
             by_notebook.setdefault(c.notebook, []).append(c.ok)
         if not verbose:
             for name, oks in by_notebook.items():
                 if all(oks):
-                    table.add_row(name, f"{len(oks)} checks", "[green]match[/]", "")
+                    table.add_row(shown(name), f"{len(oks)} checks", "[green]match[/]", "")
         console.print(table)
         json_path, html_path = write_report(out, result)
         failed = sum(not c.ok for c in result.checks)
@@ -489,10 +515,12 @@ def server_command(action: ServerAction = typer.Argument(ServerAction.status, me
     after 30 minutes without builds.
     """
     from review.build import server as warm_server
-    if action is ServerAction.stop:
-        typer.echo("stopped" if warm_server.stop() else "no server was running")
-    else:
-        typer.echo(warm_server.status())
+
+    with exits():  # a runtime folder another user could use is refused in one line
+        if action is ServerAction.stop:
+            typer.echo("stopped" if warm_server.stop() else "no server was running")
+        else:
+            typer.echo(warm_server.status())
 
 
 @app.command("new-cycle")
@@ -554,13 +582,13 @@ def _compare_sections(targets, changes, names, everything: bool) -> list[tuple[s
         """As the report prints it (the printed difference of the printed values), with the unit."""
         return displayed_change(now, before, unit) if unit in ("share", "share_diff", "days") else format_with_unit(now - before, unit, signed=True)
 
-    shown = targets if everything else targets[~targets["movement"].isin(UNMOVED)]
+    listed = targets if everything else targets[~targets["movement"].isin(UNMOVED)]
     target_rows = [
         [
             _target_name(r, names), f"{_year(r.year_before) or '–'} → {_year(r.year_now) or '–'}", then_now(r.value_before, r.status_before, unit_of(r.indicator)),
             then_now(r.value_now, r.status_now, unit_of(r.indicator)), change(r.value_now, r.value_before, unit_of(r.indicator)), r.movement,
         ]
-        for r in shown.itertuples(index=False)
+        for r in listed.itertuples(index=False)
     ]
     where = ["Indicator", "Mineral", "Stage", "Scope", "Year"]
 
@@ -658,9 +686,9 @@ def compare(
             parts = [f"# Changes between the {heading}"]
             for title, cols, rows in sections:
                 parts.append(f"## {title}\n\n" + (pipe_table(cols, rows, mark=False) if rows else "None."))
-            typer.echo("\n\n".join(parts + [summary]))
+            typer.echo(plain("\n\n".join(parts + [summary])))
             return
-        console.print(f"Changes between the {heading}", highlight=False)
+        console.print(f"Changes between the {shown(heading)}", highlight=False)
         for title, cols, rows in sections:
             if not rows:
                 console.print(f"{title}: none.")
@@ -669,7 +697,7 @@ def compare(
             for col in cols:
                 view.add_column(col, justify="right" if col in ("Year", "Then", "Now", "Change", "Value") else "left")
             for row in rows:
-                view.add_row(*row)
+                view.add_row(*map(shown, row))
             console.print(view)
         console.print(summary)
 

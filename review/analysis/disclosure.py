@@ -3,7 +3,7 @@
 The restricted edition shows everything. The public edition never carries a confidential
 value, nor one from which it can be worked out. The masking happens once, when the
 validated snapshot is written, so every later stage (indicators, notebooks, figures, CSVs,
-the manifest) can only see what the edition may show. It has three steps (stated with a
+the manifest) can only see what the edition may show. It has four steps (stated with a
 worked example in the methodology annex, docs/methodology.md):
 
 1. Primary suppression: the holdings, consumption and target days of a stockpile row
@@ -19,12 +19,19 @@ worked example in the methodology annex, docs/methodology.md):
    reader subtracts them. A second total of the same quantity (recycling consumption beside
    stockpile consumption) is published only if what separates it from a published first
    one passes the rule too, since subtracting one total from the other isolates it.
+4. Across cycles: a stockpile total of a year that the previous public review published
+   is published again only if the confidential values reported for that year since (by
+   members that were not in it: a late report) pass the rule on their own, since the
+   difference of the two editions' totals is their sum. Only the previous review the build
+   is given (`--previous`) can be checked; a revision of a value already counted changes
+   the total by the revision, not by the value, and is not withheld.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -86,6 +93,35 @@ def _stockpile_reasons(stockpiles: pd.DataFrame, rule: DisclosureRule) -> dict[t
     return reasons
 
 
+def _reported_since(stockpiles: pd.DataFrame, earlier: Published, rule: DisclosureRule) -> dict[tuple, str]:
+    """Per (mineral, year) whose stockpile total the previous public review published: why
+    publishing it again would isolate the confidential values reported since, or nothing."""
+    before = earlier.stockpiles
+    published = earlier.totals[earlier.totals["disclosed"].astype(bool)]
+    secret = stockpiles[confidential_rows(stockpiles)]
+    reasons = {}
+    for mineral, year in zip(published["mineral"], published["year"]):
+        counted = set(before.loc[(before["mineral"] == mineral) & (before["year"] == year), "member"])
+        late = secret[(secret["mineral"] == mineral) & (secret["year"] == year) & ~secret["member"].isin(counted)]
+        if late.empty:
+            continue
+        found = (sensitivity(late[q], rule, q) for q in ("holdings_t", "annual_consumption_t"))
+        reason = next((r for r in found if r), "")
+        if reason:
+            count = f"{len(late)} member{'s' if len(late) != 1 else ''}"
+            reasons[(mineral, int(year))] = f"the {earlier.cycle} review published this total without the confidential values of {count} reported since: the difference would reveal them ({reason})"
+    return reasons
+
+
+@dataclass
+class Published:
+    """What the previous public review published of the stockpiles: its (masked) rows and its totals."""
+
+    cycle: int
+    stockpiles: pd.DataFrame
+    totals: pd.DataFrame
+
+
 def _recycling_reasons(recycling: pd.DataFrame, hidden: pd.Series, stockpiles: pd.DataFrame, stock_reasons: dict, rule: DisclosureRule) -> dict[tuple, str]:
     """Per (mineral, year) with withheld consumption: why the recycling totals are withheld, or ''.
 
@@ -115,8 +151,11 @@ def _mark(totals: pd.DataFrame, reasons: dict[tuple, str], columns: Iterable[str
     return totals
 
 
-def edition_tables(tables: dict[str, pd.DataFrame], edition: str, rule: DisclosureRule) -> dict[str, pd.DataFrame]:
-    """The tables an edition's snapshot holds: the inputs (masked for public), `stockpile_totals` and `recycling_totals`."""
+def edition_tables(tables: dict[str, pd.DataFrame], edition: str, rule: DisclosureRule, earlier: Published | None = None) -> dict[str, pd.DataFrame]:
+    """The tables an edition's snapshot holds: the inputs (masked for public), `stockpile_totals` and `recycling_totals`.
+
+    `earlier` is what the previous public review published (step 4 above), when it is known.
+    """
     out = dict(tables)
     stock, recycling = tables["stockpiles"], tables["recycling"]
     totals, recycled = stockpile_totals(stock), recycling_totals(recycling)
@@ -125,6 +164,9 @@ def edition_tables(tables: dict[str, pd.DataFrame], edition: str, rule: Disclosu
         out["recycling_totals"] = _mark(recycled, {}, ())
         return out
     stock_reasons = _stockpile_reasons(stock, rule)
+    if earlier is not None:
+        for where, reason in _reported_since(stock, earlier, rule).items():
+            stock_reasons[where] = stock_reasons.get(where) or reason
     hidden = same_quantity_rows(stock, recycling)
     out["stockpile_totals"] = _mark(totals, stock_reasons, STOCKPILE_TOTALS)
     out["recycling_totals"] = _mark(recycled, _recycling_reasons(recycling, hidden, stock, stock_reasons, rule), RECYCLING_TOTALS)

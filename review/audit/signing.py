@@ -19,15 +19,24 @@ from review.audit.manifest import MANIFEST, SIGNATURE
 
 
 def _private_key(path: Path):
+    """The signing key at `path`, refused when other users can read it (as ssh refuses such a key):
+    a key that others could have copied no longer says who signed."""
+    import stat
+
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+    with open(path, "rb") as f:
+        mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
+        pem = f.read()
     try:
-        key = load_pem_private_key(Path(path).read_bytes(), password=None)
+        key = load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{path} is not an unencrypted PEM private key ({exc}); make one with `review keygen`") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key; manifests are signed with Ed25519 keys (`review keygen`)")
+    if mode & 0o077:
+        raise PermissionError(f"{path} can be read or written by other users (mode {mode:04o}); a signing key must be its owner's only: `chmod 600 {path}`, or make a new one with `review keygen` if others may have copied it")
     return key
 
 
@@ -64,15 +73,26 @@ def keygen(private_path: Path) -> tuple[Path, Path]:
     private_path = Path(private_path)
     public_path = private_path.with_name(private_path.name + ".pub")
     for path in (private_path, public_path):
-        if path.exists():
+        if os.path.lexists(path):  # a dangling symbolic link too: writing through it would put the key elsewhere
             raise FileExistsError(f"{path} exists; keys are never overwritten (choose another name)")
     key = Ed25519PrivateKey.generate()
-    private_pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(private_pem)
-    public_path.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    _create(private_path, key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()), 0o600)
+    try:
+        _create(public_path, key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo), 0o644)
+    except OSError:
+        private_path.unlink()  # half a pair is no use
+        raise
     return private_path, public_path
+
+
+def _create(path: Path, data: bytes, mode: int) -> None:
+    """Write a new file: never through a symbolic link, never over anything (O_EXCL refuses both)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists (or is a symbolic link); keys are never overwritten (choose another name)") from None
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
 
 
 def sign(out: Path, private_key: Path) -> Path:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from review.audit import manifest as manifest_mod
-from review.build.validated import make_snapshot, previous_review_dir
+from review.build.validated import finished_build, intact_part, make_snapshot, previous_review_dir
 from review.engine.execute import EXECUTORS, JobCache, JobResult, execute
 from review.engine.jobs import plan, selected
 from review.inputs.fingerprint import code_hash, key
@@ -90,6 +90,22 @@ class BuildOutcome:
 
 class BuildLocked(Exception):
     pass
+
+
+class NotMadeByTheTool(Exception):
+    """OUT holds something the tool did not write there; a build does not replace it."""
+
+
+def _check_replaceable(final: Path) -> None:
+    """A build replaces OUT only when the tool made it: a finished build (its manifest) or what
+    `review validate` writes into a new build folder (validated/ alone). Anything else may be
+    someone's work that happens to sit at that path: it is refused, and nothing is touched.
+    """
+    if not final.exists() or finished_build(final):
+        return
+    if final.is_dir() and [p.name for p in final.iterdir()] == ["validated"] and (final / "validated" / "snapshot.json").is_file():
+        return
+    raise NotMadeByTheTool(f"{final} exists but was not made by review build (it has no manifest.json), so it was left as it is; move what it holds, or build into another --outputs folder")
 
 
 class JobsFailed(Exception):
@@ -230,18 +246,21 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         executor = EXECUTORS["local"](request.workers, warm=request.warm, socket=server.socket if server else None)
     # the executor is left first: its notebooks are stopped before a failed build's staging folder is removed
     with _Lock(request.outputs, config.cycle, edition), Staging(final) as staging, executor:
+        _check_replaceable(final)  # under the lock: no other build is writing it
         _remove_stale_staging(final, staging.path)
         stage = staging.path
         logs = stage / "logs"
         logs.mkdir()
         reporter.stage("validate")
-        if not _snapshot_reusable(request.inputs, edition, final / "validated", previous):
+        # the previous snapshot is reused only as its manifest recorded it (review validate's, in a new folder, has none to check)
+        reuse = final / "validated" if intact_part(final, "validated") or not finished_build(final) else None
+        if reuse is None or not _snapshot_reusable(request.inputs, edition, reuse, previous):
             executor.warm_up(logs / "kernels.log")  # its imports overlap with validation
         passed = cache_dir(request.outputs) / "validation"
         if server:
-            snap = server.snapshot(request.inputs, stage / "validated", edition, final / "validated", previous, passed, stage / "data")
+            snap = server.snapshot(request.inputs, stage / "validated", edition, reuse, previous, passed, stage / "data")
         else:
-            snap = make_snapshot(request.inputs, stage / "validated", edition, final / "validated", previous, passed, stage / "data")
+            snap = make_snapshot(request.inputs, stage / "validated", edition, reuse, previous, passed, stage / "data")
         reporter.stage_done("validate", "inputs unchanged: skipped" if snap.reused else f"{sum(snap.rows.values()):,} rows valid")
         lap("validate")
 
@@ -273,7 +292,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         today = date.today().isoformat()
         book_key = key("book", draft["content_sha256"], today, code_hash(), omitted)
         reporter.stage("assemble")
-        book_reused = _previous_manifest(final).get("book_key") == book_key and (final / "book").is_dir()
+        book_reused = _previous_manifest(final).get("book_key") == book_key and intact_part(final, "book")
         if book_reused:
             shutil.copytree(final / "book", stage / "book")
         else:

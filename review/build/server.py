@@ -9,8 +9,13 @@ a fresh forked process, so nothing carries over from one build or notebook to th
 and the results are the same as without it (the tests compare them).
 
 A build that finds no server works as before and then starts one in the background for
-the next build. The server exits after `IDLE_S` without requests; only the user who
-started it can connect (the socket is private). `review build --no-server` (or
+the next build. The server exits after `IDLE_S` without requests. It trusts no other user
+(docs/threat-model.md): its folder is made with mode 0700 and refused when another user
+owns it or can use it; both ends check that the other is a process of the same user
+(SO_PEERCRED) before a byte is sent; reads time out on both sides; and `review server
+stop` stops only a process that is this user's server on this socket, not whatever now
+has its old process id. It is started with `-P` in its own folder, so it never imports
+from the folder the build that started it ran in. `review build --no-server` (or
 REVIEW_SERVER=off) builds without it; `review server status|stop` shows or stops it.
 """
 
@@ -19,18 +24,22 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 IDLE_S = 1800
+#: How long a build waits for the server's answer to a call (validating the sample takes seconds).
+CALL_TIMEOUT_S = 600.0
 
 
 def _folder() -> Path:
-    base = Path(os.environ.get("XDG_RUNTIME_DIR") or Path.home() / ".cache") / "alliance-review"
-    base.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return base
+    from review.inputs.fsutil import NotPrivate, private_folder
+
+    try:
+        return private_folder(Path(os.environ.get("XDG_RUNTIME_DIR") or Path.home() / ".cache") / "alliance-review", "warm server")
+    except NotPrivate as exc:
+        raise NotPrivate(f"{exc} (or build with --no-server)") from None
 
 
 def socket_path() -> Path:
@@ -49,43 +58,49 @@ class WarmServer:
     @classmethod
     def running(cls) -> "WarmServer | None":
         """The server of this code and environment, if one is up and ready."""
+        from review.engine.warm_kernel import connect
+
         path = socket_path()
-        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            probe.connect(str(path))
+            connect(str(path)).close()
+        except PermissionError:
+            raise
         except OSError:
             return None
-        finally:
-            probe.close()
         return cls(path)
 
     @staticmethod
     def start_in_background() -> None:
         """Start the server for the next build; returns at once (the imports take a few seconds)."""
         path = socket_path()
-        if _alive(path.with_suffix(".pid")):
+        if _server_pid(path) is not None:
             return  # starting (its socket appears once its imports are done) or running
         if path.exists():
             try:
                 path.unlink()  # a stale socket: nobody answered on it
             except OSError:
                 return
-        log = open(path.with_suffix(".log"), "ab")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "review.engine.warm_kernel", "server", str(path), str(IDLE_S)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-        )
+        with open(path.with_suffix(".log"), "ab") as log:
+            process = subprocess.Popen(  # -P and its own folder: nothing imported from where this build runs
+                [sys.executable, "-P", "-m", "review.engine.warm_kernel", "server", str(path), str(IDLE_S)],
+                cwd=path.parent, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            )
         path.with_suffix(".pid").write_text(str(process.pid))
 
     def call(self, name: str, **kwargs):
         """Run one of warm_kernel.CALLS in a fork of the server, in this directory and environment."""
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        conn.connect(self.socket)
+        from review.engine.warm_kernel import connect
+
+        conn = connect(self.socket)  # refused unless the listener is this user's
         request = {"call": name, "kwargs": kwargs, "cwd": os.getcwd(), "env": dict(os.environ), "client_pid": os.getpid()}
-        conn.sendall((json.dumps(request) + "\n").encode())
-        reader = conn.makefile("r")
-        line = reader.readline()
-        conn.close()
+        try:
+            conn.sendall((json.dumps(request) + "\n").encode())
+            conn.settimeout(CALL_TIMEOUT_S)
+            line = conn.makefile("r").readline()
+        except TimeoutError:
+            raise RuntimeError(f"the warm server did not answer its {name} within {CALL_TIMEOUT_S:.0f} s; stop it (review server stop) or build with --no-server") from None
+        finally:
+            conn.close()
         if not line:
             raise RuntimeError(f"the warm server's {name} stopped without an answer")
         answer = json.loads(line)
@@ -110,12 +125,21 @@ class WarmServer:
         return SnapshotResult(Path(dest), result["meta"], result["reused"], result["rows"])
 
 
-def _alive(pid_file: Path) -> bool:
+def _server_pid(path: Path) -> int | None:
+    """The process id in the server's pid file, if that process is still this user's server on `path`.
+
+    A process id is reused once its process ends: the pid file is believed only when the
+    process it names is this user's and runs the warm server on this socket (its command line).
+    """
     try:
-        os.kill(int(pid_file.read_text()), 0)
+        pid = int(path.with_suffix(".pid").read_text())
+        proc = Path(f"/proc/{pid}")
+        command = (proc / "cmdline").read_bytes().split(b"\0")
+        if proc.stat().st_uid != os.getuid():
+            return None
     except (OSError, ValueError):
-        return False
-    return True
+        return None
+    return pid if b"review.engine.warm_kernel" in command and os.fsencode(str(path)) in command else None
 
 
 def snapshot_in_fork(inputs, dest, edition, reuse_from, previous, passed, publish) -> dict:
@@ -135,7 +159,7 @@ def snapshot_in_fork(inputs, dest, edition, reuse_from, previous, passed, publis
 def status() -> str:
     path = socket_path()
     if WarmServer.running():
-        pid = path.with_suffix(".pid").read_text().strip() if path.with_suffix(".pid").is_file() else "?"
+        pid = _server_pid(path) or "?"
         return f"running (process {pid}, socket {path}); it exits after {IDLE_S // 60} minutes without builds"
     return "not running; the next build starts it"
 
@@ -143,13 +167,12 @@ def status() -> str:
 def stop() -> bool:
     """Stop this code's server; True if one was running."""
     path = socket_path()
-    pid_file = path.with_suffix(".pid")
-    if not pid_file.is_file():
+    pid = _server_pid(path)
+    path.with_suffix(".pid").unlink(missing_ok=True)
+    if pid is None:
         return False
     try:
-        os.kill(int(pid_file.read_text()), signal.SIGTERM)
-    except (OSError, ValueError):
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
         return False
-    finally:
-        pid_file.unlink(missing_ok=True)
     return True

@@ -70,13 +70,67 @@ def previous_review_dir(inputs: Path, outputs: Path, config, edition: str, given
         chosen = Path(inputs) / config.previous_outputs
     else:
         return out_dir(outputs, config.previous_cycle, edition)
+    how = "--previous" if given is not None else f"previous_outputs in {Path(inputs) / 'review.yml'}"
     if not (chosen / "manifest.json").is_file():
-        how = "--previous" if given is not None else f"previous_outputs in {Path(inputs) / 'review.yml'}"
         raise FileNotFoundError(f"{how}: {chosen} is not the output folder of a review (it has no manifest.json)")
+    _same_edition(chosen, edition, how)
     return chosen
 
 
-def _previous_review(previous: Path | None, cycle: int, current_cycle: int):
+def _same_edition(previous: Path, edition: str, how: str) -> None:
+    """A public build compares only with a public review: a restricted one carries values the
+    public edition withholds, and its scorecard would go into the public snapshot."""
+    from review.audit import manifest
+
+    found = manifest.read(previous).get("edition")
+    if edition == "public" and found != "public":
+        raise ValueError(f"{how}: {previous} is the {found} edition; a public build compares only with a public review (give the previous public edition's folder)")
+
+
+def finished_build(out: Path) -> bool:
+    """Whether `out` holds a build's outputs: a manifest.json that the tool wrote (it lists the folder's files)."""
+    from review.audit import manifest
+
+    try:
+        found = manifest.read(out)
+    except (OSError, ValueError):
+        return False
+    return isinstance(found, dict) and isinstance(found.get("files"), dict) and "content_sha256" in found
+
+
+def intact_part(out: Path, part: str) -> bool:
+    """Whether OUT/<part>/ holds exactly the files a build's manifest lists there, each with its recorded hash.
+
+    What a build reuses from the previous one's folder (its snapshot, its book) is checked
+    like a cache entry: a paragraph added to a chapter, or a value changed in the snapshot,
+    after that build must not be carried into the next one, whose manifest would then
+    vouch for it.
+    """
+    from review.audit import manifest
+    from review.inputs.fsutil import sha256_file
+
+    folder = Path(out) / part
+    try:
+        listed = {rel: digest for rel, digest in manifest.read(out)["files"].items() if rel.startswith(f"{part}/")}
+        found = {p.relative_to(out).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+        return bool(listed) and found == set(listed) and all(sha256_file(Path(out) / rel) == digest for rel, digest in listed.items())
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return False
+
+
+def _published_stockpiles(previous: Path | None, edition: str):
+    """What the previous public review published of the stockpiles (review.analysis.disclosure, step 4), or None."""
+    if edition != "public" or previous is None or _previous_fingerprint(previous) in ("none", "absent"):
+        return None
+    from review.analysis.disclosure import Published
+    from review.audit import manifest
+
+    cycle = int(manifest.read(previous)["cycle"])
+    folder = Path(previous) / "validated"
+    return Published(cycle, snapshot.read_table(folder, "stockpiles"), snapshot.read_table(folder, "stockpile_totals"))
+
+
+def _previous_review(previous: Path | None, cycle: int, current_cycle: int, edition: str):
     """The previous review's published scorecard (empty when its outputs are not there) and which review it is.
 
     The review is named by its cycle, edition and manifest content hash, so a reader can
@@ -92,6 +146,7 @@ def _previous_review(previous: Path | None, cycle: int, current_cycle: int):
         from review.audit.compare import previous_scorecard
 
         found = manifest.read(previous)
+        _same_edition(previous, edition, "the previous review")
         if int(found["cycle"]) >= current_cycle:
             raise ValueError(f"{previous} is the {found['cycle']} review; the previous review must be of a cycle before {current_cycle}")
         identity = {"cycle": int(found["cycle"]), "edition": found["edition"], "manifest_sha256": found["content_sha256"]}
@@ -139,9 +194,9 @@ def make_snapshot(
         raise InvalidInputs(outcome.problems)
     edition = edition or outcome.config.edition
     k, hashes = snapshot_key(inputs, edition, previous)
-    tables = edition_tables(outcome.tables, edition, outcome.config.disclosure)
+    tables = edition_tables(outcome.tables, edition, outcome.config.disclosure, _published_stockpiles(previous, edition))
     tables["indicators"] = compute_all(tables, outcome.config)
-    tables["previous_scorecard"], review_meta = _previous_review(previous, outcome.config.previous_cycle, outcome.config.cycle)
+    tables["previous_scorecard"], review_meta = _previous_review(previous, outcome.config.previous_cycle, outcome.config.cycle, edition)
     # the public edition records what it publishes, never a hash of the raw (confidential) files
     recorded_inputs = None if edition == "public" else hashes
     meta = snapshot.write(dest, tables, outcome.config, edition, recorded_inputs, outcome.results, k, previous_review=review_meta)

@@ -16,6 +16,7 @@ failure names the notebook, the cell and the error.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from review.engine.jobs import Job
-from review.engine.lifetime import die_with_parent
+from review.engine.lifetime import die_with_parent, no_imports_from_working_folder
 from review.inputs.fsutil import copy_file, damage, inside, write_hashes
 from review.report.record import data_files, read_records
 
@@ -112,6 +113,8 @@ def run_job(job: Job, out_dir: str, warm: bool = False) -> JobResult:
             error = _error_text(exc)
             break
         except Exception as exc:  # a kernel that did not start is retried once
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                raise  # the disk, not the notebook (whose output is cut short): the build stops and says so
             error = _error_text(exc)
             if attempt == 2 or not any(s in str(exc) for s in KERNEL_START_ERRORS):
                 break
@@ -242,6 +245,7 @@ class LocalExecutor:
 
         if self.pool is not None:
             return
+        no_imports_from_working_folder()  # before the first worker starts (the pool starts them as they are needed)
         if self.warm and self.socket is None:
             self.zygote = Zygote(str(log_path))
             self.socket = self.zygote.socket

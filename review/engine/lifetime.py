@@ -83,6 +83,19 @@ def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
         os._exit(1)
 
 
+def no_imports_from_working_folder() -> None:
+    """Have every Python process started from here on leave its working folder off `sys.path`.
+
+    `python -c ...` and `python -m ...` put the folder they start in first on `sys.path`,
+    so a `json.py` left there (in the folder a build is started from, or in a received
+    outputs folder being audited) would run in them. The commands this package builds say
+    `-P` themselves; multiprocessing's workers are started with `-c` and copy only the
+    interpreter's flags, so the environment variable (PYTHONSAFEPATH, Python 3.11) is set
+    for them, and everything they start inherits it.
+    """
+    os.environ["PYTHONSAFEPATH"] = "1"
+
+
 def run_kernel(parent: int, connection_file: str) -> None:
     """A plain ipykernel kernel that ends with `parent`; as `python -m ipykernel_launcher -f FILE` otherwise."""
     exit_when_gone(parent)

@@ -34,6 +34,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,46 @@ SERVER_PRELOAD = ("great_expectations", "review.inputs.validation", "review.buil
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Functions a `call` request may run in a fork (review.build.server uses them; nothing else is callable).
 CALLS = {"snapshot": "review.build.server:snapshot_in_fork"}
+#: How long the warm process waits for a request once a client has connected. It serves one
+#: request at a time, so a client that connects and sends nothing delays the next by this much at most.
+REQUEST_TIMEOUT_S = 5.0
+#: How long a client waits to connect, send its request and hear which process serves it.
+ANSWER_TIMEOUT_S = 60.0
+
+
+# --- who is at the other end of the socket --------------------------------------------------------
+
+
+def peer_uid(conn: socket.socket) -> int:
+    """The user id of the process at the other end of a Unix socket (Linux: SO_PEERCRED).
+
+    Elsewhere it is taken to be this user's: the socket's private folder alone then keeps
+    other users out.
+    """
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return os.getuid()
+    _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i")))
+    return uid
+
+
+def connect(path: str, timeout: float = ANSWER_TIMEOUT_S) -> socket.socket:
+    """A connection to the warm process at `path`, refused (PermissionError) when another user listens there.
+
+    The request that follows carries this process's environment (tokens included): it goes
+    only to a process of the same user. Reads time out after `timeout`.
+    """
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.settimeout(timeout)
+    try:
+        conn.connect(path)
+        uid = peer_uid(conn)
+        if uid != os.getuid():
+            raise PermissionError(f"{path}: the process listening there belongs to another user (uid {uid}); nothing was sent to it")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 # --- the zygote ---------------------------------------------------------------------------
@@ -169,8 +210,12 @@ def serve(path: str, preload: tuple[str, ...] = PRELOAD, idle_s: float | None = 
             last_activity = time.monotonic()
             conn, _ = server.accept()
             try:
+                if peer_uid(conn) != os.getuid():  # the socket's folder is private; this is the second lock
+                    raise PermissionError("another user's process")
+                conn.settimeout(REQUEST_TIMEOUT_S)  # one that connects and says nothing must not hold up the next
                 request, fds = _recv_request(conn)
-            except (OSError, ValueError):  # a probe that only connects, or a garbled request
+                conn.settimeout(None)
+            except (OSError, ValueError):  # a probe that only connects, a silent or garbled request, another user
                 conn.close()
                 continue
             pid = os.fork()
@@ -227,7 +272,8 @@ class Zygote:
         self.socket = os.path.join(self.dir, "zygote.sock")
         self._log = open(log_path, "ab") if log_path else None
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "review.engine.warm_kernel", "serve", self.socket, str(os.getpid())],
+            [sys.executable, "-P", "-m", "review.engine.warm_kernel", "serve", self.socket, str(os.getpid())],
+            cwd=self.dir,  # -P and a private folder: nothing is imported from where the build was started
             stdout=subprocess.PIPE,
             stderr=self._log,
             stdin=subprocess.DEVNULL,
@@ -273,14 +319,14 @@ class Zygote:
 def attach(path: str, connection_file: str, parent: int) -> int:
     """Ask the zygote for a kernel; stand in for it until it exits, or until `parent` (the worker) ends."""
     exit_when_gone(parent)
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    conn.connect(path)
+    conn = connect(path)
     request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(), "env": dict(os.environ), "client_pid": os.getpid()}
     payload = (json.dumps(request) + "\n").encode()
     sent = socket.send_fds(conn, [payload], [0, 1, 2])
     conn.sendall(payload[sent:])
     reader = conn.makefile("r")
     child = json.loads(reader.readline())["pid"]
+    conn.settimeout(None)  # then the kernel's whole life, until its exit code
 
     def forward(sig, _frame):
         try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -268,20 +270,50 @@ def _ragged_rows(text: str, width: int, file: str) -> tuple[list[Problem], list[
     return problems, kept
 
 
-def _read_file(path: Path):
-    """One CSV file as strings (empty cells None) with each row's number in the file, and its problems.
+#: The most a table's files may hold together. A table is read whole and then parsed (pandas
+#: needs a few times its size), so this bounds a validation's memory; the sample's largest
+#: table is under 1 MB.
+MAX_TABLE_BYTES = 64 * 2**20
+
+
+def _read_bytes(path: Path, limit: int) -> tuple[bytes | None, Problem | None]:
+    """A table file's bytes, when it is a regular file of at most `limit` bytes.
+
+    Anything else is a problem, found without waiting or filling memory: a named pipe
+    would block for ever (it is opened non-blocking and never read), a device such as
+    /dev/zero never ends, and a huge file is not read beyond the limit.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        return None, Problem(path.name, None, None, "file must be readable", exc.strerror or str(exc))
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(f.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a folder" if stat.S_ISDIR(mode) else "a socket"
+            return None, Problem(path.name, None, None, "file must be a regular file", kind)
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        return None, Problem(path.name, None, None, f"a table's files must hold at most {MAX_TABLE_BYTES // 2**20} MB together", f"over {limit:,} bytes")
+    return data, None
+
+
+def _read_file(name: str, data: bytes):
+    """One CSV file (`data`, read from file `name`) as strings (empty cells None) with each row's number in the file, and its problems.
 
     The frame is None when a problem prevents reading the file at all.
     """
     import pandas as pd
 
-    name = path.name
-    text, problems = _decode(path.read_bytes(), name)
+    text, problems = _decode(data, name)
     if text is None:
         return None, problems, []
     if not text.strip():
         return None, [Problem(name, None, None, "file must not be empty (it needs at least a header row)")], []
-    header = next(csv.reader(io.StringIO(text)))
+    try:
+        header = next(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:  # a header field beyond the csv module's limit (131,072 characters)
+        return None, [Problem(name, 1, None, "must be valid CSV", str(exc))], []
     problems = _header_problems(header, name)
     if problems:
         return None, problems, []
@@ -306,16 +338,22 @@ def read_raw(inputs: Path, spec: TableSpec) -> RawTable:
 
     raw = RawTable(spec)
     files = table_files(inputs, spec)
-    if spec.optional and not any(path.is_file() for path in files):
+    if spec.optional and not any(path.exists() for path in files):
         raw.frame = pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns})
         raw.absent = True
         return raw
-    if not files[0].is_file():
+    if not files[0].exists():
         raw.problems.append(Problem(spec.file, None, None, "file must exist in the inputs folder", str(files[0])))
         return raw
-    frames, unreadable = [], False
+    frames, unreadable, left = [], False, MAX_TABLE_BYTES
     for path in files:
-        frame, problems, rows = _read_file(path)
+        data, problem = _read_bytes(path, left)
+        if problem is not None:
+            raw.problems.append(problem)
+            unreadable = True
+            continue
+        left -= len(data)
+        frame, problems, rows = _read_file(path.name, data)
         raw.problems += problems
         if frame is None:
             unreadable = True

@@ -7,7 +7,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from review.inputs.fsutil import sha256_file
+from review.inputs.fsutil import check_private, private_folder, sha256_file
 from review.inputs.paths import PACKAGE, shipped
 
 CODE_SUFFIXES = (".py", ".ipynb", ".md", ".yml", ".lua", ".typ", ".css", ".html", ".j2")
@@ -70,20 +70,26 @@ def local_secret() -> bytes:
     """
     import os
 
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alliance-review"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = private_folder(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alliance-review", "local secret")
     path = folder / "local-secret"
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
-        secret = path.read_bytes()
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as exc:  # ELOOP: a symbolic link put in its place
+            raise PermissionError(f"{path}: cannot be read as this user's local secret ({exc.strerror})") from None
+        with os.fdopen(fd, "rb") as f:
+            check_private(path, os.fstat(f.fileno()), "local secret")  # another user's secret is known to them
+            secret = f.read(64)
         if len(secret) >= 32:
             return secret
         path.unlink(missing_ok=True)  # a damaged one: replace it (the next validation runs once)
         return local_secret()
+    secret = os.urandom(32)
     with os.fdopen(fd, "wb") as f:
-        f.write(os.urandom(32))
-    return path.read_bytes()
+        f.write(secret)
+    return secret
 
 
 def keyed(secret: bytes, value: str) -> str:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 
 
@@ -46,6 +47,37 @@ def damage(folder: Path) -> str | None:
     except (OSError, ValueError) as exc:
         return f"unreadable ({exc})"
     return None
+
+
+class NotPrivate(PermissionError):
+    """A folder or file that other users could have made, changed or read; nothing is taken from it."""
+
+
+def check_private(path: Path, st: os.stat_result, kind: str) -> None:
+    """Refuse `path` (whose lstat/fstat is `st`) unless it is this user's and no other user can use it.
+
+    A shared cache or runtime folder (a common XDG_RUNTIME_DIR, /tmp) lets another user
+    make the folder or file first: a socket there could be theirs, a secret there known to
+    them. Like ssh with its keys, the tool then stops and says why instead of using it.
+    """
+    if stat.S_ISLNK(st.st_mode):
+        raise NotPrivate(f"{path} is a symbolic link; the tool keeps its {kind} only in a real folder of this user's")
+    if st.st_uid != os.getuid():
+        raise NotPrivate(f"{path} belongs to another user (uid {st.st_uid}); the tool keeps its {kind} only where no other user can: remove it, or point XDG_RUNTIME_DIR / XDG_CACHE_HOME at a folder of your own")
+    if st.st_mode & 0o077:
+        raise NotPrivate(f"{path} can be used by other users (mode {stat.S_IMODE(st.st_mode):04o}); the tool keeps its {kind} only where no other user can: `chmod go= {path}` after checking what is in it, or remove it")
+
+
+def private_folder(path: Path, kind: str) -> Path:
+    """`path` as a folder only this user can use: made with mode 0700, or checked (check_private) when it exists."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    check_private(path, os.lstat(path), kind)
+    return path
 
 
 def inside(base: Path, rel: str) -> Path:

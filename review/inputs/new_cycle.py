@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 #: Tables whose rows are observations by year: a new cycle gets a header-only part for its rows.
@@ -50,6 +53,39 @@ def _roll_settings(text: str, year: int, previous: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+@contextmanager
+def _claimed(dest: Path, exists: str):
+    """A staging folder that becomes `dest`, which is claimed first and never replaced.
+
+    `dest` is made (empty) at once, so the check that it did not exist and its creation
+    are one step: a folder another process makes there meanwhile is refused, not merged
+    or replaced. The finished folder is then renamed onto the empty claim, which the
+    system refuses if anyone has written into it since; on any failure the staging folder
+    goes and the claim is removed if it is still empty.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(dest)
+    except FileExistsError:
+        raise FileExistsError(exists) from None
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+    committed = False
+    try:
+        yield staging
+        try:
+            os.rename(staging, dest)  # onto the empty claim only
+        except OSError:
+            raise FileExistsError(f"{dest} was written to by another process while new-cycle ran; it was left as it is and nothing was written") from None
+        committed = True
+    finally:
+        if not committed:
+            shutil.rmtree(staging, ignore_errors=True)
+            try:
+                os.rmdir(dest)  # the claim, if nobody has written into it
+            except OSError:
+                pass
+
+
 def new_cycle(year: int, source: Path, dest: Path, outputs: Path = Path("outputs")) -> dict:
     """Write the inputs folder of cycle `year` from `source`; refuses to overwrite `dest`.
 
@@ -59,16 +95,15 @@ def new_cycle(year: int, source: Path, dest: Path, outputs: Path = Path("outputs
     """
     from review.inputs.config import CONFIG_FILE, load_config
     from review.inputs.data import TABLES, table_files
-    from review.inputs.fsutil import Staging
 
     source, dest = Path(source), Path(dest)
+    exists = f"{dest} already exists; new-cycle never overwrites a folder: choose another --to or remove it"
     if dest.exists():
-        raise FileExistsError(f"{dest} already exists; new-cycle never overwrites a folder: choose another --to or remove it")
+        raise FileExistsError(exists)
     config = load_config(source)
     if year <= config.cycle:
         raise ValueError(f"the new cycle ({year}) must come after the source cycle ({config.cycle})")
-    with Staging(dest) as staging:
-        out = staging.path
+    with _claimed(dest, exists) as out:
         for spec in TABLES.values():
             for path in table_files(source, spec):
                 if path.is_file():
@@ -88,7 +123,6 @@ def new_cycle(year: int, source: Path, dest: Path, outputs: Path = Path("outputs
         (out / CONFIG_FILE).write_text(_roll_settings((source / CONFIG_FILE).read_text(), year, config.cycle))
         overdue = overdue_projects(carried, year)
         (out / "CHECKLIST.md").write_text(checklist(year, config.cycle, len(carried), overdue, dest, Path(outputs)))
-        staging.commit()
     return {"projects": len(carried), "overdue": [r["project_id"] for r in overdue], "templates": templates}
 
 

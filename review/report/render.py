@@ -291,7 +291,8 @@ class QuartoRenderer:
             shutil.copytree(book, project)
             for fmt in formats:
                 to = "typst" if fmt == "pdf" else "html"
-                proc = subprocess.run([self.quarto, "render", str(project), "--to", to], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                # "." from inside the copy: Quarto reads a path it is given as a glob ("drafts [1]" matched nothing)
+                proc = subprocess.run([self.quarto, "render", ".", "--to", to], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 log = logs / f"quarto-{to}.log"
                 log.write_text(ANSI.sub("", proc.stdout))
                 if proc.returncode != 0:
