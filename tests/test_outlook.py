@@ -276,3 +276,90 @@ def test_a_valid_demand_csv_drives_the_scenarios(tiny):
     table = ind.compute_all(outcome.tables, outcome.config)
     chances = table[(table["indicator"] == "target_probability") & (table["mineral"] == "rare-earths")]
     assert {d.split(":")[1] for d in chances["detail"]} == {"central", "high"}
+
+
+def test_the_methodologys_worked_example():
+    # docs/methodology.md, "The outlook": A permitting (0.35, 6 t), B construction (0.80, 6 t), both needed
+    rows = outlook([project("A", "permitting", 6), project("B", "construction", 6)])
+    assert near(value(rows, "target_probability", "target:central"), 0.28)
+    assert value(rows, "projected_dependency_p10", "central") == pytest.approx(0.384)
+    assert value(rows, "projected_dependency_p50", "central") == pytest.approx(0.432)
+    assert value(rows, "projected_dependency_p90", "central") == pytest.approx(0.48)
+    assert value(rows, "capacity_needed_p80_t", "target:central") == pytest.approx(4.0)
+    assert near(value(rows, "project_probability_effect", "A"), 0.52) and near(value(rows, "project_probability_effect", "B"), 0.07)
+    cases = ind.projection_rows(targets(), TODAY, pd.DataFrame([project("A", "permitting", 6), project("B", "construction", 6)]), ALIGNED, config())
+    assert value(cases, "projected_dependency", "CHN") == pytest.approx(0.8 * (60 - 6.9) / 100)
+    assert value(cases, "projected_dependency_full", "CHN") == pytest.approx(0.384)
+    assert near(value(outlook([project("A", "permitting", 12), project("B", "construction", 12)]), "target_probability", "target:central"), 0.87)
+
+
+# --- how the report words the outlook (review.report.outlook) and review compare ----------------
+
+
+def _report_table() -> pd.DataFrame:
+    """Indicator rows of two founding stages as the outlook writes them (values made up, worked by hand below)."""
+    rows = []
+    for stage, chances in (("refining", {"target:central": 0.116, "ambition:central": 0.0, "target:high": 0.04, "target:low": 0.141}), ("magnets", {"target:central": 0.0, "ambition:central": 0.0, "target:high": 0.0, "target:low": 0.0002})):
+        for detail, v in chances.items():
+            rows.append(("target_probability", "rare-earths", stage, "alliance", 2030, v, "share", "", detail))
+    rows += [
+        ("capacity_needed_p80_t", "rare-earths", "refining", "alliance", 2030, 8_994.6, "t", "", "target:central"),
+        ("capacity_needed_p80_t", "rare-earths", "magnets", "alliance", 2030, 0.0, "t", "", "target:central"),
+        ("pipeline_weighted_capacity_t", "rare-earths", "refining", "alliance", 2030, 18_500.0, "t", "", "from 2026"),
+        ("pipeline_weighted_capacity_t", "rare-earths", "magnets", "alliance", 2030, 4_200.0, "t", "", "from 2026"),
+        ("project_probability_effect", "rare-earths", "refining", "alliance", 2030, 0.6367, "share_diff", "", "P014"),
+        ("project_probability_effect", "rare-earths", "refining", "alliance", 2030, 0.1791, "share_diff", "", "P007"),
+        ("project_probability_effect", "rare-earths", "refining", "alliance", 2030, 0.1001, "share_diff", "", "P054"),
+        ("project_probability_effect", "rare-earths", "refining", "alliance", 2030, 0.0339, "share_diff", "", "P011"),
+        ("project_probability_effect", "rare-earths", "magnets", "alliance", 2030, 0.0, "share_diff", "", "P013"),
+    ]
+    return pd.DataFrame(rows, columns=["indicator", "mineral", "stage", "scope", "year", "value", "unit", "status", "detail"])
+
+
+def _listed() -> pd.DataFrame:
+    names = {"P014": "Coral Coast <refinery>", "P007": "Coromandel refinery", "P054": "La Rochelle", "P011": "Nordic refinery", "P013": "Elbe magnets"}
+    return pd.DataFrame([dict(as_of=2026, project_id=p, name=n, mineral="rare-earths", stage="magnets" if p == "P013" else "refining", status="feasibility", capacity_t=1000.0, expected_online=2030) for p, n in names.items()])
+
+
+def test_the_report_leads_with_the_chance_per_stage():
+    from review.report import outlook as view
+
+    table, lines = _report_table(), pd.DataFrame([dict(stage=s, kind=k, value=v, year=2030) for s in ("refining", "magnets") for k, v in (("target", 0.6), ("ambition", 0.5))])
+    found = view.chances(table, "rare-earths")
+    assert view.chance_sentence(found, lines, "central", ["refining", "magnets"]) == (
+        "Chance of meeting the 60.0% target by 2030: 11.6% in refining and 0.0% in magnets (central demand); of the 50.0% ambition by 2030: 0.0% in refining and 0.0% in magnets."
+    )
+    # high: refining 4.0% (< 11.6%), magnets 0.0% (= 0.0%): not all fall, so "is"; low: 14.1% and 0.0% (0.02% rounds to 0.0%)
+    assert view.scenario_sentence(found, "central", ["refining", "magnets"]) == (
+        "Under the high demand scenario the chance of the target is 4.0% in refining and 0.0% in magnets; under the low demand scenario the chance of the target rises to 14.1% in refining and 0.0% in magnets."
+    )
+    wide = view.scenario_table(found, "central")
+    assert list(wide["scenario"]) == ["central", "high", "low", "central", "high", "low"] and list(wide["stage"])[:3] == ["refining"] * 3
+    assert wide.loc[0, "target"] == 0.116 and wide.loc[0, "ambition"] == 0.0 and math.isnan(wide.loc[1, "ambition"])
+
+
+def test_what_it_would_take_names_the_three_projects_that_raise_the_chance_most():
+    from review.report import outlook as view
+
+    table = _report_table()
+    takes = view.what_it_takes(table, "rare-earths", "central")
+    ranking = view.project_ranking(table, _listed(), "rare-earths", 2026)
+    assert list(ranking["project_id"]) == ["P014", "P007", "P054", "P011", "P013"]
+    # the name is plain text here: the chapter escapes it where it becomes Markdown
+    assert view.takes_sentence(takes, ranking, 0.6, "central") == (
+        "For an 80% chance of the 60.0% target (central demand), aligned capacity certain by 2030 would have to grow beyond the listed pipeline by 8,995 t in refining (weighted pipeline 18,500 t). "
+        "The projects whose delivery on time would raise the chance most: Coral Coast <refinery> (refining, +63.7 pp), Coromandel refinery (refining, +17.9 pp) and La Rochelle (refining, +10.0 pp)."
+    )
+
+
+def test_compare_shows_the_change_in_each_chance():
+    from review.audit.compare import compare_chances
+
+    before = _report_table()
+    after = before.copy()
+    after.loc[(after["indicator"] == "target_probability") & (after["stage"] == "refining") & (after["detail"] == "target:central"), "value"] = 0.25
+    after = after[~((after["indicator"] == "target_probability") & (after["detail"] == "target:low"))]
+    out = compare_chances(before, after).set_index(["stage", "kind", "scenario"])
+    assert out.loc[("refining", "target", "central"), "change"] == pytest.approx(0.25 - 0.116)
+    assert out.loc[("magnets", "target", "central"), "change"] == 0.0
+    assert math.isnan(out.loc[("refining", "target", "low"), "now"]) and out.loc[("refining", "target", "low"), "before"] == 0.141
