@@ -157,7 +157,7 @@ def validate(
         table.add_column("table")
         table.add_column("rows", justify="right")
         for name, rows in sorted(result.rows.items()):
-            if name in ("indicators", "stockpile_totals", "recycling_totals", "previous_scorecard"):
+            if name in ("indicators", "stockpile_totals", "recycling_totals", "previous_scorecard", "previous_chances"):
                 continue  # derived, not input tables
             table.add_row(name, f"{rows:,}")
         console.print(table)

@@ -175,7 +175,8 @@ def test_delays_from_the_lists_history():
     assert ind.delay_distribution(listed.iloc[:9], ReviewConfig(cycle=2026)) == ({0: 1.0}, "too few projects")
     assert ind.delay_distribution(listed, config(delays={0: 0.25, 4: 0.75})) == ({0: 0.25, 4: 0.75}, "stated")
     rows = outlook([project("A", "financing", 12)], config(delays={0: 0.25, 4: 0.75}))
-    assert list(rows[rows["indicator"] == "outlook_delay_share"]["detail"]) == ["0", "4"]
+    delay = rows[rows["indicator"] == "outlook_delay_share"]
+    assert list(delay["detail"]) == ["0", "4"] and set(delay["mineral"]) == {"re"} and set(delay["status"]) == {"stated"}
 
 
 @pytest.mark.parametrize(
@@ -363,3 +364,35 @@ def test_compare_shows_the_change_in_each_chance():
     assert out.loc[("refining", "target", "central"), "change"] == pytest.approx(0.25 - 0.116)
     assert out.loc[("magnets", "target", "central"), "change"] == 0.0
     assert math.isnan(out.loc[("refining", "target", "low"), "now"]) and out.loc[("refining", "target", "low"), "before"] == 0.141
+
+
+def test_since_the_last_review_says_how_each_chance_moved():
+    from review.audit.compare import compare_chances, previous_chances
+    from review.report import outlook as view
+
+    now = _report_table()
+    previous = {"cycle": 2025, "available": True}
+    # the previous review was built before the outlook: it has no chance to compare with
+    first = compare_chances(previous_chances(None), now)
+    assert view.since_sentence(first, "central", previous, str.capitalize) == (
+        "The 2025 review did not estimate the chance of meeting the dependency targets; this review is the first to (the outlook)."
+    )
+    assert view.since_sentence(first, "central", {"cycle": 2025, "available": False}, str.capitalize) is None
+    before = now.copy()
+    before.loc[(before["indicator"] == "target_probability") & (before["stage"] == "refining") & (before["detail"] == "target:central"), "value"] = 0.25
+    assert view.since_sentence(compare_chances(before, now), "central", previous, lambda m: "Rare earths") == (
+        "Chance of meeting each dependency target since the 2025 review (central demand): rare earths magnets 0.0% (+0.0 pp); rare earths refining 11.6% (-13.4 pp)."
+    )
+
+
+def test_the_report_says_which_delays_the_chances_rest_on():
+    from review.report import outlook as view
+
+    def phrase(delays: dict, source: str) -> str:
+        return view.delay_phrase(ind.outlook.delay_rows(delays, source, 2026, ["re"]), "re")
+
+    assert phrase({0: 0.55, 1: 0.27, 2: 0.13, 3: 0.05}, "history") == (
+        "a delay drawn from the history of the latest project list (55.0% on time, 27.0% one year late, 13.0% 2 years late and 5.0% 3 years late)"
+    )
+    assert phrase({0: 0.5, 1: 0.5}, "stated") == "a delay drawn from the distribution stated in review.yml (50.0% on time and 50.0% one year late)"
+    assert phrase({0: 1.0}, "too few projects") == f"no delay, since the latest project list has fewer than {ind.outlook.MIN_HISTORY} projects, too few for a history of delays"

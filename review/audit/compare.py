@@ -153,7 +153,8 @@ def compare_chances(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFra
 
     def chances(table: pd.DataFrame) -> pd.DataFrame:
         rows = table[(table["indicator"] == "target_probability") & (table["scope"] == ind.ALLIANCE)]
-        kind, scenario = rows["detail"].str.partition(":")[0], rows["detail"].str.partition(":")[2]
+        parts = rows["detail"].astype(str).str.split(":", n=1)
+        kind, scenario = parts.str[0], parts.str[1]
         return pd.DataFrame({"mineral": rows["mineral"], "stage": rows["stage"].fillna(""), "year": rows["year"].astype("Int64"), "kind": kind, "scenario": scenario, "value": rows["value"]})
 
     merged = chances(previous).merge(chances(current), on=CHANCE_KEY, how="outer", suffixes=("_before", "_now"))
@@ -198,6 +199,17 @@ def review_tables(out: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     manifest = manifest_mod.read(out)
     table = pd.read_parquet(Path(out) / "data" / "indicators.parquet")
     return manifest, table, snapshot.read_table(Path(out) / "validated", "targets")
+
+
+def previous_chances(out: Path | None) -> pd.DataFrame:
+    """The chances of meeting each dependency target (`target_probability` rows) of a previous review; empty without one.
+
+    A review built before the outlook existed has none: the comparison then says so.
+    """
+    if out is None:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "Int64" if c == "year" else "object") for c in ind.COLUMNS})
+    _, table, _ = review_tables(out)
+    return table[(table["indicator"] == "target_probability") & (table["scope"] == ind.ALLIANCE)].reset_index(drop=True)
 
 
 def previous_scorecard(out: Path) -> pd.DataFrame:

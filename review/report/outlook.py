@@ -191,3 +191,39 @@ def takes_sentence(takes: pd.DataFrame, ranking: pd.DataFrame, target: float | N
     elif len(ranking):
         text += (" " if text else "") + "No single listed project, delivered for certain on time, changes the chance of the target."
     return text or None
+
+
+def since_sentence(changes: pd.DataFrame, headline: str, previous: dict, mineral_name) -> str | None:
+    """The change in each chance of meeting a dependency target since the previous review, for
+    "since the last review" (`changes` from review.audit.compare.compare_chances; headline
+    scenario, kind target). None without a previous review."""
+    if not previous.get("available"):
+        return None
+    rows = changes[(changes["kind"] == "target") & (changes["scenario"] == headline)]
+    if rows.empty:
+        return None
+    if rows["before"].isna().all():
+        return f"The {previous['cycle']} review did not estimate the chance of meeting the dependency targets; this review is the first to (the outlook)."
+    parts = []
+    for r in rows.itertuples():
+        where = f"{mineral_name(r.mineral).lower()} {r.stage}".strip()
+        if r.before != r.before:
+            parts.append(f"{where} {pct(r.now)} (new)")
+        elif r.now != r.now:
+            parts.append(f"{where}: no longer estimated (was {pct(r.before)})")
+        else:
+            parts.append(f"{where} {pct(r.now)} ({format_value(r.change, 'share_diff')})")
+    return f"Chance of meeting each dependency target since the {previous['cycle']} review ({headline} demand): " + "; ".join(parts) + "."
+
+
+def delay_phrase(table: pd.DataFrame, mineral: str) -> str:
+    """How the outlook delayed projects, from `outlook_delay_share`: its source and shares, as a phrase."""
+    rows = _alliance(table, "outlook_delay_share", mineral)
+    if rows.empty:
+        return "no delay"
+    source = rows["status"].iloc[0]
+    if source == ind.outlook.TOO_FEW:
+        return f"no delay, since the latest project list has fewer than {ind.outlook.MIN_HISTORY} projects, too few for a history of delays"
+    shares = joined([f"{pct(r.value)} " + ("on time" if r.detail == "0" else "one year late" if r.detail == "1" else f"{r.detail} years late") for r in rows.itertuples()])
+    where = "the history of the latest project list" if source == ind.outlook.HISTORY else "the distribution stated in review.yml"
+    return f"a delay drawn from {where} ({shares})"

@@ -51,10 +51,11 @@ def delay_distribution(current_projects: pd.DataFrame, config: ReviewConfig) -> 
     return {int(k): float(v) for k, v in shares.items()}, HISTORY
 
 
-def delay_rows(delays: dict[int, float], source: str, cycle: int) -> pd.DataFrame:
-    """`outlook_delay_share`: the delay distribution the outlook used (`detail` = years late, `status` = its source)."""
-    frame = pd.DataFrame([dict(value=p, detail=str(k)) for k, p in delays.items()], columns=["value", "detail"])
-    return rows(frame, indicator="outlook_delay_share", mineral="", stage="", scope=ALLIANCE, year=cycle, unit=SHARE, status=source)
+def delay_rows(delays: dict[int, float], source: str, cycle: int, minerals: list[str]) -> pd.DataFrame:
+    """`outlook_delay_share`: the delay distribution the outlook used (`detail` = years late, `status` = its source),
+    once for each mineral with an outlook, so that a chapter reading one mineral's rows can say which delays it rests on."""
+    frame = pd.DataFrame([dict(mineral=m, value=p, detail=str(k)) for m in minerals for k, p in delays.items()], columns=["mineral", "value", "detail"])
+    return rows(frame, indicator="outlook_delay_share", stage="", scope=ALLIANCE, year=cycle, unit=SHARE, status=source)
 
 
 def pipeline(current_projects: pd.DataFrame, aligned: frozenset[str], mineral: str, stage: str) -> pd.DataFrame:
@@ -160,4 +161,4 @@ def outlook_rows(
             effect = float((with_project <= value + EPS).mean()) - chance
             out.append(dict(row, indicator="project_probability_effect", year=year, value=effect, detail=project_id, unit=SHARE_DIFF))
     frame = pd.DataFrame(out, columns=["indicator", "mineral", "stage", "year", "value", "status", "detail", "unit"])
-    return pd.concat([rows(frame, scope=ALLIANCE), delay_rows(delays, source, config.cycle)], ignore_index=True)
+    return pd.concat([rows(frame, scope=ALLIANCE), delay_rows(delays, source, config.cycle, sorted(set(frame["mineral"])))], ignore_index=True)
