@@ -681,6 +681,125 @@ def compare(
         console.print(summary)
 
 
+@app.command()
+def collect(
+    inputs: Optional[Path] = typer.Option(None, metavar="DIR", help=INPUTS_HELP),
+    to: Path = typer.Option(..., "--to", metavar="FOLDER", help="Where the workbooks are written (created; an existing workbook is never overwritten)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
+) -> None:
+    """Write a workbook per member to send for the year's data.
+
+    Each workbook (<code>-<cycle>.xlsx) has a sheet per table the member reports
+    (dependency, stockpiles, recycling, traceability, the projects it sponsors), prefilled
+    with its latest rows, drop-down lists for codes, and an Instructions sheet (with the
+    deadline from collection.deadline in review.yml). `review ingest` reads them back.
+    """
+    from review.inputs.collect import collect as write_workbooks
+    from review.inputs.paths import default_inputs
+
+    with exits(verbose):
+        inputs = inputs or default_inputs()
+        _config_or_report(inputs)
+        written = write_workbooks(inputs, to)
+        typer.echo(f"Wrote {len(written)} workbooks to {to}: {', '.join(p.name for p in written)}")
+
+
+@app.command()
+def ingest(
+    files: list[Path] = typer.Argument(..., metavar="FILE", help="Returned workbooks (.xlsx), or CSV files named like a table (with --member)."),
+    inputs: Optional[Path] = typer.Option(None, metavar="DIR", help=INPUTS_HELP),
+    member: Optional[str] = typer.Option(None, metavar="CODE", help="The member who sent the files: required for CSV files; for workbooks, refuse any other member's."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
+) -> None:
+    """Check members' returns and merge them into the inputs.
+
+    A return with any problem changes nothing (each problem names workbook, sheet, row and
+    column); one without replaces that member's rows of the years it covers, leaves
+    everyone else's untouched and is logged in submissions.csv. The same file twice
+    changes nothing; a later return replaces an earlier one. Exit code 2 when any file
+    was refused.
+    """
+    from review.inputs.ingest import ingest as run_ingest
+    from review.inputs.paths import default_inputs
+
+    with exits(verbose):
+        inputs = inputs or default_inputs()
+        _config_or_report(inputs)
+        refused = []
+        for outcome in run_ingest(files, inputs, member):
+            if outcome.problems:
+                refused += outcome.problems
+                err.print(f"Refused {outcome.file}: nothing from it was merged.", markup=False, highlight=False, soft_wrap=True)
+            elif outcome.already:
+                typer.echo(f"{outcome.file}: already ingested ({outcome.member}, {outcome.already}); nothing changed.")
+            else:
+                rows = ", ".join(f"{table} {n}" for table, n in outcome.rows.items())
+                replaced = sum(outcome.replaced.values())
+                typer.echo(f"{outcome.file}: {outcome.member}'s return merged ({rows} rows; {replaced} earlier rows replaced or removed).")
+        if refused:
+            print_problems(refused)
+            raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def status(
+    inputs: Optional[Path] = typer.Option(None, metavar="DIR", help=INPUTS_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
+) -> None:
+    """Who has sent what, who is missing, the coverage left.
+
+    Which members have sent which tables this cycle, and the coverage the gaps leave. Coverage is the report's indicator for each Alliance figure of the year being
+    collected, counting only the members whose return of that table has arrived; below
+    coverage_threshold (review.yml) the figure would be provisional.
+    """
+    import pandas as pd
+
+    from review.analysis.collection import coverage_gains, coverage_left, returns_grid
+    from review.inputs.collect import collection_year, member_tables
+    from review.inputs.data import TABLES, read_raw, typed
+    from review.inputs.ingest import read_log, received
+    from review.inputs.paths import default_inputs
+
+    with exits(verbose):
+        inputs = inputs or default_inputs()
+        config = _config_or_report(inputs)
+        raws = {name: read_raw(inputs, TABLES[name]) for name in ("members", "dependency", "stockpiles", "recycling")}
+        problems = [p for raw in raws.values() for p in raw.problems]
+        if problems:
+            from review.build.validated import InvalidInputs
+
+            raise InvalidInputs(problems)
+        tables = {name: typed(raw) for name, raw in raws.items()}
+        sent = received(read_log(inputs))
+        members = list(tables["members"]["code"])
+        grid = returns_grid(members, member_tables(inputs), sent)
+        view = Table(title=f"Returns for cycle {config.cycle} (date received)", title_justify="left")
+        for col in grid.columns:
+            view.add_column(col)
+        for row in grid.itertuples(index=False):
+            view.add_row(*[escape(str(v)) if v else "[red]missing[/]" for v in row])
+        console.print(view)
+        senders = {m for m, _ in sent}
+        missing = [m for m in members if m not in senders]
+        console.print(f"{len(members) - len(missing)} of {len(members)} members have sent a return; {len(missing)} missing: {', '.join(missing) or 'none'}.", highlight=False, markup=False)
+        left = coverage_left(tables, sent, {name: collection_year(name, config.cycle) for name in TABLES})
+        low = left[left["value"] < config.coverage_threshold - 1e-12]
+        cover = Table(title=f"Coverage left by the gaps: {len(low)} of {len(left)} Alliance figures below {config.coverage_threshold:.0%} (they would be provisional)", title_justify="left")
+        for col in ("table", "mineral", "stage", "year", "coverage", "missing"):
+            cover.add_column(col, justify="right" if col in ("year", "coverage") else "left")
+        for r in left.itertuples(index=False):
+            cover.add_row(r.table, escape(r.mineral), escape(r.stage or ""), str(r.year), f"{r.value:.1%}", escape(r.missing.replace(";", ", ")) or "none")
+        console.print(cover)
+        chase = coverage_gains(tables, sent, {name: collection_year(name, config.cycle) for name in TABLES}, missing)
+        if len(chase):
+            order = Table(title="Whom to chase: the most coverage each missing return would add to one Alliance figure", title_justify="left")
+            for col in chase.columns:
+                order.add_column(col, justify="left" if col == "member" else "right")
+            for r in chase.itertuples(index=False):
+                order.add_row(r[0], *["sent" if pd.isna(v) else f"+{v:.1%}" for v in r[1:]])
+            console.print(order)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -131,6 +131,7 @@ def make_snapshot(
                 return SnapshotResult(dest, meta, True, {n: t["rows"] for n, t in meta["tables"].items()})
     from review.analysis.disclosure import edition_tables
     from review.analysis.indicators import compute_all
+    from review.inputs.ingest import read_log
     from review.inputs.validation import validate
     from review.report.annexes import ANNEX_FILE, annex_facts
 
@@ -149,7 +150,7 @@ def make_snapshot(
     # the public edition records what it publishes, never a hash of the raw (confidential) files
     recorded_inputs = None if edition == "public" else hashes
     meta = snapshot.write(dest, tables, outcome.config, edition, recorded_inputs, outcome.results, k, previous_review=review_meta)
-    (dest / ANNEX_FILE).write_text(json.dumps(annex_facts(tables), indent=1, sort_keys=True) + "\n")
+    (dest / ANNEX_FILE).write_text(json.dumps(annex_facts(tables, read_log(inputs)), indent=1, sort_keys=True) + "\n")
     (dest / WARNINGS_FILE).write_text(json.dumps(snapshot_warnings(tables, outcome.config), indent=1) + "\n")
     if publish is not None:
         publish_indicators(dest, publish)

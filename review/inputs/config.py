@@ -6,6 +6,7 @@ Every key but `cycle` has a default, so a new cycle's file can be two lines long
 from __future__ import annotations
 
 import reprlib
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -101,6 +102,13 @@ class OutlookSettings(BaseModel):
         return {int(k): float(v) for k, v in sorted(delays.items())}
 
 
+class Collection(BaseModel):
+    """The members' data round (`review collect`): the deadline the workbooks' instructions give."""
+
+    model_config = ConfigDict(extra="forbid")
+    deadline: date | None = None
+
+
 class ReviewConfig(BaseModel):
     """One review cycle's settings."""
 
@@ -124,6 +132,8 @@ class ReviewConfig(BaseModel):
     #: Years a newly operating plant takes to reach capacity in the sourcing data (the ramp-up rule of the projection).
     ramp_up_years: int = Field(2, ge=1, le=20, strict=True)
     outlook: OutlookSettings = Field(default_factory=OutlookSettings)
+    #: The members' data round (review collect); optional.
+    collection: Collection | None = None
 
     @field_validator("title")
     @classmethod

@@ -14,11 +14,13 @@ CODE_SUFFIXES = (".py", ".ipynb", ".md", ".yml", ".lua", ".typ", ".css", ".html"
 
 
 def input_files(inputs: Path) -> dict[str, str]:
-    """sha256 of every contract file present in an inputs folder (a table's parts included)."""
+    """sha256 of every contract file present in an inputs folder (a table's parts included, and the
+    members' submissions log, which the data-quality annex shows)."""
     from review.inputs.config import CONFIG_FILE
     from review.inputs.data import TABLES, table_files
+    from review.inputs.ingest import SUBMISSIONS_FILE
 
-    paths = [Path(inputs) / CONFIG_FILE] + [p for spec in TABLES.values() for p in table_files(inputs, spec)]
+    paths = [Path(inputs) / CONFIG_FILE] + [p for spec in TABLES.values() for p in table_files(inputs, spec)] + [Path(inputs) / SUBMISSIONS_FILE]
     return {p.name: sha256_file(p) for p in paths if p.is_file()}
 
 

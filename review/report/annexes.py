@@ -48,10 +48,12 @@ def methodology() -> str:
 ANNEX_FILE = "annex.json"
 
 
-def annex_facts(tables: dict) -> dict:
+def annex_facts(tables: dict, submissions: list[dict] = ()) -> dict:
     """What the data-quality and sources annexes report, taken from the edition's tables when the
     snapshot is written (so assembling the book needs no data library): revisions between source
-    editions, totals withheld and why, confidential figures, and every source with its tables."""
+    editions, totals withheld and why, confidential figures, every source with its tables, and the
+    members' returns from the cycle's submissions log (review.inputs.ingest.read_log; without the
+    SHA-256 of the returned files, which the public edition never records)."""
     from review.analysis.indicators import production_revisions, reporting_members
 
     revisions = production_revisions(tables["production"])
@@ -84,6 +86,7 @@ def annex_facts(tables: dict) -> dict:
         "sources": [found[s] for s in sorted(found)],
         "coverage": reporting_members(tables).to_dict("records"),
         "provisional": _provisional_facts(tables["indicators"]),
+        "submissions": [{k: entry.get(k, "") for k in ("received", "member", "file", "rows", "replaced")} for entry in submissions],
     }
 
 
@@ -151,6 +154,11 @@ def data_quality(snapshot_dir: Path) -> str:
         [[f"{p['table']}.csv", p["mineral"], p["stage"], p["year"], f"{p['coverage'] * 100:.1f}%", p["missing"].replace(";", ", ")] for p in provisional],
         ("Year", "Coverage"),
     )
+    submissions = facts.get("submissions", [])
+    submission_rows = pipe_table(
+        ["Received", "Member", "File", "Rows", "Replaced or removed"],
+        [[e["received"].replace("T", " ").replace("Z", " UTC"), e["member"], e["file"], _counts(e["rows"]), _counts(e["replaced"], skip_zero=True) or "none"] for e in submissions],
+    )
     withheld_rows = pipe_table(["Total", "Mineral", "Year", "Members", "Reason"], [[w["total"], w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
     return render_template(
         "data-quality.md.j2",
@@ -163,9 +171,16 @@ def data_quality(snapshot_dir: Path) -> str:
         provisional=provisional_rows if provisional else "",
         coverage_threshold=f"{snap.read_config(snapshot_dir).coverage_threshold:.0%}",
         withheld=withheld_rows,
+        submissions=submission_rows if submissions else "",
         withheld_intro=intro,
         rule_table=rules,
     )
+
+
+def _counts(text: str, skip_zero: bool = False) -> str:
+    """A log's `dependency=133;stockpiles=5` as words, 'dependency 133, stockpiles 5' (tables with none left out when asked)."""
+    parts = [part.partition("=") for part in text.split(";") if part]
+    return ", ".join(f"{table} {n}" for table, _, n in parts if not (skip_zero and n == "0"))
 
 
 def _grouped(digest: str) -> str:

@@ -12,7 +12,7 @@ version read optional tables: without them they add no rows. The definitions (an
 docs/methodology.md, which is also the report's methodology annex; the tests in
 tests/test_indicators.py work each one out by hand.
 
-The package re-exports every public name, so `from review import indicators as ind;
+The package re-exports every public name, so `from review.analysis import indicators as ind;
 ind.dependency(...)` reads the same whatever module a function lives in.
 """
 
