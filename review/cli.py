@@ -181,7 +181,7 @@ def validate(
         table.add_column("table")
         table.add_column("rows", justify="right")
         for name, rows in sorted(result.rows.items()):
-            if name in ("indicators", "stockpile_totals", "recycling_totals", "previous_scorecard"):
+            if name in ("indicators", "stockpile_totals", "recycling_totals", "previous_scorecard", "previous_chances"):
                 continue  # derived, not input tables
             table.add_row(name, f"{rows:,}")
         console.print(table)
@@ -568,8 +568,11 @@ def _year(value) -> str:
     return "" if pd.isna(value) else str(int(value))
 
 
-def _compare_sections(targets, changes, names, everything: bool) -> list[tuple[str, list[str], list[list[str]]]]:
-    """What `review compare` prints, as (title, columns, rows of display strings) per section."""
+def _compare_sections(targets, changes, names, everything: bool, chances=None) -> list[tuple[str, list[str], list[list[str]]]]:
+    """What `review compare` prints, as (title, columns, rows of display strings) per section.
+
+    `chances` (review.audit.compare.compare_chances) adds the change in each chance of meeting a dependency target.
+    """
     from review.analysis.narrative import status_word
     from review.analysis.text import format_with_unit, indicator_name, unit_of
     from review.audit.compare import UNMOVED
@@ -599,8 +602,13 @@ def _compare_sections(targets, changes, names, everything: bool) -> list[tuple[s
     value_rows = [place(r) + [then_now(r.value_before, r.status_before, r.unit), then_now(r.value_now, r.status_now, r.unit), change(r.value_now, r.value_before, r.unit)] for r in values.itertuples(index=False)]
     added = [place(r) + [then_now(r.value, r.status, r.unit)] for r in changes.added.itertuples(index=False)]
     removed = [place(r) + [then_now(r.value, r.status, r.unit)] for r in changes.removed.itertuples(index=False)]
+    chance_rows = [
+        [names.mineral(r.mineral), r.stage, _year(r.year), r.kind, r.scenario, format_with_unit(r.before, "share"), format_with_unit(r.now, "share"), displayed_change(r.now, r.before, "share") if r.now == r.now and r.before == r.before else ""]
+        for r in (chances.itertuples(index=False) if chances is not None else [])
+    ]
     return [
         ("Targets" if everything else "Targets that moved", ["Target", "Years", "Then", "Now", "Change", "Movement"], target_rows),
+        ("Chance of meeting each dependency target", ["Mineral", "Stage", "Year", "Goal", "Demand", "Then", "Now", "Change"], chance_rows),
         ("Indicator values in both reviews" if everything else "Indicator values that changed", where + ["Then", "Now", "Change"], value_rows),
         ("Indicator values added", where + ["Value"], added),
         ("Indicator values removed", where + ["Value"], removed),
@@ -641,7 +649,7 @@ def compare(
     import pandas as pd
 
     from review.analysis.indicators import scorecard
-    from review.audit.compare import UNMOVED, Names, compare_indicators, compare_scorecards, review_tables
+    from review.audit.compare import UNMOVED, Names, compare_chances, compare_indicators, compare_scorecards, review_tables
     from review.report.markdown import pipe_table
 
     with exits(verbose):
@@ -650,6 +658,7 @@ def compare(
         names = Names.of(before, after)
         targets = compare_scorecards(scorecard(table_a, targets_a), scorecard(table_b, targets_b))
         changes = compare_indicators(table_a, table_b)
+        chances = compare_chances(table_a, table_b)
         moved = targets[~targets["movement"].isin(UNMOVED)]
         summary = (
             f"{len(moved)} of {len(targets)} targets moved; {len(changes.changed)} indicator values changed, "
@@ -662,7 +671,7 @@ def compare(
             if format is CompareFormat.csv:
                 from review.analysis.text import spreadsheet_safe
 
-                sections = [target_data.assign(section="targets"), value_data.assign(section="indicators changed" if not everything else "indicators"), added.assign(section="indicators added"), removed.assign(section="indicators removed")]
+                sections = [target_data.assign(section="targets"), chances.assign(section="chances"), value_data.assign(section="indicators changed" if not everything else "indicators"), added.assign(section="indicators added"), removed.assign(section="indicators removed")]
                 combined = pd.concat(sections, ignore_index=True)
                 sys.stdout.write(spreadsheet_safe(combined[["section", *[c for c in combined.columns if c != "section"]]]).to_csv(index=False, lineterminator="\n"))
             else:
@@ -675,13 +684,13 @@ def compare(
 
                 document = {
                     "before": review(manifest_a), "after": review(manifest_b), "all": everything, "summary": summary,
-                    "targets": records(target_data), "indicators_changed" if not everything else "indicators": records(value_data),
+                    "targets": records(target_data), "chances": records(chances), "indicators_changed" if not everything else "indicators": records(value_data),
                     "indicators_added": records(added), "indicators_removed": records(removed),
                 }
                 sys.stdout.write(json_mod.dumps(document, indent=1) + "\n")
             return
         heading = f"{_review_label(manifest_a)} review and the {_review_label(manifest_b)} review"
-        sections = _compare_sections(targets, changes, names, everything)
+        sections = _compare_sections(targets, changes, names, everything, chances)
         if format is CompareFormat.markdown:
             parts = [f"# Changes between the {heading}"]
             for title, cols, rows in sections:

@@ -173,14 +173,14 @@ def test_compare_two_reviews(two_cycles):
 
     markdown = run_review("compare", a, b, "--format", "markdown")
     assert markdown.returncode == 0
-    for heading in ("## Targets that moved", "## Indicator values that changed", "## Indicator values added", "## Indicator values removed"):
+    for heading in ("## Targets that moved", "## Chance of meeting each dependency target", "## Indicator values that changed", "## Indicator values added", "## Indicator values removed"):
         assert heading in markdown.stdout
     assert "| Target |" in markdown.stdout and "retired" in markdown.stdout and "Cobalt" in markdown.stdout
     assert f"{len(result['indicators_added'])} added and {len(result['indicators_removed'])} removed" in markdown.stdout
 
     csv_text = run_review("compare", a, b, "--format", "csv").stdout
     sections = pd.read_csv(io.StringIO(csv_text))["section"].value_counts().to_dict()
-    assert sections == {"targets": len(result["targets"]), "indicators changed": len(result["indicators_changed"]), "indicators added": len(result["indicators_added"]), "indicators removed": len(result["indicators_removed"])}
+    assert sections == {"targets": len(result["targets"]), "chances": len(result["chances"]), "indicators changed": len(result["indicators_changed"]), "indicators added": len(result["indicators_added"]), "indicators removed": len(result["indicators_removed"])}
 
     table = run_review("compare", a, b, env={"COLUMNS": "80"})
     assert table.returncode == 0 and "targets moved" in table.stdout
@@ -208,9 +208,12 @@ def test_compare_finds_exactly_a_known_difference(tiny_build, tmp_path):
     jpn = diff[(diff["indicator"] == "single_supplier_dependency") & (diff["scope"] == "JPN")]
     # JPN 2026: CHN 70 of 100 -> 90 of 120: 0.70 -> 0.75
     assert jpn["value_before"].iloc[0] == pytest.approx(0.70) and jpn["value_now"].iloc[0] == pytest.approx(0.75)
-    # only rare earths move: the 2026 values, and the projections to the 2030 target year made from them
-    assert set(diff["mineral"]) == {"rare-earths"} and set(diff["year"]) == {2026, 2030}
-    assert set(diff[diff["year"] == 2030]["indicator"]) <= {"projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t", "capacity_gap_t", "priority_project_effect"}
+    # only rare earths move: the 2026 values, and the projections to the 2030 target year made from them (the outlook's fan: every year to 2030)
+    assert set(diff["mineral"]) == {"rare-earths"} and {2026, 2030} <= set(diff["year"]) <= {2026, 2027, 2028, 2029, 2030}
+    projections = {"projected_dependency", "projected_dependency_slip", "projected_dependency_full", "pipeline_weighted_capacity_t", "capacity_gap_t", "priority_project_effect"}
+    outlook = {"target_probability", "capacity_needed_p80_t", "project_probability_effect", "projected_dependency_p10", "projected_dependency_p50", "projected_dependency_p90"}
+    assert set(diff[diff["year"] == 2030]["indicator"]) <= projections | outlook
+    assert set(diff[diff["year"].between(2027, 2029)]["indicator"]) <= outlook
     moved = compare_scorecards(scorecard(before, targets), scorecard(after, targets))
     # Alliance rare earths refining 2026: (80 + 70) / 200 = 0.75 -> (80 + 90) / 220 = 0.7727: same year, value revised upwards.
     # Target path 2026: 76.7%, so on track -> at risk (within 5 pp above it); ambition path 73.3%: at risk both times.

@@ -32,13 +32,14 @@ def founding_targets(illustrative_extra: bool = True) -> pd.DataFrame:
 
 
 def indicators(with_new_rows: bool) -> pd.DataFrame:
-    """Refining 90% (2024) -> 80% (2026), projected 66% best case, 70% slip; magnets 70% -> 58%, projected 50% / 55%."""
+    """Refining 90% (2024) -> 80% (2026), projected 66% expected, 70% slip, 62% best case; magnets 70% -> 58%, projected 50% / 55% / 45%."""
     rows = []
-    for stage, base, today, best, slip, pipeline in (("refining", 0.90, 0.80, 0.66, 0.70, 14_900), ("magnets", 0.70, 0.58, 0.50, 0.55, 3_200)):
+    for stage, base, today, expected, slip, best, pipeline in (("refining", 0.90, 0.80, 0.66, 0.70, 0.62, 14_900), ("magnets", 0.70, 0.58, 0.50, 0.55, 0.45, 3_200)):
         rows += [
             ("single_supplier_dependency", "rare-earths", stage, "alliance", 2024, base, "share", "", "CHN"),
             ("single_supplier_dependency", "rare-earths", stage, "alliance", 2026, today, "share", "", "CHN"),
-            ("projected_dependency", "rare-earths", stage, "alliance", 2030, best, "share", ind.MISSES if best > 0.6 else ind.MEETS, "CHN"),
+            ("projected_dependency", "rare-earths", stage, "alliance", 2030, expected, "share", ind.MISSES if expected > 0.6 else ind.MEETS, "CHN"),
+            ("projected_dependency_full", "rare-earths", stage, "alliance", 2030, best, "share", ind.MISSES if best > 0.6 else ind.MEETS, "CHN"),
             ("projected_dependency_slip", "rare-earths", stage, "alliance", 2030, slip, "share", ind.MISSES if slip > 0.6 else ind.MEETS, "CHN"),
             ("pipeline_weighted_capacity_t", "rare-earths", stage, "alliance", 2030, pipeline, "t", "", "from 2026"),
         ]
@@ -68,13 +69,14 @@ def test_founding_targets_are_the_founding_texts_and_follow_the_stage_order():
     assert set(founding["kind"]) == {"target", "ambition"}
 
 
-def test_points_give_baseline_today_best_and_slip_per_stage():
+def test_points_give_baseline_today_expected_best_and_slip_per_stage():
     founding = glance.founding_targets(founding_targets(), STAGES)
     points = glance.founding_points(indicators(False), founding, 2026)
     refining = points[points["stage"] == "refining"].set_index("case")
     assert list(refining.index) == list(glance.CASES)
     assert refining.loc["baseline", "year"] == 2024 and refining.loc["today", "value"] == pytest.approx(0.80)
-    assert refining.loc["best case", "year"] == 2030 and refining.loc["slip case", "value"] == pytest.approx(0.70)
+    assert refining.loc["expected", "year"] == 2030 and refining.loc["expected", "value"] == pytest.approx(0.66)
+    assert refining.loc["best case", "value"] == pytest.approx(0.62) and refining.loc["slip case", "value"] == pytest.approx(0.70)
 
 
 def test_sentences_with_the_gap_rows():
@@ -86,7 +88,8 @@ def test_sentences_with_the_gap_rows():
         "In 2026, the Alliance's dependency on a single non-aligned supplier of rare earths is 80.0% in refining and 58.0% in magnets, "
         "against the founding target of under 60.0% by 2030 (ambition 50.0%): refining is off track; magnets is on track."
     )
-    assert "66.0% in refining and 50.0% in magnets in the best case" in second and "70.0% and 55.0% if projects slip a year" in second
+    assert second.startswith("With the project pipeline weighted by status (the expected projection), 2030 dependency would be 66.0% in refining and 50.0% in magnets, and 70.0% and 55.0% if projects slip a year")
+    assert "; if every listed aligned project is delivered in full on time (the best case), 62.0% and 45.0%" in second
     assert second.endswith("refining misses 60.0% even in the best case.")
     # magnets need nothing for the target (gap 0), refining 21,000 t against a 14,900 t pipeline
     assert third == "Reaching 60.0% by 2030 needs new aligned supply of 21,000 t in refining, against a weighted pipeline of 14,900 t."
@@ -105,7 +108,7 @@ def test_provisional_figures_are_said_and_not_assessed():
     founding = glance.founding_targets(founding_targets(), STAGES)
     table = indicators(True)
     table.loc[(table["stage"] == "refining") & (table["indicator"] == "single_supplier_dependency") & (table["year"] == 2026), "status"] = glance.PROVISIONAL
-    table.loc[(table["stage"] == "refining") & (table["indicator"] == "projected_dependency"), "status"] = glance.PROVISIONAL
+    table.loc[(table["stage"] == "refining") & table["indicator"].isin(["projected_dependency", "projected_dependency_full"]), "status"] = glance.PROVISIONAL
     c = card(refining=glance.PROVISIONAL)
     first, second, _ = glance.sentences(glance.founding_points(table, founding, 2026), glance.founding_lines(founding), c, glance.capacity_gaps(table, founding), "Rare earths")
     assert "80.0% in refining (provisional)" in first and "refining is provisional" in first
@@ -118,7 +121,7 @@ def test_attention_points_from_the_numbers():
     targets = founding_targets()
     points = glance.attention_points(card(), indicators(True), targets, lambda r: f"{r.mineral} {r.stage}", str)
     assert points[0] == "Off track, founding target (60.0% by 2030): rare-earths refining 80.0% in 2026 against a path of 80.0%."
-    assert points[1] == "The weighted pipeline leaves dependency above the target even in the best case: rare-earths refining 66.0% in 2030."
+    assert points[1] == "The expected (status-weighted) projection leaves dependency above the target: rare-earths refining 66.0% in 2030."
     # stress test: 42 days of gallium cover against the 60-day stockpile target
     assert points[2] == "Stress test, largest non-aligned supplier stopped: Alliance stockpiles would cover gallium refining 42 days (target 60)."
     assert glance.attention_points(card(refining=ind.ON_TRACK), indicators(False).query("indicator != 'projected_dependency'"), targets, str, str) == []
@@ -164,12 +167,6 @@ def test_constant_columns_move_to_the_caption():
     assert list(one.columns) == list(frame.columns) and same == "Cover."
 
 
-def test_label_height_moves_a_label_off_a_target_line():
-    assert charts.label_height(0.30, [0.60]) == pytest.approx(0.32)  # clear of the line
-    assert charts.label_height(0.58, [0.60]) == pytest.approx(0.62)  # would sit on 60%: goes above it
-    assert charts.label_height(0.47, [0.50, 0.60]) == pytest.approx(0.52)  # above 50%, still clear of 60% (0.52 + 0.06 < 0.60)
-
-
 def test_legend_collisions_are_found_and_cleared():
     import matplotlib.pyplot as plt
 
@@ -180,6 +177,7 @@ def test_legend_collisions_are_found_and_cleared():
     assert any("target" in c for c in charts.legend_collisions(fig))
     plt.close(fig)
     founding = glance.founding_targets(founding_targets(), STAGES)
-    fig = charts.founding_targets(glance.founding_points(indicators(False), founding, 2026), glance.founding_lines(founding))
+    fan = pd.DataFrame([dict(stage=s, year=y, p10=0.5, p50=0.6, p90=0.7) for s in ("refining", "magnets") for y in (2027, 2028, 2029, 2030)])
+    fig = charts.outlook_fan(fan, glance.founding_points(indicators(False), founding, 2026), glance.founding_lines(founding))
     assert charts.legend_collisions(fig) == []
     plt.close(fig)

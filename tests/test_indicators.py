@@ -230,7 +230,7 @@ PIPELINE = projects(
         (2026, "P1", "a", "re", "refining", "USA", "USA", "construction", 50.0, 2028, 2027, True),  # 0.80 * 50 = 40
         (2026, "P2", "b", "re", "refining", "JPN", "JPN", "permitting", 20.0, 2030, 2030, False),  # 0.35 * 20 = 7
         (2026, "P3", "c", "re", "refining", "MMR", "JPN", "construction", 99.0, 2027, 2027, False),  # not aligned: 0
-        (2026, "P4", "d", "re", "refining", "USA", "USA", "operating", 30.0, 2025, 2025, False),  # already in supply
+        (2026, "P4", "d", "re", "refining", "USA", "USA", "operating", 30.0, 2024, 2024, False),  # already in supply (two years of ramp-up before 2026)
         (2026, "P5", "e", "re", "refining", "USA", "USA", "cancelled", 40.0, 2027, 2026, False),  # will not come
         (2026, "P6", "f", "re", "refining", "USA", "USA", "financing", 10.0, 2031, 2031, False),  # after the target year
     ]
@@ -269,6 +269,9 @@ def test_projection_rows_and_a_mineral_without_projects():
     assert one(rows, indicator="projected_dependency").status == "misses target"
     assert one(rows, indicator="projected_dependency_slip").value == pytest.approx(0.628987, abs=1e-6)
     assert one(rows, indicator="pipeline_weighted_capacity_t").value == pytest.approx(47)
+    # the best case: P1 and P2 in full (70 t): non-aligned 133.10125 * 0.9375 / 243.10125 = 0.513291
+    assert one(rows, indicator="projected_dependency_full").value == pytest.approx(133.10125 * 0.9375 / 243.10125)
+    assert one(rows, indicator="ramp_up_capacity_t").value == 0.0
     # no projects: aligned stays 40, non-aligned 203.10125 * 0.9375 / 243.10125 = 0.783234
     empty = ind.projection_rows(t, alliance, PIPELINE.iloc[0:0], ALIGNED, config())
     assert one(empty, indicator="projected_dependency").value == pytest.approx(203.10125 * 0.9375 / 243.10125)

@@ -151,14 +151,15 @@ def _tiny_ch(tables, config):
     return SimpleNamespace(config=config, tables=tables, country=lambda c: names.get(c, c), mineral=lambda m: {"rare-earths": "Rare earths", "lithium": "Lithium"}[m])
 
 
-def test_key_messages_quote_the_best_case_with_its_slip_case_and_the_gap_in_tonnes(tiny_outcome):
+def test_key_messages_quote_the_expected_case_with_its_slip_and_best_cases_and_the_gap_in_tonnes(tiny_outcome):
     outcome = tiny_outcome
     table = ind.compute_all(outcome.tables, outcome.config)
     card = narrative.target_origins(ind.scorecard(table, outcome.tables["targets"]), outcome.tables["targets"])
     messages = narrative.key_messages(_tiny_ch(outcome.tables, outcome.config), card, table)
     ree = next(m for m in messages if m.startswith("Rare earths, refining"))
-    # tiny: 2030 best case 67.0% (16 t weighted pipeline), slip case: T1 online 2028 + 1 still by 2030, so also 67.0%
-    assert "2030: 67.0% best case, 67.0% if every project slips a year (best case above the 60.0% target and the 50.0% ambition)" in ree
+    # tiny: 2030 expected 67.0% (16 t weighted pipeline), slip case: T1 online 2028 + 1 still by 2030, so also 67.0%;
+    # best case: T1's 20 t in full, (200 - 50 - 20) x 150/150 / 200 = 65.0%
+    assert "2030: 67.0% expected (status-weighted), 67.0% if every project slips a year, 65.0% in the best case (every listed project on time) (expected above the 60.0% target and the 50.0% ambition)" in ree
     assert "Target 60.0% by 2030: on track; ambition 50.0% by 2030: at risk." in ree
     # capacity_gap_t by hand in tests/test_coverage.py: 30 t (target), 50 t (ambition)
     assert "the target needs 30 t more aligned supply by 2030; the ambition needs 50 t more aligned supply by 2030, against 16 t in the probability-weighted pipeline" in ree
@@ -203,13 +204,16 @@ def test_projection_clause_states_the_ambition_and_says_provisional():
             dict(indicator="projected_dependency_slip", mineral="re", stage="mining", scope="alliance", year=2030, value=0.521, status=ind.MEETS),
         ]
     )
-    # 49.7% best case is below both the 60% target and the 50% ambition: the clause says both
+    # 49.7% expected is below both the 60% target and the 50% ambition: the clause says both
     assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60, "ambition": 0.50}) == (
-        "at the current pipeline, 2030: 49.7% best case, 52.1% if every project slips a year (best case at or below the 60.0% target and the 50.0% ambition)"
+        "at the current pipeline, 2030: 49.7% expected (status-weighted), 52.1% if every project slips a year (expected at or below the 60.0% target and the 50.0% ambition)"
     )
+    # only full delivery of every listed project is the best case
+    with_full = pd.concat([table, pd.DataFrame([dict(table.iloc[0], indicator="projected_dependency_full", value=0.45)])], ignore_index=True)
+    assert ", 45.0% in the best case (every listed project on time) (expected at or below" in narrative.projection_clause(with_full, "re", "mining", 2030, {"target": 0.60})
     # 55% would meet the target but not the ambition
     table.loc[0, "value"] = 0.55
-    assert narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60}).endswith("(best case at or below the 60.0% target; above the 50.0% ambition)")
+    assert narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60}).endswith("(expected at or below the 60.0% target; above the 50.0% ambition)")
     table["status"] = ind.PROVISIONAL
     assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60}) == "the 2030 projection is not assessed: it starts from a provisional figure"
 

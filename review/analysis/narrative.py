@@ -56,12 +56,13 @@ def is_provisional(table: pd.DataFrame, indicator: str, mineral: str, stage: str
 
 
 def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int, goals: dict[str, float]) -> str | None:
-    """The projection to a target year as the report quotes it: the best case with its slip case.
+    """The projection to a target year as the report quotes it: the expected case with its slip and best cases.
 
-    'at the current pipeline, 2030: 73.3% best case, 79.0% if every project slips a year
-    (best case above the 60.0% target and the 50.0% ambition)'. `goals` maps each kind
-    (target, ambition) to its value. The projection is an upper bound of what the pipeline can do
-    (it assumes every new aligned tonne serves members), so it is never quoted alone. A
+    'at the current pipeline, 2030: 73.3% expected (status-weighted), 79.0% if every project
+    slips a year, 61.0% in the best case (every listed project on time) (expected above the
+    60.0% target and the 50.0% ambition)'. `goals` maps each kind (target, ambition) to its
+    value. The expected projection weights each project by the probability of its status; only
+    the full delivery of every listed project is called the best case (issue 21). A
     projection from provisional data is said to be provisional, not compared with the target.
     """
     def value(indicator: str):
@@ -73,13 +74,16 @@ def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year
         return None
     if best["status"] == ind.PROVISIONAL:
         return f"the {target_year} projection is not assessed: it starts from a provisional figure"
-    text = f"at the current pipeline, {target_year}: {pct(best['value'])} best case"
+    full = value("projected_dependency_full")
+    text = f"at the current pipeline, {target_year}: {pct(best['value'])} expected (status-weighted)"
     if slip is not None and not is_missing(slip["value"]):
         text += f", {pct(slip['value'])} if every project slips a year"
+    if full is not None and not is_missing(full["value"]):
+        text += f", {pct(full['value'])} in the best case (every listed project on time)"
     sides = [("above" if best["value"] > value + 1e-12 else "at or below", f"the {pct(value)} {kind}") for kind, value in sorted(goals.items(), key=lambda kv: kv[0] != "target")]
     if len(sides) == 2 and sides[0][0] == sides[1][0]:
-        return text + f" (best case {sides[0][0]} {sides[0][1]} and {sides[1][1]})"
-    return text + " (best case " + "; ".join(f"{side} {goal}" for side, goal in sides) + ")"
+        return text + f" (expected {sides[0][0]} {sides[0][1]} and {sides[1][1]})"
+    return text + " (expected " + "; ".join(f"{side} {goal}" for side, goal in sides) + ")"
 
 
 def gap_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int) -> str | None:

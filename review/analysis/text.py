@@ -58,6 +58,12 @@ INDICATOR_NAMES = {
     "projects_slipped": "slipped projects",
     "projects_capacity_t": "project capacity",
     "projects_mean_slippage_years": "mean project slippage",
+    "projected_dependency_full": "projected dependency, best case",
+    "ramp_up_capacity_t": "capacity of new plants not yet in supply",
+    "target_probability": "chance of meeting the target",
+    "capacity_needed_p80_t": "capacity needed for an 80% chance",
+    "project_probability_effect": "project's effect on the chance",
+    "outlook_delay_share": "share of projects by years of delay",
 }
 
 

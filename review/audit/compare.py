@@ -17,7 +17,7 @@ from review.analysis import indicators as ind
 STATUS_RANK = {ind.ON_TRACK: 0, ind.AT_RISK: 1, ind.OFF_TRACK: 2}
 TARGET_KEY = ["mineral", "stage", "indicator", "kind"]
 #: Indicators whose `detail` describes the value (a supplier, countries) rather than naming the row.
-DESCRIPTIVE_DETAIL = ("single_supplier_dependency", "top3_share", "hhi", "stockpile_cover_days", "projected_dependency", "projected_dependency_slip", "pipeline_weighted_capacity_t", "aligned_share", "supply_t", "recycling_share", "stockpile_holdings_t", "disruption_lost_share", "disruption_cover_days", "price_change", "price_volatility")
+DESCRIPTIVE_DETAIL = ("single_supplier_dependency", "top3_share", "hhi", "stockpile_cover_days", "projected_dependency", "projected_dependency_slip", "projected_dependency_full", "pipeline_weighted_capacity_t", "ramp_up_capacity_t", "aligned_share", "supply_t", "recycling_share", "stockpile_holdings_t", "disruption_lost_share", "disruption_cover_days", "price_change", "price_volatility")
 
 
 #: Movements that are not a change: the value did not move (`no new data`: nor did the assessed year).
@@ -140,6 +140,29 @@ def compare_indicators(previous: pd.DataFrame, current: pd.DataFrame, tolerance:
     return IndicatorChanges(both, only("now", "right_only"), only("before", "left_only"))
 
 
+CHANCE_KEY = ["mineral", "stage", "year", "kind", "scenario"]
+
+
+def compare_chances(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """The chance of meeting each dependency target (`target_probability`) in two reviews, and its change.
+
+    One row per mineral, stage, target year, kind (target or ambition) and demand scenario
+    in either review: before, now and change (missing where one review has no such chance,
+    as a review built before the outlook existed).
+    """
+
+    def chances(table: pd.DataFrame) -> pd.DataFrame:
+        rows = table[(table["indicator"] == "target_probability") & (table["scope"] == ind.ALLIANCE)]
+        parts = rows["detail"].astype(str).str.split(":", n=1)
+        kind, scenario = parts.str[0], parts.str[1]
+        return pd.DataFrame({"mineral": rows["mineral"], "stage": rows["stage"].fillna(""), "year": rows["year"].astype("Int64"), "kind": kind, "scenario": scenario, "value": rows["value"]})
+
+    merged = chances(previous).merge(chances(current), on=CHANCE_KEY, how="outer", suffixes=("_before", "_now"))
+    merged = merged.rename(columns={"value_before": "before", "value_now": "now"})
+    merged["change"] = merged["now"] - merged["before"]
+    return merged[CHANCE_KEY + ["before", "now", "change"]].sort_values(CHANCE_KEY, ignore_index=True)
+
+
 @dataclass
 class Names:
     """Display names of a review's minerals, members and scopes, read from its snapshot."""
@@ -176,6 +199,17 @@ def review_tables(out: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     manifest = manifest_mod.read(out)
     table = pd.read_parquet(Path(out) / "data" / "indicators.parquet")
     return manifest, table, snapshot.read_table(Path(out) / "validated", "targets")
+
+
+def previous_chances(out: Path | None) -> pd.DataFrame:
+    """The chances of meeting each dependency target (`target_probability` rows) of a previous review; empty without one.
+
+    A review built before the outlook existed has none: the comparison then says so.
+    """
+    if out is None:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "Int64" if c == "year" else "object") for c in ind.COLUMNS})
+    _, table, _ = review_tables(out)
+    return table[(table["indicator"] == "target_probability") & (table["scope"] == ind.ALLIANCE)].reset_index(drop=True)
 
 
 def previous_scorecard(out: Path) -> pd.DataFrame:

@@ -84,8 +84,13 @@ def content_hash(manifest: dict) -> str:
     return key("manifest", manifest["tool"]["version"], manifest["tool"]["code_sha256"], manifest["cycle"], manifest["edition"], env, manifest["inputs"], manifest["snapshot"]["tables"], jobs)
 
 
-def draft(cycle: int, edition: str, inputs: dict, snapshot_meta: dict, results, out: Path, omitted: list[str]) -> dict:
-    """Everything but the list of files: what the book's front page and annexes need."""
+def draft(cycle: int, edition: str, inputs: dict, snapshot_meta: dict, results, out: Path, omitted: list[str], outlook: dict | None = None) -> dict:
+    """Everything but the list of files: what the book's front page and annexes need.
+
+    `outlook` is the outlook's Monte Carlo settings as used (draws, seed, delays): the seed
+    defaults to the cycle, so it is written out here for an auditor to see which draws the
+    chances rest on (review.yml, hashed among the inputs, is what makes a rebuild draw the same).
+    """
     manifest = {
         "manifest_version": 1,
         "tool": {"name": "alliance-review", "version": __version__, "commit": git_commit(), "code_sha256": code_hash()},
@@ -99,6 +104,7 @@ def draft(cycle: int, edition: str, inputs: dict, snapshot_meta: dict, results, 
         "jobs": [job_entry(r, out) for r in results],
         "partial": bool(omitted),
         "omitted": omitted,
+        "outlook": outlook,
     }
     manifest["content_sha256"] = content_hash(manifest)
     return manifest

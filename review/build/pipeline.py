@@ -288,7 +288,7 @@ def build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutco
         reporter.stage_done("execute", f"{ran} ran · {len(results) - ran} cached" + (f" · {len(omitted)} left out" if omitted else ""))
         lap("execute")
 
-        draft = manifest_mod.draft(config.cycle, edition, snap.meta["inputs"], snap.meta, results, stage, omitted)
+        draft = manifest_mod.draft(config.cycle, edition, snap.meta["inputs"], snap.meta, results, stage, omitted, config.outlook.model_dump(mode="json"))
         today = date.today().isoformat()
         book_key = key("book", draft["content_sha256"], today, code_hash(), omitted)
         reporter.stage("assemble")

@@ -166,8 +166,9 @@ def make_snapshot(
     """Validate `inputs` and write the snapshot of `edition` (None: the one review.yml names) to `dest`.
 
     `previous` is the previous review's output folder of the same edition: its published
-    scorecard goes into the snapshot (table `previous_scorecard`) for the executive
-    summary's "since the last review" section. When `reuse_from` holds a snapshot made
+    scorecard goes into the snapshot (table `previous_scorecard`), and its chances of meeting
+    each dependency target (table `previous_chances`), for the executive summary's "since
+    the last review" section. When `reuse_from` holds a snapshot made
     from the same inputs, edition, code and previous review, it is copied instead:
     validation (and importing Great Expectations) is skipped. `passed` remembers tables that
     passed validation (review.inputs.validation.validate); `publish` is a folder that receives the
@@ -197,6 +198,10 @@ def make_snapshot(
     tables = edition_tables(outcome.tables, edition, outcome.config.disclosure, _published_stockpiles(previous, edition))
     tables["indicators"] = compute_all(tables, outcome.config)
     tables["previous_scorecard"], review_meta = _previous_review(previous, outcome.config.previous_cycle, outcome.config.cycle, edition)
+    from review.audit.compare import previous_chances
+
+    # the previous review's chance of meeting each dependency target, for "since the last review" (issue 21)
+    tables["previous_chances"] = previous_chances(previous if review_meta["available"] else None)
     # the public edition records what it publishes, never a hash of the raw (confidential) files
     recorded_inputs = None if edition == "public" else hashes
     meta = snapshot.write(dest, tables, outcome.config, edition, recorded_inputs, outcome.results, k, previous_review=review_meta)

@@ -64,6 +64,44 @@ class DisclosureRule(BaseModel):
         )
 
 
+#: Monte Carlo draws of the outlook (review.analysis.indicators.outlook): fewer than 1,000 gives a chance
+#: too rough to print to the point; more than a million costs seconds per target for no visible gain.
+MIN_DRAWS, MAX_DRAWS = 1_000, 1_000_000
+#: A stated delay distribution may reach this many years late (a project later than that is not in a 2030 outlook).
+MAX_DELAY_YEARS = 30
+
+
+class OutlookSettings(BaseModel):
+    """The outlook's Monte Carlo: how many draws, the seed, and the distribution of delays.
+
+    `delays` is `history` (the empirical delays of the latest project list) or a mapping of
+    years late to probability, e.g. {0: 0.5, 1: 0.5}. The seed defaults to the cycle and is
+    recorded in the manifest, so `review reproduce` draws the same numbers.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    draws: int = Field(10_000, ge=MIN_DRAWS, le=MAX_DRAWS, strict=True)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1, strict=True)
+    delays: Literal["history"] | dict[int, float] = "history"
+
+    @field_validator("delays")
+    @classmethod
+    def _distribution(cls, delays):
+        if isinstance(delays, str):
+            return delays
+        if not delays:
+            raise ValueError("a delay distribution needs at least one entry, e.g. {0: 1.0}")
+        for years, share in delays.items():
+            if isinstance(years, bool) or not 0 <= years <= MAX_DELAY_YEARS:
+                raise ValueError(f"years late must be whole numbers from 0 to {MAX_DELAY_YEARS} (got {years})")
+            if not 0 <= share <= 1:
+                raise ValueError(f"the probability of {years} years late must be between 0 and 1 (got {share})")
+        total = sum(delays.values())
+        if abs(total - 1) > 1e-9:
+            raise ValueError(f"the probabilities must add up to 1 (they add up to {total:g})")
+        return {int(k): float(v) for k, v in sorted(delays.items())}
+
+
 class Collection(BaseModel):
     """The members' data round (`review collect`): the deadline the workbooks' instructions give."""
 
@@ -89,6 +127,11 @@ class ReviewConfig(BaseModel):
     disclosure: DisclosureRule = Field(default_factory=DisclosureRule)
     #: The stress test's share of the largest non-aligned supplier's volume that stops (1.0: all of it).
     disruption_severity: float = Field(1.0, gt=0, le=1)
+    #: The demand scenario (demand.csv) the report leads with; a mineral without demand rows has this one only, at demand_growth.
+    headline_scenario: str = Field("central", pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)
+    #: Years a newly operating plant takes to reach capacity in the sourcing data (the ramp-up rule of the projection).
+    ramp_up_years: int = Field(2, ge=1, le=20, strict=True)
+    outlook: OutlookSettings = Field(default_factory=OutlookSettings)
     #: The members' data round (review collect); optional.
     collection: Collection | None = None
 
@@ -113,6 +156,8 @@ class ReviewConfig(BaseModel):
             if not 0 <= weight <= 1:
                 raise ValueError(f"status_weights.{status} must be between 0 and 1 (got {weight})")
         self.status_weights = weights
+        if self.outlook.seed is None:
+            self.outlook.seed = self.cycle
         return self
 
 

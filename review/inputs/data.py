@@ -116,6 +116,8 @@ TABLES: dict[str, TableSpec] = {
             C("first_reported_online", INT),
             C("priority", BOOL),
             C("source", STR, True, False),
+            # the project's output in its as_of year, where published: capacity not yet in the sourcing data (ramp-up)
+            C("output_t", FLOAT, True, False),
         ),
         _spec(
             "stockpiles",
@@ -175,6 +177,17 @@ TABLES: dict[str, TableSpec] = {
             C("country", STR),
             C("kind", STR),
             C("description", STR),
+            C("source", STR),
+            optional=True,
+        ),
+        # demand scenarios of the outlook (stage empty: every stage of the mineral); without it, one scenario at demand_growth
+        _spec(
+            "demand",
+            ("mineral", "stage", "scenario"),
+            C("mineral", STR),
+            C("stage", STR, nullable=True),
+            C("scenario", STR),
+            C("growth_rate", FLOAT),
             C("source", STR),
             optional=True,
         ),

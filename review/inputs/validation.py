@@ -42,7 +42,7 @@ UPPER_BOUNDS = {"_t": (1e12, "1,000,000,000,000 t"), "_musd": (1e7, "USD 10,000,
 ANY_NUMBER = (1e12, "1,000,000,000,000")
 #: Longest text of a free-text or identifier column (columns checked against a list of codes need none):
 #: identifiers become file names, anchors and table keys; names and sources are printed in tables.
-TEXT_CHARS = {"id": 40, "project_id": 40, "stages": 200, "name": 200, "basis": 200, "unit_basis": 200, "product": 200, "source": 500, "description": 1000}
+TEXT_CHARS = {"id": 40, "project_id": 40, "scenario": 40, "stages": 200, "name": 200, "basis": 200, "unit_basis": 200, "product": 200, "source": 500, "description": 1000}
 #: Price units, and the one only tungsten is priced in (1 mtu WO3 = 10 kg WO3 = 7.93 kg W).
 PRICE_UNITS = ("USD/kg", "USD/t", "USD/lb", "USD/mtu WO3")
 TUNGSTEN_UNIT, TUNGSTEN = "USD/mtu WO3", "tungsten"
@@ -213,6 +213,8 @@ class _Reference:
     minerals: frozenset = frozenset()
     pairs: frozenset = frozenset()
     stages: frozenset = frozenset()
+    #: The scenarios demand.csv gives each mineral.
+    demand_scenarios: dict = field(default_factory=dict)
     #: Sourcing in tonnes by (year, member, mineral, stage), from dependency.csv.
     sourced: dict = field(default_factory=dict)
     ok: set = field(default_factory=set)
@@ -232,6 +234,9 @@ def _reference(tables: dict) -> _Reference:
         ref.pairs = frozenset((m, s) for m, stages in zip(frame["id"], frame["stages"]) for s in stages.split(";"))
         ref.stages = frozenset(s for _, s in ref.pairs)
         ref.ok.add("minerals")
+    if "demand" in tables:
+        frame = tables["demand"].dropna(subset=["mineral", "scenario"])
+        ref.demand_scenarios = frame.groupby("mineral")["scenario"].agg(frozenset).to_dict()
     if "dependency" in tables:
         frame = tables["dependency"].dropna(subset=["year", "member", "mineral", "stage", "quantity_t"])
         ref.sourced = frame.groupby(["year", "member", "mineral", "stage"])["quantity_t"].sum().to_dict()
@@ -431,6 +436,8 @@ def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: 
             _a_at_least_b("capex_musd", "public_finance_musd", "public finance must not exceed capex"),
             _between("expected_online", FIRST_YEAR, 2100),
             _between("first_reported_online", FIRST_YEAR, 2100),
+            _between("output_t", 0),
+            _a_at_least_b("capacity_t", "output_t", "output must not exceed the project's capacity"),
         ]
     elif name == "stockpiles":
         rules += _member_rule("member", ref) + _mineral_rules(ref, with_stage=False)
@@ -465,6 +472,17 @@ def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: 
             _in_set("country", iso3 | {EU, UNATTRIBUTED}, "must be an ISO 3166-1 alpha-3 country code, EUU for the European Union, or XXX"),
             _regex("kind", r"^[a-z][a-z0-9 -]*$", "must be a kind in lower-case words, such as export control"),
         ]
+    elif name == "demand":
+        rules += _mineral_rules(ref)
+        rules += [
+            _regex("scenario", SLUG, "must be a lower-case slug such as central or high"),
+            _between("growth_rate", -0.5, 1, "must be a yearly growth rate between -0.5 and 1 (0.04 is 4% a year)"),
+        ]
+        if config is not None:
+            headline = config.headline_scenario
+            with_headline = sorted(m for m, scenarios in ref.demand_scenarios.items() if headline in scenarios)
+            rule = f"every mineral in demand.csv needs a row for the headline scenario '{headline}' (review.yml headline_scenario)"
+            rules.append(_Rule(rule, "mineral", E.ExpectColumnValuesToBeInSet(column="mineral", value_set=with_headline)))
     elif name == "traceability":
         rules += _member_rule("member", ref) + _mineral_rules(ref)
         rules += [

@@ -69,7 +69,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("dependency", "mineral", ("rare-earths",)), Read("projects", "mineral", ("rare-earths",))) + REFERENCE,
             "front",
         ),
-        NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("previous_scorecard"), Read("dependency"), Read("projects")) + REFERENCE, "summary"),
+        NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("previous_scorecard"), Read("previous_chances"), Read("dependency"), Read("projects")) + REFERENCE, "summary"),
         NotebookSpec(
             "mineral",
             "mineral",

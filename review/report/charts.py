@@ -190,7 +190,7 @@ def target_paths(series: pd.DataFrame, paths: pd.DataFrame, projections: pd.Data
         for kind, marker in (("projection", "D"), ("slip", "x")):
             point = pr[pr["kind"] == kind]
             if len(point):
-                ax.scatter(point["year"], point["value"], marker=marker, color=ALIGNED_COLOR, s=22, zorder=3, label="projection, best case" if kind == "projection" else "slip case (every project a year late)")
+                ax.scatter(point["year"], point["value"], marker=marker, color=ALIGNED_COLOR, s=22, zorder=3, label="projection, expected (status-weighted)" if kind == "projection" else "slip case (every project a year late)")
         ax.set_title(panel)
         ax.set_ylim(0, 1)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
@@ -264,26 +264,6 @@ def capacity_panels(capacity: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def projection_bars(points: pd.DataFrame, target: float | None) -> plt.Figure:
-    """Dependency today, projected, and projected if projects slip, against the target. `points`: stage, label, value."""
-    stages = list(dict.fromkeys(points["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 1.8), squeeze=False, sharey=True)
-    colors = [COUNTRY_COLORS["CHN"], ALIGNED_COLOR, "#56B4E9"]
-    for ax, stage in zip(axes.flat, stages):
-        part = points[points["stage"] == stage]
-        ax.bar([str(label).replace(", ", ",\n") for label in part["label"]], part["value"], color=colors[: len(part)])  # "2030,\nbest case": labels side by side must not run into each other
-        if target is not None:
-            ax.axhline(target, color="black", linewidth=1.1, label="target")
-        for x, v in enumerate(part["value"]):
-            ax.text(x, label_height(v, [target] if target is not None else []), f"{v:.0%}", ha="center", fontsize=7.5)
-        ax.set_title(stage.capitalize())
-        ax.set_ylim(0, 1.05)
-        ax.tick_params(axis="x", labelsize=7)
-        _percent(ax)
-    fig.tight_layout()
-    return fig
-
-
 def cover_bars(cover: pd.DataFrame, label: str) -> plt.Figure:
     """Stockpile cover in days with each bar's target. `cover`: <label>, value, target_days."""
     fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(cover) + 1.0))
@@ -294,19 +274,6 @@ def cover_bars(cover: pd.DataFrame, label: str) -> plt.Figure:
     ax.set_xlabel("days of consumption")
     _shared_legend(fig, [ax], columns=2, bottom=0.22 if len(cover) < 4 else 0.12, second_row=0.0)  # under the chart: never over a target mark
     return fig
-
-
-def label_height(value: float, levels: list[float], gap: float = 0.02, height: float = 0.06) -> float:
-    """Where a bar's value label goes: just above the bar, or above a target line it would sit on.
-
-    A label occupies [y, y + height] in axis units (shares); a level inside that band moves it
-    to just above the level. Example: a 58% bar under a 60% line: 0.60 is in [0.60, 0.66], so
-    the label goes to 0.62."""
-    y = value + gap
-    for level in sorted(levels):
-        if y - gap / 2 <= level <= y + height:
-            y = level + gap
-    return y
 
 
 def _recycling_path(ax, series: pd.DataFrame, path: pd.DataFrame) -> None:
@@ -393,35 +360,6 @@ def count_bars(counts: pd.DataFrame, x: str, color: str = ALIGNED_COLOR) -> plt.
     ax.set_ylabel("projects")
     ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
     fig.tight_layout()
-    return fig
-
-
-CASE_COLORS = {"baseline": GREY, "today": COUNTRY_COLORS["CHN"], "best case": ALIGNED_COLOR, "slip case": "#56B4E9"}
-
-
-def founding_targets(points: pd.DataFrame, lines: pd.DataFrame) -> plt.Figure:
-    """Per stage: dependency at the baseline, today, and at the target year in the best case and
-    the slip case, against the target and the ambition lines.
-
-    `points`: stage, case, year, value. `lines`: stage, kind ('target', 'ambition'), value."""
-    stages = list(dict.fromkeys(points["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 2.5), squeeze=False, sharey=True)
-    for ax, stage in zip(axes.flat, stages):
-        part = points[points["stage"] == stage]
-        levels = lines[lines["stage"] == stage]
-        labels = [f"{c}\n{y}" if c in ("baseline", "today") else f"{y}\n{c}" for c, y in zip(part["case"], part["year"])]
-        ax.bar(labels, part["value"], color=[CASE_COLORS[c] for c in part["case"]], width=0.7)
-        for kind, style in (("target", "-"), ("ambition", ":")):
-            level = levels[levels["kind"] == kind]
-            if len(level):
-                ax.axhline(float(level["value"].iloc[0]), color="black", linestyle=style, linewidth=1.1, label=f"{kind} {float(level['value'].iloc[0]):.0%}")
-        for x, v in enumerate(part["value"]):
-            ax.text(x, label_height(v, list(levels["value"].astype(float))), f"{v:.0%}", ha="center", fontsize=7.5)
-        ax.set_title(stage.capitalize())
-        ax.set_ylim(0, 1.08)
-        ax.tick_params(axis="x", labelsize=6.5)
-        _percent(ax)
-    _shared_legend(fig, list(axes.flat), columns=2, bottom=0.1, second_row=0.0)
     return fig
 
 
@@ -604,4 +542,40 @@ def finance_bars(finance: pd.DataFrame) -> plt.Figure:
     _thousands(ax)
     ax.legend(loc="lower center", ncol=2, bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout()
+    return fig
+
+
+def outlook_fan(fan: pd.DataFrame, points: pd.DataFrame, lines: pd.DataFrame) -> plt.Figure:
+    """Per stage: the outlook's fan of projected dependency (the band from the 10th to the 90th
+    percentile of the draws, the median line), today's value, the expected and best-case
+    projections at the target year, and the target and ambition lines.
+
+    `fan`: stage, year, p10, p50, p90. `points`: stage, case ('today', 'expected', 'best case'),
+    year, value. `lines`: stage, kind ('target', 'ambition'), value. The band starts at today's
+    value, where every draw starts."""
+    stages = list(dict.fromkeys(fan["stage"]))
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 2.7), squeeze=False, sharey=True)
+    markers = {"today": ("o", COUNTRY_COLORS["CHN"], "today"), "expected": ("D", "black", "expected (status-weighted)"), "best case": ("*", ALIGNED_COLOR, "best case (every project on time)")}
+    for ax, stage in zip(axes.flat, stages):
+        band = fan[fan["stage"] == stage].sort_values("year")
+        mark = points[points["stage"] == stage]
+        start = mark[mark["case"] == "today"]
+        years, low, mid, high = list(band["year"]), list(band["p10"]), list(band["p50"]), list(band["p90"])
+        if len(start):
+            years, low, mid, high = [int(start["year"].iloc[0])] + years, [float(start["value"].iloc[0])] + low, [float(start["value"].iloc[0])] + mid, [float(start["value"].iloc[0])] + high
+        ax.fill_between(years, low, high, color=ALIGNED_COLOR, alpha=0.22, linewidth=0, label="10th to 90th percentile")
+        ax.plot(years, mid, color=ALIGNED_COLOR, linewidth=1.6, label="median")
+        for case, (marker, color, label) in markers.items():
+            point = mark[mark["case"] == case]
+            if len(point):
+                ax.scatter(point["year"], point["value"], marker=marker, color=color, s=42 if marker == "*" else 20, zorder=4, label=label)
+        for kind, style in (("target", "-"), ("ambition", ":")):
+            level = lines[(lines["stage"] == stage) & (lines["kind"] == kind)]
+            if len(level):
+                ax.axhline(float(level["value"].iloc[0]), color="black", linestyle=style, linewidth=1.0, label=kind)
+        ax.set_title(str(stage).capitalize())
+        ax.set_ylim(0, 1.02)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=4))
+        _percent(ax)
+    _shared_legend(fig, list(axes.flat), columns=4, bottom=0.14, second_row=0.06)
     return fig

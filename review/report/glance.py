@@ -2,7 +2,9 @@
 
 The founding text sets one target for rare earths and permanent magnets: single-supplier
 dependency under 60% by 2030, with an ambition of 50%. The first page answers it from
-the indicators table alone: per stage the baseline, today, the 2030 best case and slip
+the indicators table alone: the chance of meeting each (the outlook, worded by
+review.report.outlook) and its fan per stage; per stage the baseline, today, the expected
+(status-weighted) projection, the best case (every listed project on time) and the slip
 case; the aligned supply still needed (`capacity_gap_t`) beside the weighted pipeline;
 and the points that need the High-Level Group's attention. Rows a build does not have
 (`capacity_gap_t`, `coverage`, `disruption_cover_days` come from later indicator
@@ -22,7 +24,7 @@ from review.analysis.text import format_value, is_missing
 #: The mineral of the founding target ("rare earths and permanent magnets": its mining, refining and magnet stages).
 FOUNDING_MINERAL = "rare-earths"
 DEPENDENCY = "single_supplier_dependency"
-CASES = ("baseline", "today", "best case", "slip case")
+CASES = ("baseline", "today", "expected", "best case", "slip case")
 #: Statuses that mean a figure is not assessed because too few members reported (honest, #12).
 PROVISIONAL = "provisional"
 
@@ -51,8 +53,9 @@ def _alliance(table: pd.DataFrame, indicator: str, stage: str) -> pd.DataFrame:
 
 
 def founding_points(table: pd.DataFrame, founding: pd.DataFrame, cycle: int) -> pd.DataFrame:
-    """Per stage: the baseline, today (the latest year up to the cycle), the best case and
-    the slip case at the target year. Columns: stage, case, year, value, status."""
+    """Per stage: the baseline, today (the latest year up to the cycle), and at the target year
+    the expected (status-weighted) projection, the best case (every listed project delivered in
+    full on time) and the slip case. Columns: stage, case, year, value, status."""
     out = []
     for stage, group in founding.groupby("stage", sort=False):
         baseline_year, target_year = int(group["baseline_year"].iloc[0]), int(group["year"].iloc[0])
@@ -64,7 +67,7 @@ def founding_points(table: pd.DataFrame, founding: pd.DataFrame, cycle: int) -> 
         if len(series):
             last = series.iloc[-1]
             out.append(dict(stage=stage, case="today", year=int(last["year"]), value=float(last["value"]), status=last["status"]))
-        for indicator, case in (("projected_dependency", "best case"), ("projected_dependency_slip", "slip case")):
+        for indicator, case in (("projected_dependency", "expected"), ("projected_dependency_full", "best case"), ("projected_dependency_slip", "slip case")):
             point = _alliance(table, indicator, stage)
             point = point[point["year"] == target_year]
             if len(point):
@@ -107,7 +110,7 @@ def _level(lines: pd.DataFrame, kind: str) -> float | None:
 
 def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gaps: pd.DataFrame, mineral: str) -> list[str]:
     """Three sentences: where each stage is today and its status; where the pipeline takes
-    it by the target year, best case and slip case; the aligned supply still needed."""
+    it by the target year, expected, slip and best cases; the aligned supply still needed."""
     if points.empty:
         return [f"No Alliance figure of {mineral.lower()} dependency is available in this build, so the founding target cannot be assessed."]
     target, ambition = _level(lines, "target"), _level(lines, "ambition")
@@ -127,18 +130,19 @@ def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gap
         + joined([f"{pct(r.value)} in {r.stage}" + (f" ({r.year})" if len(years) > 1 else "") + (" (provisional)" if r.status == PROVISIONAL else "") for r in today.itertuples()])
         + f", against the founding target of {goal}: {verdicts}."
     )
-    best, slip = points[points["case"] == "best case"], points[points["case"] == "slip case"]
-    if best.empty:
+    expected, best, slip = (points[points["case"] == case] for case in ("expected", "best case", "slip case"))
+    if expected.empty:
         second = f"No pipeline projection to {year} is available in this build."
     else:
         second = (
-            f"With the project pipeline weighted by status, {year} dependency would be "
-            + joined([f"{pct(r.value)} in {r.stage}" for r in best.itertuples()])
-            + " in the best case (every new aligned tonne serves members)"
+            f"With the project pipeline weighted by status (the expected projection), {year} dependency would be "
+            + joined([f"{pct(r.value)} in {r.stage}" for r in expected.itertuples()])
         )
         if len(slip):
             second += ", and " + joined([pct(v) for v in slip["value"]]) + " if projects slip a year"
-        if target is not None:
+        if len(best):
+            second += "; if every listed aligned project is delivered in full on time (the best case), " + joined([pct(v) for v in best["value"]])
+        if target is not None and len(best):
             missing = [r.stage for r in best.itertuples() if r.value > target + ind.EPS and r.status != PROVISIONAL]
             second += f": {joined(missing)} {'misses' if len(missing) == 1 else 'miss'} {pct(target)} even in the best case" if missing else f": every stage reaches {pct(target)} in the best case"
         second += "."
@@ -167,7 +171,7 @@ def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gap
 
 def attention_points(card: pd.DataFrame, table: pd.DataFrame, targets: pd.DataFrame, name_of, mineral_name) -> list[str]:
     """What needs the High-Level Group's attention, from the numbers: off-track targets,
-    best-case projections that miss, provisional figures, and stress-test cover below the
+    expected projections that miss, provisional figures, and stress-test cover below the
     stockpile target. `name_of(card_row)` names a target and `mineral_name(id)` a mineral
     as the report does."""
     points = []
@@ -186,7 +190,7 @@ def attention_points(card: pd.DataFrame, table: pd.DataFrame, targets: pd.DataFr
             points.append(f"Off track, other targets ({len(others)}): " + "; ".join(name_of(r) for r in others.itertuples()) + ".")
     misses = table[(table["indicator"] == "projected_dependency") & (table["scope"] == ind.ALLIANCE) & (table["status"] == ind.MISSES)]
     if len(misses):
-        points.append("The weighted pipeline leaves dependency above the target even in the best case: " + "; ".join(f"{mineral_name(r.mineral).lower()} {r.stage} {pct(r.value)} in {int(r.year)}" for r in misses.sort_values(["mineral", "stage"]).itertuples()) + ".")
+        points.append("The expected (status-weighted) projection leaves dependency above the target: " + "; ".join(f"{mineral_name(r.mineral).lower()} {r.stage} {pct(r.value)} in {int(r.year)}" for r in misses.sort_values(["mineral", "stage"]).itertuples()) + ".")
     provisional = card[card["status"] == PROVISIONAL]
     if len(provisional):
         points.append("Provisional, not assessed (too few members reported): " + "; ".join(name_of(r) for r in provisional.itertuples()) + ".")

@@ -3,8 +3,9 @@
 Every number the report prints comes from `compute_all`, one tidy table with columns
 `indicator, mineral, stage, scope, year, value, unit, status, detail`, assembled here
 from the families: `dependency`, `concentration`, `coverage` (which Alliance figures are
-provisional), `targets` (paths, statuses, the pipeline-adjusted projection and the gap
-in tonnes), `projects`, `stockpiles`, `recycling`, `markets` (prices and floors),
+provisional), `targets` (paths, statuses, the expected, best and slip cases of the projection and
+the gap in tonnes), `outlook` (the Monte Carlo chance of meeting each dependency target,
+its fan, the capacity for an 80% chance and each project's effect), `projects`, `stockpiles`, `recycling`, `markets` (prices and floors),
 `disruption` (the N-1 stress test), `finance` (capex, public finance, priority
 projects), `traceability`, and the `scorecard` view. The four families of the second
 version read optional tables: without them they add no rows. The definitions (and a worked example of each) are in
@@ -92,6 +93,10 @@ from review.analysis.indicators.markets import (  # noqa: F401
     price_rows,
     price_statistics,
 )
+from review.analysis.indicators.outlook import (  # noqa: F401
+    delay_distribution,
+    outlook_rows,
+)
 from review.analysis.indicators.projects import (  # noqa: F401
     project_changes,
     project_rows,
@@ -116,12 +121,16 @@ from review.analysis.indicators.targets import (  # noqa: F401
     alliance_series,
     assessed_years,
     capacity_gap,
+    demand_scenarios,
+    full_pipeline_capacity,
     path_status,
     path_value,
     pipeline_capacity,
     projection,
     projection_rows,
     projection_start,
+    ramp_up_capacity,
+    ramp_up_residuals,
     target_rows,
 )
 from review.analysis.indicators.traceability import (  # noqa: F401
@@ -154,13 +163,14 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
     derived = [
         cover,
         target_rows(tables["targets"], observed, config),
-        projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config, provisional),
+        projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config, provisional, tables.get("demand")),
+        outlook_rows(tables["targets"], alliance_dep, current_projects, aligned, config, provisional, tables.get("demand")),
         project_rows(tables["projects"], tables["minerals"], config.cycle),
         mark_provisional(disruption_rows(lost, stress_cover(tables["stockpiles"], totals, lost)), cover, config.coverage_threshold),
         price_rows(tables["prices"]),
         floor_rows(floor_gaps(tables["price_floors"], tables["prices"], alliance_dep, member_dep)),
         finance_rows(finance_totals(current_projects, as_of)),
-        priority_rows(priority_effects(tables["targets"], alliance_dep, current_projects, aligned, config, provisional)),
+        priority_rows(priority_effects(tables["targets"], alliance_dep, current_projects, aligned, config, provisional, tables.get("demand"))),
         mark_provisional(traceability_rows(traceability_share(tables["traceability"], tables["dependency"])), cover, config.coverage_threshold),
     ]
     table = pd.concat([observed] + derived, ignore_index=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis.indicators.common import ALLIANCE, MUSD, PROVISIONAL, SHARE_DIFF, rows
-from review.analysis.indicators.targets import pipeline_capacity, projection, projection_start
+from review.analysis.indicators.targets import demand_scenarios, pipeline_capacity, projection, projection_start, ramp_up_capacity
 from review.inputs.config import ReviewConfig
 
 
@@ -41,13 +41,19 @@ def finance_rows(totals: pd.DataFrame) -> pd.DataFrame:
 
 
 def priority_effects(
-    targets: pd.DataFrame, alliance_dep: pd.DataFrame, current: pd.DataFrame, aligned: frozenset[str], config: ReviewConfig, provisional: frozenset = frozenset()
+    targets: pd.DataFrame,
+    alliance_dep: pd.DataFrame,
+    current: pd.DataFrame,
+    aligned: frozenset[str],
+    config: ReviewConfig,
+    provisional: frozenset = frozenset(),
+    demand: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Each priority project's effect on the best-case projection at each dependency target year of its mineral and stage.
+    """Each priority project's effect on the expected (status-weighted) projection at each dependency target year of its mineral and stage.
 
     The effect is the projected single-supplier dependency without the project minus with
     it (the projection of `targets.projection`, slip 0): how many points the project takes
-    off. It is 0 for a project the projection does not count (hosted outside aligned
+    off; ramp-up capacity and the headline demand scenario are counted as in the projection. It is 0 for a project the projection does not count (hosted outside aligned
     countries, online after the target year, or not in the pipeline). A priority project
     whose mineral and stage have no dependency target, or no supply to start from, has no row.
     When the year the projection starts from is in `provisional` ((mineral, stage, year) of
@@ -62,9 +68,11 @@ def priority_effects(
             continue
         years = sorted(set(dep_targets[(dep_targets["mineral"] == p.mineral) & (dep_targets["stage"] == p.stage)]["year"].astype(int)))
         others = current[current["project_id"] != p.project_id]
+        growth = demand_scenarios(demand, config, p.mineral, p.stage)[config.headline_scenario]
+        ramp = ramp_up_capacity(current, aligned, p.mineral, p.stage, int(today.year), config.ramp_up_years)
         for year in years:
-            with_project, _ = projection(today, pipeline_capacity(current, aligned, config.status_weights, p.mineral, p.stage, year), config.demand_growth, year)
-            without, _ = projection(today, pipeline_capacity(others, aligned, config.status_weights, p.mineral, p.stage, year), config.demand_growth, year)
+            with_project, _ = projection(today, ramp + pipeline_capacity(current, aligned, config.status_weights, p.mineral, p.stage, year), growth, year)
+            without, _ = projection(today, ramp + pipeline_capacity(others, aligned, config.status_weights, p.mineral, p.stage, year), growth, year)
             status = PROVISIONAL if (p.mineral, p.stage, int(today.year)) in provisional else ""
             out.append(dict(mineral=p.mineral, stage=p.stage, year=year, project_id=p.project_id, with_project=with_project, without_project=without, value=without - with_project, status=status))
     return pd.DataFrame(out, columns=["mineral", "stage", "year", "project_id", "with_project", "without_project", "value", "status"])

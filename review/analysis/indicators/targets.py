@@ -159,9 +159,10 @@ def projection(dep_row, added_t: float, growth: float, target_year: int) -> tupl
     if demand <= 0:
         return np.nan, demand
     non_aligned_today = total - aligned_t
-    non_aligned = max(demand - (aligned_t + added_t), 0.0)
+    # `added_t` may be an array (one value per Monte Carlo draw, review.analysis.indicators.outlook)
+    non_aligned = np.maximum(demand - (aligned_t + added_t), 0.0)
     if non_aligned_today <= 0:
-        return 0.0, demand
+        return non_aligned * 0.0, demand
     return non_aligned * (supplier_t / non_aligned_today) / demand, demand
 
 
@@ -182,16 +183,72 @@ def capacity_gap(dep_row, target_value: float, growth: float, target_year: int) 
     return max(demand - allowed_non_aligned - aligned_t, 0.0)
 
 
-def projection_rows(
-    targets: pd.DataFrame, alliance_dep: pd.DataFrame, current_projects: pd.DataFrame, aligned: frozenset[str], config: ReviewConfig, provisional: frozenset = frozenset()
-) -> pd.DataFrame:
-    """Pipeline-adjusted projection (best case, and the slip case a year later), the pipeline, and the gap in tonnes.
+def demand_scenarios(demand: pd.DataFrame | None, config: ReviewConfig, mineral: str, stage: str) -> dict[str, float]:
+    """The yearly demand growth of each scenario for one mineral and stage, from demand.csv.
 
-    The projection is a best case: it assumes every tonne of new aligned capacity serves
-    members. `capacity_gap_t` (detail `target` or `ambition`) is the aligned supply to add
-    by the target year to reach each, set beside `pipeline_weighted_capacity_t`. When
-    the year the projection starts from is in `provisional` ((mineral, stage, year) of
-    provisional Alliance dependency), its rows are `provisional`, never meets or misses.
+    A row for the stage overrides the mineral's row (stage empty) of the same scenario. A
+    mineral and stage with no row has one scenario, the headline one, at `demand_growth`:
+    without demand.csv that is `central` at `demand_growth`, as before the scenarios.
+    """
+    out: dict[str, float] = {}
+    if demand is not None and len(demand):
+        sel = demand[demand["mineral"] == mineral]
+        stages = sel["stage"].fillna("")
+        for part in (sel[stages == ""], sel[stages == stage]):
+            out.update(zip(part["scenario"], part["growth_rate"].astype(float)))
+    return dict(sorted(out.items())) or {config.headline_scenario: config.demand_growth}
+
+
+def ramp_up_residuals(operating: pd.DataFrame, latest_year: int, ramp_up_years: int) -> pd.Series:
+    """Capacity of each operating plant that the sourcing data of `latest_year` does not hold yet.
+
+    Where the project publishes `output_t` (its output in its `as_of` year) it is
+    `capacity_t - output_t`. Otherwise a plant online in year y0 is taken to reach capacity
+    in the sourcing data over `ramp_up_years` r: the share still missing is
+    1 - clamp((latest_year - y0) / r, 0, 1). With r = 2, a plant online after the latest
+    year counts whole, one online a year before it half, two years before nothing.
+    """
+    capacity = operating["capacity_t"].astype(float).fillna(0.0)
+    output = operating["output_t"].astype(float) if "output_t" in operating else pd.Series(np.nan, index=operating.index)
+    share = 1 - ((latest_year - operating["expected_online"].astype(float)) / ramp_up_years).clip(0, 1)
+    return (capacity - output).where(output.notna(), capacity * share).clip(lower=0.0)
+
+
+def ramp_up_capacity(projects: pd.DataFrame, aligned: frozenset[str], mineral: str, stage: str, latest_year: int, ramp_up_years: int) -> float:
+    """Aligned operating capacity of one mineral and stage not yet in the sourcing data (counted with weight 1)."""
+    sel = projects[(projects["mineral"] == mineral) & (projects["stage"] == stage) & projects["host_country"].isin(aligned) & (projects["status"] == "operating")]
+    return float(ramp_up_residuals(sel, latest_year, ramp_up_years).sum())
+
+
+def full_pipeline_capacity(projects: pd.DataFrame, aligned: frozenset[str], mineral: str, stage: str, year: int) -> float:
+    """Capacity of every aligned-hosted project not yet operating (nor ended), online by `year`: the best case's pipeline."""
+    every = {status: 1.0 for status in projects["status"].unique()}
+    return pipeline_capacity(projects, aligned, every, mineral, stage, year)
+
+
+def projection_rows(
+    targets: pd.DataFrame,
+    alliance_dep: pd.DataFrame,
+    current_projects: pd.DataFrame,
+    aligned: frozenset[str],
+    config: ReviewConfig,
+    provisional: frozenset = frozenset(),
+    demand: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The deterministic cases of the projection to each dependency target year, the pipeline, and the gap in tonnes.
+
+    `projected_dependency` is the **expected** (status-weighted) projection: each project
+    counts its capacity times the weight of its status. `projected_dependency_full` is the
+    **best case**: every listed aligned project not cancelled or suspended delivered in
+    full on its `expected_online`. `projected_dependency_slip` is the expected projection
+    with every project a year late. In every case the capacity of operating plants not yet
+    in the sourcing data (`ramp_up_capacity_t`, see `ramp_up_residuals`) counts whole, and
+    every tonne of new aligned capacity is taken to serve members first. Demand grows at
+    the headline scenario's rate (`demand_scenarios`). `capacity_gap_t` (detail `target`
+    or `ambition`) is the aligned supply to add by the target year to reach each, set
+    beside `pipeline_weighted_capacity_t`. When the year the projection starts from is in
+    `provisional` ((mineral, stage, year) of provisional Alliance dependency), its rows
+    are `provisional`, never meets or misses.
     """
     out = []
     dep_targets = targets[targets["indicator"] == "single_supplier_dependency"]
@@ -200,15 +257,22 @@ def projection_rows(
         if today is None:
             continue
         uncertain = (mineral, stage, int(today.year)) in provisional
+        growth = demand_scenarios(demand, config, mineral, stage)[config.headline_scenario]
+        ramp = ramp_up_capacity(current_projects, aligned, mineral, stage, int(today.year), config.ramp_up_years)
         target_value = float(group[group["kind"] == "target"]["value"].min()) if (group["kind"] == "target").any() else float(group["value"].min())
-        for indicator, slip in (("projected_dependency", 0), ("projected_dependency_slip", 1)):
-            added = pipeline_capacity(current_projects, aligned, config.status_weights, mineral, stage, int(year), slip)
-            value, demand = projection(today, added, config.demand_growth, int(year))
+        cases = (
+            ("projected_dependency", pipeline_capacity(current_projects, aligned, config.status_weights, mineral, stage, int(year))),
+            ("projected_dependency_full", full_pipeline_capacity(current_projects, aligned, mineral, stage, int(year))),
+            ("projected_dependency_slip", pipeline_capacity(current_projects, aligned, config.status_weights, mineral, stage, int(year), 1)),
+        )
+        for indicator, added in cases:
+            value, _ = projection(today, added + ramp, growth, int(year))
             status = PROVISIONAL if uncertain else MEETS if value <= target_value + EPS else MISSES
             out.append(dict(indicator=indicator, mineral=mineral, stage=stage, year=int(year), value=value, status=status, detail=today.supplier, unit=SHARE))
-            if slip == 0:
+            if indicator == "projected_dependency":
                 out.append(dict(indicator="pipeline_weighted_capacity_t", mineral=mineral, stage=stage, year=int(year), value=added, status=PROVISIONAL if uncertain else "", detail=f"from {int(today.year)}", unit=TONNES))
+        out.append(dict(indicator="ramp_up_capacity_t", mineral=mineral, stage=stage, year=int(year), value=ramp, status=PROVISIONAL if uncertain else "", detail=f"from {int(today.year)}", unit=TONNES))
         for kind, value in group.groupby("kind", sort=True)["value"].min().items():
-            gap = capacity_gap(today, float(value), config.demand_growth, int(year))
+            gap = capacity_gap(today, float(value), growth, int(year))
             out.append(dict(indicator="capacity_gap_t", mineral=mineral, stage=stage, year=int(year), value=gap, status=PROVISIONAL if uncertain else "", detail=kind, unit=TONNES))
     return rows(pd.DataFrame(out, columns=["indicator", "mineral", "stage", "year", "value", "status", "detail", "unit"]), scope=ALLIANCE)

@@ -1,0 +1,229 @@
+"""What the report shows of the outlook: the chance of meeting each dependency target, its fan,
+what it would take, the projects that matter most, and the demand scenarios.
+
+Every number comes from the outlook's indicator rows (review.analysis.indicators.outlook);
+these functions only select and word them. Names from the inputs (projects, scenarios)
+are returned as plain text: the chapter escapes them where they become Markdown.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from review.analysis import indicators as ind
+from review.analysis.narrative import joined
+from review.analysis.text import format_value
+
+#: How many projects the At a glance page names as raising the chance most.
+TOP_PROJECTS = 3
+
+
+def pct(value) -> str:
+    return format_value(value, "share")
+
+
+def _alliance(table: pd.DataFrame, indicator: str, mineral: str) -> pd.DataFrame:
+    return table[(table["indicator"] == indicator) & (table["mineral"] == mineral) & (table["scope"] == ind.ALLIANCE)]
+
+
+def _in_order(frame: pd.DataFrame, stages: list[str] | None) -> pd.DataFrame:
+    """Rows in the reading order of `stages` (minerals.csv), then by year; rows of other stages last."""
+    if stages is None or frame.empty:
+        return frame.reset_index(drop=True)
+    rank = {s: i for i, s in enumerate(stages)}
+    return frame.assign(_rank=frame["stage"].map(rank).fillna(len(rank))).sort_values(["_rank", "year"], kind="mergesort").drop(columns="_rank").reset_index(drop=True)
+
+
+def chances(table: pd.DataFrame, mineral: str, stages: list[str] | None = None) -> pd.DataFrame:
+    """`target_probability` of one mineral: stage, year, kind, scenario, value, status (stages in the order given)."""
+    rows = _alliance(table, "target_probability", mineral)
+    kind_scenario = rows["detail"].str.split(":", n=1, expand=True).reindex(columns=[0, 1])
+    out = rows.assign(kind=kind_scenario[0], scenario=kind_scenario[1])
+    return _in_order(out[["stage", "year", "kind", "scenario", "value", "status"]], stages)
+
+
+def fan(table: pd.DataFrame, mineral: str, scenario: str, stages: list[str] | None = None) -> pd.DataFrame:
+    """The fan of one mineral in one scenario: stage, year, p10, p50, p90 (stages in the order given)."""
+    parts = []
+    for name in ("p10", "p50", "p90"):
+        rows = _alliance(table, f"projected_dependency_{name}", mineral)
+        parts.append(rows[rows["detail"] == scenario].set_index(["stage", "year"])["value"].rename(name))
+    if not len(parts[0]):
+        return pd.DataFrame(columns=["stage", "year", "p10", "p50", "p90"])
+    return _in_order(pd.concat(parts, axis=1).reset_index(), stages)
+
+
+def fan_points(table: pd.DataFrame, mineral: str, cycle: int) -> pd.DataFrame:
+    """Today (the latest Alliance dependency up to the cycle), and the expected and best-case
+    projections at each target year, per stage: stage, case, year, value, status."""
+    out = []
+    for stage, rows in _alliance(table, "single_supplier_dependency", mineral).groupby("stage", sort=False):
+        known = rows[rows["year"] <= cycle].dropna(subset=["value"]).sort_values("year")
+        if len(known):
+            out.append(dict(stage=stage, case="today", year=int(known["year"].iloc[-1]), value=float(known["value"].iloc[-1]), status=known["status"].iloc[-1]))
+    for indicator, case in (("projected_dependency", "expected"), ("projected_dependency_full", "best case")):
+        for r in _alliance(table, indicator, mineral).itertuples():
+            out.append(dict(stage=r.stage, case=case, year=int(r.year), value=float(r.value), status=r.status))
+    return pd.DataFrame(out, columns=["stage", "case", "year", "value", "status"])
+
+
+def what_it_takes(table: pd.DataFrame, mineral: str, scenario: str, stages: list[str] | None = None) -> pd.DataFrame:
+    """Per stage and target year: the extra aligned capacity for an 80% chance of the target and of
+    the ambition, beside the weighted pipeline and the ramping capacity: stage, year, target_t, ambition_t, pipeline_t, ramp_up_t."""
+    needed = _alliance(table, "capacity_needed_p80_t", mineral)
+    out = []
+    for (stage, year), group in needed.groupby(["stage", "year"], sort=False):
+        row = dict(stage=stage, year=int(year), target_t=float("nan"), ambition_t=float("nan"), pipeline_t=float("nan"), ramp_up_t=float("nan"))
+        for r in group.itertuples():
+            kind, _, which = r.detail.partition(":")
+            if which == scenario and kind in ("target", "ambition"):
+                row[f"{kind}_t"] = float(r.value)
+        for indicator, column in (("pipeline_weighted_capacity_t", "pipeline_t"), ("ramp_up_capacity_t", "ramp_up_t")):
+            sel = _alliance(table, indicator, mineral)
+            sel = sel[(sel["stage"] == stage) & (sel["year"] == year)]
+            if len(sel):
+                row[column] = float(sel["value"].iloc[0])
+        out.append(row)
+    return _in_order(pd.DataFrame(out, columns=["stage", "year", "target_t", "ambition_t", "pipeline_t", "ramp_up_t"]), stages)
+
+
+def project_ranking(table: pd.DataFrame, projects: pd.DataFrame, mineral: str, cycle: int) -> pd.DataFrame:
+    """Projects by `project_probability_effect`, largest first (ties by id): project_id, name, stage, status, capacity_t, expected_online, year, effect."""
+    effects = _alliance(table, "project_probability_effect", mineral)
+    current, _, _, _ = ind.project_snapshots(projects, cycle)
+    listed = current.set_index("project_id")
+    out = pd.DataFrame(
+        dict(
+            project_id=effects["detail"],
+            name=[listed["name"].get(p, p) for p in effects["detail"]],
+            stage=effects["stage"],
+            status=[listed["status"].get(p, "") for p in effects["detail"]],
+            capacity_t=[float(listed["capacity_t"].get(p, float("nan"))) for p in effects["detail"]],
+            expected_online=[listed["expected_online"].get(p, pd.NA) for p in effects["detail"]],
+            year=effects["year"].astype(int),
+            effect=effects["value"].astype(float),
+        )
+    )
+    return out.sort_values(["effect", "project_id"], ascending=[False, True], kind="mergesort", ignore_index=True)
+
+
+def scenario_table(found: pd.DataFrame, headline: str) -> pd.DataFrame:
+    """Chance per stage and scenario, target and ambition side by side, the headline scenario first:
+    stage, year, scenario, target, ambition."""
+    wide = found.pivot_table(index=["stage", "year", "scenario"], columns="kind", values="value", aggfunc="first").reset_index()
+    for kind in ("target", "ambition"):
+        if kind not in wide.columns:
+            wide[kind] = float("nan")
+    wide["first"] = wide["scenario"] != headline
+    order = {s: i for i, s in enumerate(dict.fromkeys(found["stage"]))}
+    wide = wide.assign(order=wide["stage"].map(order)).sort_values(["order", "year", "first", "scenario"], kind="mergesort")
+    return wide[["stage", "year", "scenario", "target", "ambition"]].reset_index(drop=True)
+
+
+def chance_sentence(found: pd.DataFrame, lines: pd.DataFrame, headline: str, stages: list[str]) -> str | None:
+    """'Chance of meeting the 60.0% target by 2030: 11.6% in refining, 0.0% in magnets (central demand);
+    of the 50.0% ambition: 0.0% and 0.0%.' None when the build has no chance."""
+    head = found[found["scenario"] == headline]
+    if head.empty:
+        return None
+    parts = []
+    for kind in ("target", "ambition"):
+        rows = head[head["kind"] == kind].set_index("stage").reindex([s for s in stages if s in set(head["stage"])]).dropna(subset=["value"])
+        level = lines[lines["kind"] == kind]
+        if rows.empty or level.empty:
+            continue
+        year = int(rows["year"].iloc[0])
+        values = [f"{pct(r.value)} in {stage}" + (" (provisional)" if r.status == ind.PROVISIONAL else "") for stage, r in rows.iterrows()]
+        parts.append((kind, f"{pct(float(level['value'].iloc[0]))} {kind} by {year}", values))
+    if not parts:
+        return None
+    kind, goal, values = parts[0]
+    text = f"Chance of meeting the {goal}: {joined(values)} ({headline} demand)"
+    for kind, goal, values in parts[1:]:
+        text += f"; of the {goal}: {joined(values)}"
+    return text + "."
+
+
+def scenario_sentence(found: pd.DataFrame, headline: str, stages: list[str]) -> str | None:
+    """One line on the other demand scenarios, for the target: 'Under the high demand scenario the
+    chance falls to 4.0% in refining; under the low, it is 14.1%.' None with one scenario."""
+    target = found[found["kind"] == "target"]
+    base = target[target["scenario"] == headline].set_index("stage")["value"]
+    others = [s for s in dict.fromkeys(target["scenario"]) if s != headline]
+    if not others or base.empty:
+        return None
+    clauses = []
+    for scenario in sorted(others):
+        rows = target[target["scenario"] == scenario].set_index("stage")["value"]
+        moved = [(stage, rows[stage]) for stage in stages if stage in rows.index and stage in base.index]
+        if not moved:
+            continue
+        changes = [value - base[stage] for stage, value in moved]
+        verb = "rises to" if all(c > 0 for c in changes) else "falls to" if all(c < 0 for c in changes) else "is"
+        clauses.append(f"under the {scenario} demand scenario the chance of the target {verb} " + joined([f"{pct(v)} in {stage}" for stage, v in moved]))
+    if not clauses:
+        return None
+    text = "; ".join(clauses)
+    return text[0].upper() + text[1:] + "."
+
+
+def takes_sentence(takes: pd.DataFrame, ranking: pd.DataFrame, target: float | None, headline: str) -> str | None:
+    """What it would take: the capacity for an 80% chance beside the weighted pipeline, and the
+    projects whose certain delivery raises the chance of the target most."""
+    if takes.empty:
+        return None
+    goal = f"the {pct(target)} target" if target is not None else "the target"
+    rows = takes.dropna(subset=["target_t"])
+    need = rows[rows["target_t"] > 0]
+    if rows.empty:
+        text = ""
+    elif need.empty:
+        text = f"The listed pipeline already gives {goal} a chance of at least 80% in every stage ({headline} demand)."
+    else:
+        text = (
+            f"For an 80% chance of {goal} ({headline} demand), aligned capacity certain by {int(need['year'].iloc[0])} would have to grow beyond the listed pipeline by "
+            + joined([f"{format_value(r.target_t, 't')} t in {r.stage} (weighted pipeline {format_value(r.pipeline_t, 't')} t)" for r in need.itertuples()])
+            + "."
+        )
+    top = ranking[ranking["effect"] > 0].head(TOP_PROJECTS)
+    if len(top):
+        text += (" " if text else "") + "The projects whose delivery on time would raise the chance most: " + joined([f"{r.name} ({r.stage}, {format_value(r.effect, 'share_diff')})" for r in top.itertuples()]) + "."
+    elif len(ranking):
+        text += (" " if text else "") + "No single listed project, delivered for certain on time, changes the chance of the target."
+    return text or None
+
+
+def since_sentence(changes: pd.DataFrame, headline: str, previous: dict, mineral_name) -> str | None:
+    """The change in each chance of meeting a dependency target since the previous review, for
+    "since the last review" (`changes` from review.audit.compare.compare_chances; headline
+    scenario, kind target). None without a previous review."""
+    if not previous.get("available"):
+        return None
+    rows = changes[(changes["kind"] == "target") & (changes["scenario"] == headline)]
+    if rows.empty:
+        return None
+    if rows["before"].isna().all():
+        return f"The {previous['cycle']} review did not estimate the chance of meeting the dependency targets; this review is the first to (the outlook)."
+    parts = []
+    for r in rows.itertuples():
+        where = f"{mineral_name(r.mineral).lower()} {r.stage}".strip()
+        if r.before != r.before:
+            parts.append(f"{where} {pct(r.now)} (new)")
+        elif r.now != r.now:
+            parts.append(f"{where}: no longer estimated (was {pct(r.before)})")
+        else:
+            parts.append(f"{where} {pct(r.now)} ({format_value(r.change, 'share_diff')})")
+    return f"Chance of meeting each dependency target since the {previous['cycle']} review ({headline} demand): " + "; ".join(parts) + "."
+
+
+def delay_phrase(table: pd.DataFrame, mineral: str) -> str:
+    """How the outlook delayed projects, from `outlook_delay_share`: its source and shares, as a phrase."""
+    rows = _alliance(table, "outlook_delay_share", mineral)
+    if rows.empty:
+        return "no delay"
+    source = rows["status"].iloc[0]
+    if source == ind.outlook.TOO_FEW:
+        return f"no delay, since the latest project list has fewer than {ind.outlook.MIN_HISTORY} projects, too few for a history of delays"
+    shares = joined([f"{pct(r.value)} " + ("on time" if r.detail == "0" else "one year late" if r.detail == "1" else f"{r.detail} years late") for r in rows.itertuples()])
+    where = "the history of the latest project list" if source == ind.outlook.HISTORY else "the distribution stated in review.yml"
+    return f"a delay drawn from {where} ({shares})"
