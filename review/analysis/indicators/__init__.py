@@ -84,6 +84,8 @@ from review.analysis.indicators.finance import (  # noqa: F401
     priority_rows,
 )
 from review.analysis.indicators.markets import (  # noqa: F401
+    NO_VOLUME,
+    NOT_COMPARED,
     PER_TONNE,
     RATIO,
     convert_price,
@@ -158,7 +160,7 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
         project_rows(tables["projects"], tables["minerals"], config.cycle),
         mark_provisional(disruption_rows(lost, stress_cover(tables["stockpiles"], totals, lost)), cover, config.coverage_threshold),
         price_rows(tables["prices"]),
-        floor_rows(floor_gaps(tables["price_floors"], tables["prices"], alliance_dep, member_dep)),
+        floor_rows(floor_gaps(tables["price_floors"], tables["prices"])),
         finance_rows(finance_totals(current_projects, as_of)),
         priority_rows(priority_effects(tables["targets"], alliance_dep, current_projects, aligned, config, provisional)),
         mark_provisional(traceability_rows(traceability_share(tables["traceability"], tables["dependency"])), cover, config.coverage_threshold),
