@@ -223,3 +223,14 @@ def test_a_trend_ending_on_a_provisional_value_says_so():
         "Mining: dependency on China fell from 56.3% in 2026 to 51.4% in 2027 (provisional: too few members have reported 2027); "
         "the 2030 projection is not assessed: it starts from a provisional figure."
     )
+
+
+def test_a_price_that_fell_from_a_peak_says_so_beside_the_windows_change():
+    # lithium carbonate 10,100 (2020) -> 71,100 (2022) -> 41,300 -> 14,000 (2024): +38.6% over the window hides the fall
+    r = SimpleNamespace(product="lithium carbonate", year=2024, window="2020-2024", change=14000 / 10100 - 1, change_1y=14000 / 41300 - 1, change_from_peak=14000 / 71100 - 1, peak_year=2022)
+    text = narrative.price_facts(r, "14,000 USD/t", "71,100 USD/t")
+    assert text == ("lithium carbonate 14,000 USD/t in 2024 (the latest published): +38.6% over 2020\u20132024, \u221266.1% in the last year, "
+                    "80.3% below its 2022 peak of 71,100 USD/t")
+    # a fall of exactly 20% from the peak is not "larger than 20%": not said; an unknown change is left out
+    flat = SimpleNamespace(product="p", year=2024, window="2020-2024", change=float("nan"), change_1y=0.05, change_from_peak=-0.2, peak_year=2022)
+    assert narrative.price_facts(flat, "8 USD/kg", "10 USD/kg") == "p 8 USD/kg in 2024 (the latest published): +5.0% in the last year"

@@ -235,6 +235,35 @@ def joined(words: list[str]) -> str:
 
 
 
+#: A fall from the window's peak larger than this is said beside the window's change (the change alone would hide it).
+PEAK_FALL = 0.20
+
+
+def signed_pct(value: float) -> str:
+    """'+38.6%', '−66.1%' (a true minus sign)."""
+    return f"{value:+.1%}".replace("-", "−")
+
+
+def price_facts(r, price: str, peak: str) -> str:
+    """One price as the report quotes it: the window's change, the last year's and, when larger than 20%, the fall from the peak.
+
+    'lithium carbonate 14,000 USD/t in 2024 (the latest published): +38.6% over 2020-2024,
+    −66.1% in the last year, 80.3% below its 2022 peak of 71,100 USD/t'. `r` is a row of
+    monitoring.price_table's data (product, year, window, change, change_1y,
+    change_from_peak, peak_year); `price` and `peak` are the latest and the peak price
+    formatted with their unit. A change that is not known is left out, never guessed.
+    """
+    text = f"{r.product} {price} in {int(r.year)} (the latest published)"
+    changes = []
+    if not is_missing(r.change):
+        changes.append(f"{signed_pct(r.change)} over {r.window.replace('-', '–')}")
+    if not is_missing(r.change_1y):
+        changes.append(f"{signed_pct(r.change_1y)} in the last year")
+    if not is_missing(r.change_from_peak) and r.change_from_peak < -PEAK_FALL:
+        changes.append(f"{-r.change_from_peak:.1%} below its {int(r.peak_year)} peak of {peak}")
+    return text + (": " + ", ".join(changes) if changes else "")
+
+
 def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     """The executive summary's key messages, most important first.
 

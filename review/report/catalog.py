@@ -21,7 +21,7 @@ STOCKPILE_INDICATORS = ("stockpile_cover_days", "stockpile_holdings_t")
 RECYCLING_INDICATORS = ("recycling_share",)
 DISRUPTION_INDICATORS = ("disruption_lost_share", "disruption_cover_days")
 FINANCE_INDICATORS = ("capex_musd", "public_finance_musd", "priority_project_effect", "projected_dependency")
-MARKET_INDICATORS = ("price_change", "price_volatility", "price_floor_gap", "price_floor_cost_musd", "traceability_share")
+MARKET_INDICATORS = ("price_change", "price_change_1y", "price_change_from_peak", "price_volatility", "price_floor_gap", "price_floor_cost_musd", "traceability_share")
 MEMBER_INDICATORS = ("single_supplier_dependency",)
 
 

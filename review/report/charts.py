@@ -482,9 +482,9 @@ def member_heatmap(values: pd.DataFrame) -> plt.Figure:
 
 
 def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
-    """Annual prices, one panel per stage, with each floor drawn as a horizontal line in the price's unit.
+    """Annual prices, one panel per stage, with each floor drawn as a horizontal line in the price's unit from its `since` year.
 
-    `prices`: panel, year, price, unit. `floors`: panel, label, value (in the panel's price unit), status.
+    `prices`: panel, year, price, unit. `floors`: panel, label, value (in the panel's price unit), status, since.
     """
     panels = list(dict.fromkeys(prices["panel"]))
     cols = min(len(panels), 2)
@@ -497,8 +497,10 @@ def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
         part = prices[prices["panel"] == panel].sort_values("year")
         ax.plot(part["year"], part["price"], color=ALIGNED_COLOR, linewidth=2, marker="o", markersize=3, label="annual price")
         for f in floors[floors["panel"] == panel].itertuples():
-            ax.axhline(f.value, color="black", linestyle="-" if f.status == "in force" else ":", linewidth=1.1, label=f"floor {f.status}")
-            ax.annotate(f.label, (part["year"].min(), f.value), xytext=(0, 2), textcoords="offset points", fontsize=6.5)
+            # a floor exists from its `since` year: drawn from there, never back over years it did not exist
+            start, end = max(int(f.since), int(part["year"].min())), max(int(f.since), int(part["year"].max()))
+            ax.hlines(f.value, start, end + (0.4 if start == end else 0), color="black", linestyle="-" if f.status == "in force" else ":", linewidth=1.1, label=f"floor {f.status}")
+            ax.annotate(f.label, (start, f.value), xytext=(0, 2), textcoords="offset points", fontsize=6.5)
         ax.set_title(panel)
         ax.set_ylabel(part["unit"].iloc[0])
         ax.set_ylim(bottom=0)

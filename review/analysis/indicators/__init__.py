@@ -93,6 +93,7 @@ from review.analysis.indicators.markets import (  # noqa: F401
     floor_rows,
     price_rows,
     price_statistics,
+    same_product,
 )
 from review.analysis.indicators.projects import (  # noqa: F401
     project_changes,
