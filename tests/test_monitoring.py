@@ -80,7 +80,7 @@ def test_an_event_naming_several_minerals_is_one_event():
 
 
 def test_money_and_prices_read_as_typed():
-    assert monitoring._money(0.069307) == "0.07" and monitoring._money(115.938) == "116"
+    assert monitoring.money(0.069307) == "0.07" and monitoring.money(115.938) == "116"
     assert monitoring.price_text(110.0, "USD/kg") == "110 USD/kg" and monitoring.price_text(0.6287, "USD/lb") == "0.63 USD/lb"
     assert monitoring.price_text(14000.0, "USD/t") == "14,000 USD/t"
 

@@ -284,14 +284,18 @@ def projection_bars(points: pd.DataFrame, target: float | None) -> plt.Figure:
     return fig
 
 
-def cover_bars(cover: pd.DataFrame, label: str) -> plt.Figure:
-    """Stockpile cover in days with each bar's target. `cover`: <label>, value, target_days."""
+def cover_bars(cover: pd.DataFrame, label: str, unit: str = "days of consumption") -> plt.Figure:
+    """Stockpile cover in `unit` with each bar's target where it has one. `cover`: <label>, value, target_days.
+
+    The stress test passes its own unit (days of the lost supply) and no targets: targets are
+    in days of consumption, so no target mark may sit on an axis of another unit."""
     fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(cover) + 1.0))
-    ax.barh(cover[label], cover["value"], color=ALIGNED_COLOR, label="cover, days")
-    targets = cover.dropna(subset=["target_days"])
-    ax.scatter(targets["target_days"], targets[label], marker="|", s=260, color="black", linewidths=2, zorder=3, label="target")
+    ax.barh(cover[label], cover["value"], color=ALIGNED_COLOR, label=unit)
+    targets = cover.dropna(subset=["target_days"]) if "target_days" in cover else cover.iloc[0:0]
+    if len(targets):
+        ax.scatter(targets["target_days"], targets[label], marker="|", s=260, color="black", linewidths=2, zorder=3, label="target, days of consumption")
     ax.invert_yaxis()
-    ax.set_xlabel("days of consumption")
+    ax.set_xlabel(unit)
     _shared_legend(fig, [ax], columns=2, bottom=0.22 if len(cover) < 4 else 0.12, second_row=0.0)  # under the chart: never over a target mark
     return fig
 
@@ -597,10 +601,15 @@ def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
 
 
 def finance_bars(finance: pd.DataFrame) -> plt.Figure:
-    """Capex and, inside it, public finance of the pipeline, in million USD. `finance`: label, capex_musd, public_finance_musd."""
+    """Capex and, inside it, public finance of the pipeline, in million USD. `finance`: label, capex_musd, public_finance_musd.
+
+    A stage whose capex no project reports has no bar and says "not reported" (a 0 bar would claim a figure)."""
     fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(finance) + 1.3))
-    ax.barh(finance["label"], finance["capex_musd"], color="#B3CDE3", label="capital expenditure")
-    ax.barh(finance["label"], finance["public_finance_musd"], color=ALIGNED_COLOR, height=0.45, label="of which public finance")
+    ax.barh(finance["label"], finance["capex_musd"].fillna(0.0), color="#B3CDE3", label="capital expenditure")
+    ax.barh(finance["label"], finance["public_finance_musd"].fillna(0.0), color=ALIGNED_COLOR, height=0.45, label="of which public finance")
+    for y, v in enumerate(finance["capex_musd"]):
+        if v != v:
+            ax.text(0, y, " capex not reported", va="center", fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("million USD")
     _thousands(ax)

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.narrative import status_word
 from review.analysis.text import WITHHELD, format_value
 from review.report.views import rows_of, stage_order, stockpile_cover
 
@@ -24,7 +23,7 @@ def _label(ch, scope: str) -> str:
     return "Alliance" if scope == ind.ALLIANCE else ch.country(scope)
 
 
-def _money(value) -> str:
+def money(value) -> str:
     """Millions of USD: whole from ten up, two decimals below (a small payment still shows)."""
     return "" if pd.isna(value) else f"{value:,.2f}" if abs(value) < 10 else f"{value:,.0f}"
 
@@ -169,7 +168,7 @@ def floor_table(ch, table: pd.DataFrame, floors: pd.DataFrame, prices: pd.DataFr
         shown.append({
             "Mineral": ch.mineral(f.mineral), "Stage": f.stage, "Set by": _label(ch, f.scope), "Status": f"{f.status} (since {int(f.since)})",
             "Floor": f"{price_text(f.floor, f.unit)} ({f.product})", "Gap to price": no_gap or price_text(gap["value"], gap["unit"]) + year,
-            "Cost, million USD a year": no_cost or f"{_money(cost['value'])} (on {format_value(volume, 't')} t)",
+            "Cost, million USD a year": no_cost or f"{money(cost['value'])} (on {format_value(volume, 't')} t)",
         })
         data.append(dict(mineral=f.mineral, stage=f.stage, scope=f.scope, status=f.status, since=int(f.since), product=f.product, floor=f.floor, floor_unit=f.unit,
                          volume_t=volume, year=gap["year"], gap=gap["value"], gap_unit=gap["unit"], gap_status=gap["status"], cost_musd=cost["value"],
@@ -209,16 +208,22 @@ def stress_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.Data
     return cover
 
 
+#: The stress test's unit, on every axis, column and caption that shows it: days of the lost supply, never of consumption.
+BRIDGED = "days of the lost supply"
+
+
 def stress_table(ch, cover: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Cover rows as display strings with the stage tested and its lost share; `by` as in views.cover_table."""
+    """Stress-test rows as display strings: the stage tested, its lost share and the days of the lost supply the stock bridges.
+
+    No target or status column: stockpile targets are in days of consumption, a different
+    unit (the stockpile table assesses them). `by` as in views.cover_table."""
     rows = []
     for r in cover.itertuples():
-        lost_share = r.lost_share
         rows.append({
             ("Mineral" if by == "mineral" else "Holder"): ch.mineral(r.mineral) if by == "mineral" else r.label,
             **({"Holder": r.label} if by == "mineral" else {}),
-            "Year end": str(int(r.year)), "Stage tested": r.stage or "", "Supply lost": format_value(lost_share, "share"),
-            "Cover, days": r.shown, "Target, days": WITHHELD if r.status == ind.CONFIDENTIAL else format_value(r.target_days, "days"), "Status": status_word(r.status or ""),
+            "Year end": str(int(r.year)), "Stage tested": r.stage or "", "Supply lost": format_value(r.lost_share, "share"),
+            "Bridges, " + BRIDGED: r.shown,
         })
     return pd.DataFrame(rows)
 
@@ -226,24 +231,36 @@ def stress_table(ch, cover: pd.DataFrame, by: str) -> pd.DataFrame:
 # --- finance ---------------------------------------------------------------------------------
 
 
-def finance_by_stage(ch, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Capex and public finance per mineral and stage, summed over statuses but cancelled ones: (chart data, display)."""
+#: How a figure a project did not report reads in a table: never 0.00.
+NOT_REPORTED = "not reported"
+
+
+def finance_by_stage(ch, table: pd.DataFrame, current: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Capex and public finance per mineral and stage, summed over statuses but cancelled ones: (chart data, display).
+
+    A stage where no project reports capex has none (NaN, "not reported"), not 0. The public
+    share is `ind.public_finance_share` over the stage's projects that report both figures."""
     capex = rows_of(table, "capex_musd")
     public = rows_of(table, "public_finance_musd")
     merged = capex.merge(public, on=["mineral", "stage", "detail"], suffixes=("_capex", "_public"))
     merged = merged[merged["detail"] != "cancelled"]
     if merged.empty:
-        return pd.DataFrame(columns=["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional"]), pd.DataFrame()
-    merged["provisional"] = (merged["status_capex"] == ind.PROVISIONAL) | (merged["status_public"] == ind.PROVISIONAL)
-    out = merged.groupby(["mineral", "stage"], as_index=False).agg(capex_musd=("value_capex", "sum"), public_finance_musd=("value_public", "sum"), provisional=("provisional", "any"))
+        return pd.DataFrame(columns=["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional", "public_share", "left_out"]), pd.DataFrame()
+    merged["provisional"] = merged["status_capex"].isin([ind.PROVISIONAL, ind.NO_DATA]) | merged["status_public"].isin([ind.PROVISIONAL, ind.NO_DATA])
+    out = merged.groupby(["mineral", "stage"], as_index=False).agg(
+        capex_musd=("value_capex", lambda v: v.sum(min_count=1)), public_finance_musd=("value_public", lambda v: v.sum(min_count=1)), provisional=("provisional", "any"))
+    live = current[current["status"] != "cancelled"]
+    shares = [ind.public_finance_share(live[(live["mineral"] == m) & (live["stage"] == s)]) for m, s in zip(out["mineral"], out["stage"])]
+    out["public_share"] = [x["share"] for x in shares]
+    out["left_out"] = [x["left_out"] for x in shares]
     out["label"] = [f"{ch.mineral(m)}, {s}" + (" (incomplete)" if p else "") for m, s, p in zip(out["mineral"], out["stage"], out["provisional"])]
     shown = pd.DataFrame({
-        "Mineral": out["mineral"].map(ch.mineral), "Stage": out["stage"], "Capex, million USD": out["capex_musd"].map(_money),
-        "Public finance, million USD": out["public_finance_musd"].map(_money),
-        "Public share": [format_value(p / c, "share") if c > 0 else "" for p, c in zip(out["public_finance_musd"], out["capex_musd"])],
-        "Note": np.where(out["provisional"], "some projects do not report", ""),
+        "Mineral": out["mineral"].map(ch.mineral), "Stage": out["stage"], "Capex, million USD": [money(v) or NOT_REPORTED for v in out["capex_musd"]],
+        "Public finance, million USD": [money(v) or NOT_REPORTED for v in out["public_finance_musd"]],
+        "Public share": [format_value(x, "share") for x in out["public_share"]],
+        "Note": [f"share over the projects reporting both figures ({n} left out)" if n else "" for n in out["left_out"]],
     })
-    return out[["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional"]], shown
+    return out[["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional", "public_share", "left_out"]], shown
 
 
 def priority_projects(ch, table: pd.DataFrame, current: pd.DataFrame, aligned: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -257,7 +274,7 @@ def priority_projects(ch, table: pd.DataFrame, current: pd.DataFrame, aligned: f
         effect = "; ".join(f"{format_value(v, 'share_diff')} by {int(y)}" for v, y in zip(e["value"], e["year"])) if len(e) else "no dependency target"
         shown.append({
             "Project": p.name, "Mineral": ch.mineral(p.mineral), "Stage": p.stage, "Host": ch.country(p.host_country), "Status": p.status,
-            "Capex, million USD": _money(p.capex_musd), "Public, million USD": _money(p.public_finance_musd),
+            "Capex, million USD": money(p.capex_musd) or NOT_REPORTED, "Public, million USD": money(p.public_finance_musd) or NOT_REPORTED,
             "Dependency without it": effect, "Counts": "yes" if counts else "no: host not aligned",
         })
         data.append(dict(project_id=p.project_id, mineral=p.mineral, stage=p.stage, host_country=p.host_country, status=p.status, capex_musd=p.capex_musd,

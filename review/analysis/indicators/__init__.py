@@ -82,6 +82,7 @@ from review.analysis.indicators.finance import (  # noqa: F401
     finance_totals,
     priority_effects,
     priority_rows,
+    public_finance_share,
 )
 from review.analysis.indicators.markets import (  # noqa: F401
     NO_VOLUME,
