@@ -146,6 +146,18 @@ def test_the_ambition_is_stated_and_met_when_the_value_is_below_it():
     assert narrative.target_status_sentence(group) == "Target 60.0% by 2030: on track, already met; ambition 50.0% by 2030: on track, already met."
 
 
+def test_a_founding_ceiling_is_under_and_a_value_exactly_at_it_does_not_meet_it():
+    # the founding text says "under 60%": 60.0% exactly is not met (the old sentence said "already met")
+    group = pd.DataFrame([dict(kind="target", comparator="max", target=0.60, target_year=2030, value=0.60, status=ind.ON_TRACK, founding=True)])
+    assert narrative.target_status_sentence(group) == "Target under 60.0% by 2030: on track."
+    assert narrative.target_status_sentence(group.assign(value=0.599)) == "Target under 60.0% by 2030: on track, already met."
+    # a ceiling the founding text does not set is "at most": 60.0% meets it
+    assert narrative.target_status_sentence(group.assign(founding=False)) == "Target 60.0% by 2030: on track, already met."
+    card = group.assign(mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", year=2026, path=0.7, previous_value=None, previous_status="")
+    label = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Rare earths"))["Target"].iloc[0]
+    assert label == "Rare earths refining: single-supplier dependency under 60.0% by 2030 (target)"
+
+
 def _tiny_ch(tables, config):
     names = {"CHN": "China", "USA": "United States"}
     return SimpleNamespace(config=config, tables=tables, country=lambda c: names.get(c, c), mineral=lambda m: {"rare-earths": "Rare earths", "lithium": "Lithium"}[m])

@@ -307,6 +307,28 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     return messages
 
 
+def is_under(target) -> bool:
+    """Whether a ceiling is strict: the founding text sets dependency "under 60%", so 60.0% does not meet it.
+
+    `target` is a scorecard row with `founding` (target_origins); other ceilings (comparator
+    max) are "at most"."""
+    return target.comparator == "max" and bool(getattr(target, "founding", False))
+
+
+def comparator_word(target) -> str:
+    """The comparator as the target's text writes it: 'under' (founding ceilings), 'at most', 'at least'."""
+    return "under" if is_under(target) else ("at most" if target.comparator == "max" else "at least")
+
+
+def meets(value, target: float, comparator: str, strict: bool = False) -> bool:
+    """Whether a value meets a target: at most (or under, `strict`) a ceiling, at least a floor; never when missing."""
+    if is_missing(value):
+        return False
+    if comparator == "max":
+        return value < target - 1e-12 if strict else value <= target + 1e-12
+    return value + 1e-12 >= target
+
+
 def target_status_sentence(group: pd.DataFrame) -> str:
     """The status of a stage's target and of its ambition: 'Target 60.0% by 2030: on track (already met); ambition 50.0%: at risk.'
 
@@ -315,9 +337,9 @@ def target_status_sentence(group: pd.DataFrame) -> str:
     """
     parts = []
     for r in group.sort_values("kind", key=lambda k: k.map({"target": 0, "ambition": 1}).fillna(2)).itertuples():
-        met = not is_missing(r.value) and (r.value <= r.target + 1e-12 if r.comparator == "max" else r.value + 1e-12 >= r.target)
+        met = meets(r.value, r.target, r.comparator, strict=is_under(r))
         status = status_word(r.status) + (", already met" if met and r.status in ASSESSED else "")
-        parts.append(f"{r.kind} {format_value(r.target, 'share')} by {r.target_year}: {status}")
+        parts.append(f"{r.kind} {'under ' if is_under(r) else ''}{format_value(r.target, 'share')} by {r.target_year}: {status}")
     return sentence_start("; ".join(parts)) + "."
 
 

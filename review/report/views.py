@@ -220,10 +220,13 @@ def recycling_series(ch, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _target_name(r, ch) -> str:
-    """A target's label with the mineral's display name in place of its code."""
+    """A target's label with the mineral's display name in place of its code, and the founding
+    text's own comparator ('under 60.0%', narrative.comparator_word) where the row says it is founding."""
+    from review.analysis.narrative import comparator_word
     from review.analysis.text import target_label
 
-    return target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
+    label = target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
+    return label.replace(" ≤ ", " under ", 1) if comparator_word(r) == "under" else label
 
 
 def _published(value, status: str, unit: str) -> str:
