@@ -143,6 +143,25 @@ def test_member_ranks_are_worked_by_hand():
     assert ranks.loc["BBB", "rank"] == 1 and ranks.loc["AAA", "rank"] == 2
 
 
+def test_a_member_reporting_fewer_stages_is_listed_apart_and_the_ranking_uses_the_common_stages():
+    # AAA and BBB report x mining, y refining and z refining; NNN reports only z refining (1 of 3 < half): listed apart.
+    # BBB lacks nothing; AAA lacks nothing: common = 3 stages. The old ranking put NNN first on its one easy stage.
+    rows = []
+    for scope, values in (("AAA", (0.80, 0.60, 0.10)), ("BBB", (0.55, 0.45, 0.50)), ("NNN", (None, None, 0.05))):
+        for (mineral, stage), v in zip((("x", "mining"), ("y", "refining"), ("z", "refining")), values):
+            if v is not None:
+                rows.append(("single_supplier_dependency", mineral, stage, scope, 2026, v, "share", "", "CHN"))
+    ranks = comparison.member_ranks(pd.DataFrame(rows, columns=COLUMNS), ["AAA", "BBB", "NNN"], 2026, 2025).set_index("scope")
+    # AAA (0.80 + 0.60 + 0.10) / 3 = 0.50; BBB (0.55 + 0.45 + 0.50) / 3 = 0.50: tied at rank 1
+    assert ranks.loc["AAA", "mean"] == pytest.approx(0.5) and ranks.loc["BBB", "mean"] == pytest.approx(0.5)
+    assert ranks.loc["AAA", "rank"] == ranks.loc["BBB", "rank"] == 1 and ranks.loc["AAA", "common"] == 3
+    assert not ranks.loc["NNN", "ranked"] and pd.isna(ranks.loc["NNN", "rank"]) and ranks.loc["NNN", "stages"] == 1
+    assert list(ranks.index)[-1] == "NNN"
+    # a stage one ranked member lacks leaves the ranking for all: drop BBB's z refining -> common = x mining, y refining
+    ranks = comparison.member_ranks(pd.DataFrame(rows[:5], columns=COLUMNS), ["AAA", "BBB", "NNN"], 2026, 2025).set_index("scope")
+    assert ranks.loc["AAA", "common"] == 2 and ranks.loc["AAA", "mean"] == pytest.approx(0.70) and ranks.loc["BBB", "rank"] == 1
+
+
 def test_sponsorship_counts_each_sponsor_and_leaves_out_cancelled():
     projects = pd.DataFrame(
         [
