@@ -310,9 +310,9 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
 def is_under(target) -> bool:
     """Whether a ceiling is strict: the founding text sets dependency "under 60%", so 60.0% does not meet it.
 
-    `target` is a scorecard row with `founding` (target_origins); other ceilings (comparator
-    max) are "at most"."""
-    return target.comparator == "max" and bool(getattr(target, "founding", False))
+    `target` is a scorecard row with `founding` (target_origins); the founding ambition ("50%
+    as soon as possible") and other ceilings (comparator max) are "at most"."""
+    return target.comparator == "max" and target.kind == "target" and bool(getattr(target, "founding", False))
 
 
 def comparator_word(target) -> str:

@@ -66,7 +66,8 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         NotebookSpec(
             "glance",
             None,
-            (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("dependency", "mineral", ("rare-earths",)), Read("projects", "mineral", ("rare-earths",))) + REFERENCE,
+            # every pillar has a line on the first page: the whole indicators table (a floor's cost is a member's row), every project and floor
+            (Read("indicators"), Read("targets"), Read("dependency", "mineral", ("rare-earths",)), Read("projects"), Read("price_floors")) + REFERENCE,
             "front",
         ),
         NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("previous_scorecard"), Read("dependency"), Read("projects")) + REFERENCE, "summary"),
