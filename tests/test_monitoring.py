@@ -112,3 +112,19 @@ def test_a_price_change_reruns_exactly_the_chapters_that_read_prices():
     after = keys(dict(outcome.tables) | {"prices": prices})
     changed = {name for name in before if before[name] != after[name]}
     assert changed == {"markets-", "mineral-lithium"}
+
+
+def test_a_figure_names_the_sources_of_the_rows_it_draws_within_three_lines():
+    from review.report.chapter import CAPTION_CHARS, Chapter
+
+    ch = Chapter.__new__(Chapter)
+    ch.tables = {"prices": PRICES.assign(source=["USGS lithium"] * 3), "dependency": pd.DataFrame({"source": ["Eurostat", "KITA"]})}
+    # the prices figure draws price rows only: the chapter's dependency sources (Eurostat, KITA) are not named
+    assert ch.source_line(("prices",)) == "Source: USGS lithium."
+    # rows given directly: only their sources
+    assert ch.source_line((FLOORS.assign(source=["DoD", "DoD"]),)) == "Source: DoD."
+    # a long list stops naming sources before the caption would pass three lines, and refers to the annex once
+    long = pd.DataFrame({"source": [f"Publisher {i}: " + "x" * 80 for i in range(3)]})
+    line = ch.source_line((long,), budget=CAPTION_CHARS - 250)
+    assert line.startswith("Source: Publisher 0") and line.endswith("and 2 more (see the sources annex).") and line.count("Source:") == 1
+    assert len(line) <= CAPTION_CHARS - 250 or line.count(";") == 1  # at least one source is always named

@@ -177,6 +177,18 @@ def test_key_messages_quote_the_best_case_with_its_slip_case_and_the_gap_in_tonn
     assert not any("provisional" in m for m in messages)
 
 
+def test_the_founding_targets_are_said_once_on_the_at_a_glance_page(tiny_outcome):
+    # the planted case: the same rare-earth refining targets, marked founding; the old summary repeated the glance paragraph
+    outcome = tiny_outcome
+    table = ind.compute_all(outcome.tables, outcome.config)
+    card = narrative.target_origins(ind.scorecard(table, outcome.tables["targets"]), outcome.tables["targets"])
+    card["founding"] = (card["mineral"] == "rare-earths") & (card["indicator"] == "single_supplier_dependency")
+    messages = narrative.key_messages(_tiny_ch(outcome.tables, outcome.config), card, table)
+    assert not any(m.startswith("Rare earths, refining") for m in messages)
+    assert "The founding rare earths targets are assessed on the At a glance page, before the contents." in messages
+    assert any(m.startswith("Lithium, refining") for m in messages)  # other targets are still said here
+
+
 def test_key_messages_skip_provisional_targets_and_say_how_many_and_why(tiny_outcome):
     outcome = tiny_outcome
     tables = dict(outcome.tables)

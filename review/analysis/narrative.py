@@ -269,6 +269,8 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
 
     `card` is `target_origins(scorecard, targets)`. Targets whose status is provisional
     are left out of the messages about targets; one message says how many and why. The
+    founding dependency targets are the At a glance page's, so one message points there
+    instead of saying them a second time (the rare-earth paragraph was said three times). The
     counts of targets by status open the summary (status_counts_sentence), so they are not
     repeated here.
     """
@@ -277,7 +279,10 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     if provisional:
         messages.append(provisional)
     dep = card[(card["indicator"] == "single_supplier_dependency") & (card["status"] != ind.PROVISIONAL)]
-    for (mineral, stage), group in dep.groupby(["mineral", "stage"], sort=False):
+    founding = dep[dep["founding"].astype(bool)] if "founding" in dep else dep.iloc[0:0]
+    if len(founding):  # the At a glance page answers the founding question: said once, there
+        messages.append(f"The founding {ch.mineral(founding['mineral'].iloc[0]).lower()} targets are assessed on the At a glance page, before the contents.")
+    for (mineral, stage), group in dep.drop(founding.index).groupby(["mineral", "stage"], sort=False):
         series = ind.alliance_series(table, "single_supplier_dependency", mineral, stage)
         series = series[series.index <= ch.config.cycle]
         year = int(group["year"].dropna().iloc[0]) if group["year"].notna().any() else None
