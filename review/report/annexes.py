@@ -191,8 +191,6 @@ def reproducibility(identity: dict, cycle: int, edition_label: str) -> str:
         ["Notebook", "Parameters", "Cache key", "Output SHA-256", "Reused"],
         [[j["output"], ", ".join(f"{k}={v}" for k, v in j["parameters"].items() if k not in ("cycle", "snapshot")) or "(none)", j["key"][:12], j["sha256"][:12], "yes" if j["cached"] else "no"] for j in identity["jobs"]],
     )
-    example = next((j for j in identity["jobs"] if j["notebook"] == "mineral"), identity["jobs"][0])
-    params = " ".join(f"-p {k} {v}" for k, v in example["parameters"].items())
     return render_template(
         "reproducibility.md.j2",
         cycle=cycle,
@@ -202,10 +200,6 @@ def reproducibility(identity: dict, cycle: int, edition_label: str) -> str:
         manifest_hash_lines=_grouped(identity["manifest_hash"]),
         environment=environment,
         inputs=inputs,
-        out=identity["out"],
-        example=example["name"],
-        example_notebook=example["notebook"],
-        example_parameters=params,
         jobs=jobs,
     )
 

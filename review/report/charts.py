@@ -207,7 +207,7 @@ def world_shares(shares: pd.DataFrame) -> plt.Figure:
     `shares`: stage, label (country name), country, share.
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.18 * shares.groupby("stage").size().max() + 0.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.14 * shares.groupby("stage").size().max() + 0.7), squeeze=False)
     for ax, stage in zip(axes.flat, stages):
         part = shares[shares["stage"] == stage]
         ax.barh(part["label"], part["share"], color=[country_color(c) for c in part["country"]])
@@ -267,7 +267,7 @@ def capacity_panels(capacity: pd.DataFrame) -> plt.Figure:
 def projection_bars(points: pd.DataFrame, target: float | None) -> plt.Figure:
     """Dependency today, projected, and projected if projects slip, against the target. `points`: stage, label, value."""
     stages = list(dict.fromkeys(points["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 1.8), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 1.6), squeeze=False, sharey=True)
     colors = [COUNTRY_COLORS["CHN"], ALIGNED_COLOR, "#56B4E9"]
     for ax, stage in zip(axes.flat, stages):
         part = points[points["stage"] == stage]
@@ -493,7 +493,7 @@ def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
     panels = list(dict.fromkeys(prices["panel"]))
     cols = min(len(panels), 2)
     grid_rows = int(np.ceil(len(panels) / cols))
-    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 1.8 * grid_rows), squeeze=False)  # units differ: no shared y axis
+    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 1.5 * grid_rows + 0.3), squeeze=False)  # units differ: no shared y axis
     for ax in grid.flat[len(panels):]:
         ax.set_visible(False)
     axes = list(grid.flat[: len(panels)])
@@ -584,7 +584,7 @@ def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
     `lost`: stage, label, value (Alliance rows labelled "Alliance"), stages in reading order.
     """
     stages = list(dict.fromkeys(lost["stage"]))
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * len(stages) + 1.0))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.4 * len(stages) + 0.9))
     for y, stage in enumerate(stages):
         part = lost[lost["stage"] == stage]
         alliance = part[part["label"] == "Alliance"]["value"]
