@@ -134,7 +134,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
     `paths`: stage, year, value, kind ('target' or 'ambition').
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = _facets(len(stages), height=2.0)
+    fig, axes = _facets(len(stages), height=1.7)
     for ax, stage in zip(axes, stages):
         part = shares[shares["stage"] == stage]
         wide = part.pivot_table(index="year", columns="origin", values="share", aggfunc="sum", sort=False).fillna(0.0)
@@ -207,7 +207,7 @@ def world_shares(shares: pd.DataFrame) -> plt.Figure:
     `shares`: stage, label (country name), country, share.
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.14 * shares.groupby("stage").size().max() + 0.7), squeeze=False)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.11 * shares.groupby("stage").size().max() + 0.6), squeeze=False)
     for ax, stage in zip(axes.flat, stages):
         part = shares[shares["stage"] == stage]
         ax.barh(part["label"], part["share"], color=[country_color(c) for c in part["country"]])
@@ -237,7 +237,7 @@ def capacity_by_status(capacity: pd.DataFrame, group: str) -> plt.Figure:
     """Horizontal stacked bars of project capacity by status, one bar per <group> in the order
     given (stages as in minerals.csv); cancelled projects left out. `capacity`: <group>, status, capacity_t."""
     bars = capacity[~capacity["status"].isin(NOT_CHARTED)][group].nunique()
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * bars + 1.2))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.25 * bars + 1.0))
     _status_bars(ax, capacity, group)
     ax.set_xlabel("capacity, t a year")
     _shared_legend(fig, [ax], columns=7, bottom=0.16, second_row=0.08, order=list(PROJECT_STATUS_COLORS))
@@ -267,7 +267,7 @@ def capacity_panels(capacity: pd.DataFrame) -> plt.Figure:
 def projection_bars(points: pd.DataFrame, target: float | None) -> plt.Figure:
     """Dependency today, projected, and projected if projects slip, against the target. `points`: stage, label, value."""
     stages = list(dict.fromkeys(points["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 1.6), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 1.4), squeeze=False, sharey=True)
     colors = [COUNTRY_COLORS["CHN"], ALIGNED_COLOR, "#56B4E9"]
     for ax, stage in zip(axes.flat, stages):
         part = points[points["stage"] == stage]
@@ -289,7 +289,7 @@ def cover_bars(cover: pd.DataFrame, label: str, unit: str = "days of consumption
 
     The stress test passes its own unit (days of the lost supply) and no targets: targets are
     in days of consumption, so no target mark may sit on an axis of another unit."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(cover) + 1.0))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.22 * len(cover) + 0.9))
     ax.barh(cover[label], cover["value"], color=ALIGNED_COLOR, label=unit)
     targets = cover.dropna(subset=["target_days"]) if "target_days" in cover else cover.iloc[0:0]
     if len(targets):
@@ -369,7 +369,7 @@ def recycling_ranks(latest: pd.DataFrame) -> plt.Figure:
 
 def recycling_mineral(series: pd.DataFrame, path: pd.DataFrame, latest: pd.DataFrame) -> plt.Figure:
     """One mineral's recycling: the Alliance against its target path, and members ranked in the latest year."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, max(1.8, 0.11 * len(latest) + 0.7)), gridspec_kw={"width_ratios": (1.3, 1)})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, max(1.5, 0.09 * len(latest) + 0.6)), gridspec_kw={"width_ratios": (1.3, 1)})
     _recycling_path(left, series, path)
     left.set_title("Alliance against the target path" if len(path) else "Alliance")
     _ranked(right, latest)
@@ -493,7 +493,7 @@ def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
     panels = list(dict.fromkeys(prices["panel"]))
     cols = min(len(panels), 2)
     grid_rows = int(np.ceil(len(panels) / cols))
-    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 1.5 * grid_rows + 0.3), squeeze=False)  # units differ: no shared y axis
+    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 1.2 * grid_rows + 0.3), squeeze=False)  # units differ: no shared y axis
     for ax in grid.flat[len(panels):]:
         ax.set_visible(False)
     axes = list(grid.flat[: len(panels)])
@@ -584,7 +584,7 @@ def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
     `lost`: stage, label, value (Alliance rows labelled "Alliance"), stages in reading order.
     """
     stages = list(dict.fromkeys(lost["stage"]))
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.4 * len(stages) + 0.9))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(stages) + 0.8))
     for y, stage in enumerate(stages):
         part = lost[lost["stage"] == stage]
         alliance = part[part["label"] == "Alliance"]["value"]
