@@ -282,3 +282,11 @@ def test_a_floor_cost_in_force_is_summed():
     table = pillar_table(False)
     table.loc[table["indicator"] == "price_floor_cost_musd", ["value", "status"]] = [1.5, ""]
     assert glance.markets_line(table, pillar_tables(table)["price_floors"], Names().country, Names().mineral) == "Markets: price-gap payments at the 1 floor in force would cost 1.50 million USD a year at the latest prices."
+
+
+def test_the_member_heat_map_has_a_colour_scale():
+    values = pd.DataFrame({"Rare earths refining": [0.9, 0.5], "Copper mining": [0.1, np.nan]}, index=["United States", "Alliance"])
+    fig = charts.member_heatmap(values)
+    scale = fig.axes[0].collections[0].colorbar
+    assert scale is not None and scale.ax.get_ylabel() == "single-supplier dependency"
+    assert scale.ax.yaxis.get_major_formatter()(0.5, 0) == "50%"

@@ -124,9 +124,15 @@ def data_quality(snapshot_dir: Path) -> str:
         mark=False,
     )
     revisions = facts["revisions"]
+    # names, never codes ("rare-earths", "NGA"), as in the chapters
+    from review.report.chapter import country_names
+
+    names = country_names({t: snap.read_table(snapshot_dir, t) for t in ("members", "partners")})
+    mineral_table = snap.read_table(snapshot_dir, "minerals")
+    minerals = dict(zip(mineral_table["id"], mineral_table["name"]))
     rev_table = pipe_table(
         ["Year", "Mineral", "Stage", "Country", "Edition", "Figure, t", "Revised in", "Revised, t"],
-        [[r["year"], r["mineral"], r["stage"], r["country"], r["previous_edition"], f"{r['previous_t']:,.0f}", r["revised_edition"], f"{r['revised_t']:,.0f}"] for r in revisions],
+        [[r["year"], minerals.get(r["mineral"], r["mineral"]), r["stage"], names.get(r["country"], r["country"]), r["previous_edition"], f"{r['previous_t']:,.0f}", r["revised_edition"], f"{r['revised_t']:,.0f}"] for r in revisions],
         ("Figure, t", "Revised, t"),
     )
     withheld = facts["withheld"]
@@ -142,16 +148,16 @@ def data_quality(snapshot_dir: Path) -> str:
             intro += f" {len(withheld)} totals are withheld:"
     coverage_rows = pipe_table(
         ["Table", "Year", "Members reporting", "Not reporting"],
-        [[f"{c['table']}.csv", c["year"], f"{c['reported']} of {c['members']}", c["missing"].replace(";", ", ") or "none"] for c in facts.get("coverage", [])],
+        [[f"{c['table']}.csv", c["year"], f"{c['reported']} of {c['members']}", ", ".join(names.get(m, m) for m in c["missing"].split(";") if m) or "none"] for c in facts.get("coverage", [])],
         ("Year", "Members reporting"),
     )
     provisional = facts.get("provisional", [])
     provisional_rows = pipe_table(
         ["Table", "Mineral", "Stage", "Year", "Coverage", "Missing"],
-        [[f"{p['table']}.csv", p["mineral"], p["stage"], p["year"], f"{p['coverage'] * 100:.1f}%", p["missing"].replace(";", ", ")] for p in provisional],
+        [[f"{p['table']}.csv", minerals.get(p["mineral"], p["mineral"]), p["stage"], p["year"], f"{p['coverage'] * 100:.1f}%", ", ".join(names.get(c, c) for c in p["missing"].split(";") if c)] for p in provisional],
         ("Year", "Coverage"),
     )
-    withheld_rows = pipe_table(["Total", "Mineral", "Year", "Members", "Reason"], [[w["total"], w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
+    withheld_rows = pipe_table(["Total", "Mineral", "Year", "Members", "Reason"], [[w["total"], minerals.get(w["mineral"], w["mineral"]), w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
     return render_template(
         "data-quality.md.j2",
         rules=len(results),

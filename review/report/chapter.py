@@ -41,6 +41,19 @@ SOURCES_NAMED = 3
 CAPTION_CHARS = 390
 
 
+def country_names(tables: dict) -> dict[str, str]:
+    """Country code -> the name the report prints (members' and partners' own names first):
+    chapters and annex tables name countries the same way, never by code."""
+    import pycountry
+
+    names = {c.alpha_3: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+    names.update({"XXX": "Other countries", "EUU": "European Union", "KOR": "Republic of Korea", "RUS": "Russia", "COD": "DR Congo", "VNM": "Viet Nam", "GBR": "United Kingdom", "USA": "United States"})
+    for table in ("partners", "members"):
+        if table in tables:
+            names.update(dict(zip(tables[table]["code"], tables[table]["name"])))
+    return names
+
+
 def constant_columns_in_caption(frame: pd.DataFrame, caption: str) -> tuple[pd.DataFrame, str]:
     """Columns with one value in every row leave the table and are said once in the caption.
 
@@ -92,14 +105,7 @@ class Chapter:
     # --- names -----------------------------------------------------------------------
 
     def _country_names(self) -> dict[str, str]:
-        import pycountry
-
-        names = {c.alpha_3: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
-        names.update({"XXX": "Other countries", "EUU": "European Union", "KOR": "Republic of Korea", "RUS": "Russia", "COD": "DR Congo", "VNM": "Viet Nam", "GBR": "United Kingdom", "USA": "United States"})
-        for table in ("partners", "members"):
-            if table in self.tables:
-                names.update(dict(zip(self.tables[table]["code"], self.tables[table]["name"])))
-        return names
+        return country_names(self.tables)
 
     def country(self, code: str) -> str:
         return self._names.get(code, code)

@@ -469,9 +469,14 @@ def legend_collisions(fig: plt.Figure) -> list[str]:
 
 
 def member_heatmap(values: pd.DataFrame) -> plt.Figure:
-    """Members (rows, the Alliance last) by mineral stage (columns), dependency annotated in percent."""
+    """Members (rows, the Alliance last) by mineral stage (columns), dependency annotated in percent,
+    with a colour scale so the shades read without the numbers."""
     fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(values) + 1.6))
-    sns.heatmap(values, ax=ax, vmin=0, vmax=1, cmap="rocket_r", annot=True, fmt=".0%", annot_kws={"fontsize": 5.5}, linewidths=0.4, linecolor="white", cbar=False)
+    sns.heatmap(values, ax=ax, vmin=0, vmax=1, cmap="rocket_r", annot=True, fmt=".0%", annot_kws={"fontsize": 5.5}, linewidths=0.4, linecolor="white",
+                cbar=True, cbar_kws={"label": "single-supplier dependency", "shrink": 0.6, "pad": 0.02})
+    scale = ax.collections[0].colorbar
+    scale.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    scale.ax.tick_params(labelsize=6.5)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.grid(False)  # a stage a member does not report stays blank
