@@ -114,7 +114,7 @@ def test_provisional_figures_are_said_and_not_assessed():
     tables = dict(targets=founding_targets(), minerals=pd.DataFrame({"id": ["rare-earths"]}), projects=pd.DataFrame(columns=["project_id", "name"]), price_floors=pd.DataFrame())
     points = glance.pillar_points(card_, table, tables, Names(), lambda r: f"{r.mineral} {r.stage}")
     assert points[-1] == "Provisional, not assessed (too few members reported): rare-earths refining."
-    assert "refining provisional" in points[0]  # never on or off track
+    assert "is provisional in refining" in points[0]  # never on or off track
 
 
 def test_member_ranks_are_worked_by_hand():
@@ -257,9 +257,9 @@ def test_one_line_per_pillar_without_the_outlook():
     points = glance.pillar_points(pillar_card(), pillar_table(False), pillar_tables(pillar_table(False)), Names(), lambda r: r.mineral)
     diversification, projects, stockpiles, recycling, markets, traceability, to_set = points
     # the refining *target* at risk is named, not only the ambition (the old page showed only the ambition)
-    assert diversification.startswith("Diversification, founding rare earths target under 60.0% by 2030: refining at risk; magnets on track; "
-                                      "even the best-case projection (every new aligned tonne serves members) misses it in refining 66.0%.")
-    assert "Founding ambition 50.0% by 2030: refining off track; even the best-case projection" in diversification
+    assert diversification.startswith("Diversification, founding rare earths targets: the target (under 60.0% by 2030) is at risk in refining; on track in magnets, "
+                                      "and even the best case misses it in refining (66.0%); the ambition (50.0% by 2030) is off track in refining, "
+                                      "and even the best case misses it in refining (66.0%).")
     assert diversification.endswith("Other dependency targets (illustrative): 1 off track (lithium refining).")
     assert projects == "Projects that matter most: 1 of 2 priority projects move a dependency target; the largest, Mountain Pass expansion, takes 8.0 pp off rare earths refining dependency by 2030; 3 projects are expected later than first reported."
     # every Alliance stockpile figure withheld: one line says so (the old page said nothing)
@@ -273,8 +273,8 @@ def test_one_line_per_pillar_without_the_outlook():
 
 def test_the_diversification_line_uses_the_outlook_when_its_rows_are_there():
     line = glance.diversification_line(pillar_card(), pillar_table(True), Names().mineral)
-    assert "target under 60.0% by 2030: refining at risk; magnets on track; chance of meeting it by 2030: refining 34%, magnets 91%; an 80% chance needs 12,000 t more aligned refining capacity." in line
-    assert "ambition 50.0% by 2030: refining off track; chance of meeting it by 2030: refining 5%." in line
+    assert "the target (under 60.0% by 2030) is at risk in refining; on track in magnets; chance of meeting it by 2030: refining 34%, magnets 91%; an 80% chance needs 12,000 t more aligned refining capacity;" in line
+    assert "the ambition (50.0% by 2030) is off track in refining; chance of meeting it by 2030: refining 5%." in line
     assert "best-case" not in line
 
 

@@ -200,13 +200,14 @@ def _withheld_line(card: pd.DataFrame, what: str, mineral_name) -> str:
 
 
 def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) -> str | None:
-    """The founding dependency target and ambition: each stage's status, and the chance of meeting them.
+    """The founding dependency target and ambition: where each is not on track, and the chance of meeting them.
 
     With the outlook's rows (`target_probability`, `capacity_needed_p80_t`, detail
     'target:central' / 'ambition:central') the line gives the chance of meeting each by the
-    target year and the aligned capacity an 80% chance needs; without them, where the
-    best-case projection misses (a bound, not a chance). Either way every stage's status
-    is named, so a target at risk is never hidden behind the ambition."""
+    target year and the aligned capacity an 80% chance needs; without them, where even the
+    best-case projection misses (a bound, not a chance). Every stage that is not on track
+    is named with its status, so a target at risk is never hidden behind the ambition; the
+    on-track stages are said in a word (the page's first paragraph gives every figure)."""
     dep = card[(card["indicator"] == DEPENDENCY) & card["founding"]]
     if dep.empty:
         return None
@@ -214,7 +215,10 @@ def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) 
     parts = []
     for kind, group in dep.groupby("kind", sort=False):
         goal = f"{'under ' if kind == 'target' else ''}{pct(group['target'].iloc[0])} by {int(group['target_year'].iloc[0])}"
-        text = f"{kind} {goal}: " + "; ".join(f"{r.stage} {narrative_status(r.status)}" for r in group.itertuples())
+        by_status: dict[str, list[str]] = {}
+        for r in group.itertuples():
+            by_status.setdefault(narrative_status(r.status), []).append(r.stage)
+        text = f"the {kind} ({goal}) is " + "; ".join(f"{status} in {joined(stages)}" for status, stages in by_status.items())
         detail = f"{kind}:central"
         chance = table[(table["indicator"] == "target_probability") & (table["detail"] == detail) & (table["mineral"] == group["mineral"].iloc[0])]
         if len(chance):
@@ -229,11 +233,11 @@ def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) 
             best = table[(table["indicator"] == "projected_dependency") & (table["scope"] == ind.ALLIANCE) & (table["mineral"] == group["mineral"].iloc[0])]
             best = best[(best["year"] == int(group["target_year"].iloc[0])) & (best["status"] != PROVISIONAL)]
             level = float(group["target"].iloc[0])
-            misses = [f"{r.stage} {pct(r.value)}" for r in best.itertuples() if r.value > level - (1e-12 if kind == "target" else -1e-12)]
+            misses = [f"{r.stage} ({pct(r.value)})" for r in best.itertuples() if r.value > level - (1e-12 if kind == "target" else -1e-12)]
             if misses:
-                text += f"; even the best-case projection (every new aligned tonne serves members) misses it in {joined(misses)}"
+                text += f", and even the best case misses it in {joined(misses)}"
         parts.append(text)
-    line = f"Diversification, founding {mineral} " + ". Founding ".join(parts) + "."
+    line = f"Diversification, founding {mineral} targets: " + "; ".join(parts) + "."
     others = card[(card["indicator"] == DEPENDENCY) & ~card["founding"]]
     if len(others):
         label = "Other dependency targets" + (" (illustrative)" if others["illustrative"].all() else "")
