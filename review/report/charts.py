@@ -330,7 +330,7 @@ def recycling_paths(series: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
 
     `series`: panel, year, value (Alliance). `paths`: panel, year, value."""
     panels = list(dict.fromkeys(series["panel"]))
-    fig, axes = _facets(len(panels), height=1.9)
+    fig, axes = _facets(len(panels), height=1.5)
     for ax, panel in zip(axes, panels):
         _recycling_path(ax, series[series["panel"] == panel], paths[paths["panel"] == panel])
         ax.set_title(panel)
@@ -357,7 +357,7 @@ def recycling_ranks(latest: pd.DataFrame) -> plt.Figure:
     cols = 3
     rows = int(np.ceil(len(panels) / cols))
     longest = latest.groupby("panel").size().max()
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.13 * longest + 0.6) * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.1 * longest + 0.5) * rows), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     for ax, panel in zip(axes.flat, panels):
@@ -520,7 +520,7 @@ def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
 
 def indexed_prices(index: pd.DataFrame) -> plt.Figure:
     """Prices across minerals indexed to the first year of each window (= 100). `index`: label, year, index."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.4))
     for i, (label, line) in enumerate(index.groupby("label", sort=True)):
         ax.plot(line["year"], line["index"], color=PALETTE[i % len(PALETTE)], linewidth=1.6, marker="o", markersize=2.5, label=label)
     ax.axhline(100, color=GREY, linewidth=0.8)
@@ -589,7 +589,7 @@ def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
     `lost`: stage, label, value (Alliance rows labelled "Alliance"), stages in reading order.
     """
     stages = list(dict.fromkeys(lost["stage"]))
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(stages) + 0.8))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.28 * len(stages) + 0.75))
     for y, stage in enumerate(stages):
         part = lost[lost["stage"] == stage]
         alliance = part[part["label"] == "Alliance"]["value"]
