@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from review.report.markdown import HTML_ONLY_CLOSE, HTML_ONLY_OPEN
+
 OUT = Path("2026") / "public"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -61,7 +63,9 @@ def test_every_image_loaded_with_alt_text(page, tiny_build):
     tab, _, _ = page
     images = tab.eval_on_selector_all("img", "els => els.map(e => ({complete: e.complete, w: e.naturalWidth, h: e.naturalHeight, alt: e.alt}))")
     _, outputs, _ = tiny_build
-    figures = sum(t.count("![") for t in (p.read_text() for p in (outputs / OUT / "book").glob("*.qmd")))
+    # figures in HTML-only blocks (the member profiles, a mineral's recycling chart) are not in the PDF
+    hidden = re.compile(re.escape(HTML_ONLY_OPEN) + ".*?" + re.escape(HTML_ONLY_CLOSE), re.S)
+    figures = sum(hidden.sub("", t).count("![") for t in (p.read_text() for p in (outputs / OUT / "book").glob("*.qmd")))
     assert len(images) == figures > 5
     for img in images:
         assert img["complete"] and img["w"] > 0 and img["h"] > 0
@@ -137,7 +141,9 @@ def test_pdf_pages_and_figures(pdf, tiny_build):
     import pdfplumber
 
     _, outputs, _ = tiny_build
-    figures = sum(t.count("![") for t in (p.read_text() for p in (outputs / OUT / "book").glob("*.qmd")))
+    # figures in HTML-only blocks (the member profiles, a mineral's recycling chart) are not in the PDF
+    hidden = re.compile(re.escape(HTML_ONLY_OPEN) + ".*?" + re.escape(HTML_ONLY_CLOSE), re.S)
+    figures = sum(hidden.sub("", t).count("![") for t in (p.read_text() for p in (outputs / OUT / "book").glob("*.qmd")))
     with pdfplumber.open(pdf) as doc:
         pages = len(doc.pages)
         images = sum(len(p.images) for p in doc.pages)
