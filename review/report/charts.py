@@ -134,7 +134,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
     `paths`: stage, year, value, kind ('target' or 'ambition').
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = _facets(len(stages), height=1.7)
+    fig, axes = _facets(len(stages), height=1.5)
     for ax, stage in zip(axes, stages):
         part = shares[shares["stage"] == stage]
         wide = part.pivot_table(index="year", columns="origin", values="share", aggfunc="sum", sort=False).fillna(0.0)
@@ -178,7 +178,7 @@ def target_paths(series: pd.DataFrame, paths: pd.DataFrame, projections: pd.Data
     `series`: panel, year, value. `paths`: panel, year, value, kind. `projections`: panel, year, value, kind ('projection', 'slip').
     """
     panels = list(dict.fromkeys(series["panel"]))
-    fig, axes = _facets(len(panels), height=2.2)
+    fig, axes = _facets(len(panels), height=1.75)
     for ax, panel in zip(axes, panels):
         s = series[series["panel"] == panel]
         ax.plot(s["year"], s["value"], color=COUNTRY_COLORS["CHN"], linewidth=2, marker="o", markersize=2.5, label="dependency")
@@ -207,7 +207,7 @@ def world_shares(shares: pd.DataFrame) -> plt.Figure:
     `shares`: stage, label (country name), country, share.
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.11 * shares.groupby("stage").size().max() + 0.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.095 * shares.groupby("stage").size().max() + 0.55), squeeze=False)
     for ax, stage in zip(axes.flat, stages):
         part = shares[shares["stage"] == stage]
         ax.barh(part["label"], part["share"], color=[country_color(c) for c in part["country"]])
@@ -237,7 +237,7 @@ def capacity_by_status(capacity: pd.DataFrame, group: str) -> plt.Figure:
     """Horizontal stacked bars of project capacity by status, one bar per <group> in the order
     given (stages as in minerals.csv); cancelled projects left out. `capacity`: <group>, status, capacity_t."""
     bars = capacity[~capacity["status"].isin(NOT_CHARTED)][group].nunique()
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.25 * bars + 1.0))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.22 * bars + 0.9))
     _status_bars(ax, capacity, group)
     ax.set_xlabel("capacity, t a year")
     _shared_legend(fig, [ax], columns=7, bottom=0.16, second_row=0.08, order=list(PROJECT_STATUS_COLORS))
@@ -330,7 +330,7 @@ def recycling_paths(series: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
 
     `series`: panel, year, value (Alliance). `paths`: panel, year, value."""
     panels = list(dict.fromkeys(series["panel"]))
-    fig, axes = _facets(len(panels), height=1.5)
+    fig, axes = _facets(len(panels), height=1.35)
     for ax, panel in zip(axes, panels):
         _recycling_path(ax, series[series["panel"] == panel], paths[paths["panel"] == panel])
         ax.set_title(panel)
@@ -357,7 +357,7 @@ def recycling_ranks(latest: pd.DataFrame) -> plt.Figure:
     cols = 3
     rows = int(np.ceil(len(panels) / cols))
     longest = latest.groupby("panel").size().max()
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.1 * longest + 0.5) * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.085 * longest + 0.45) * rows), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     for ax, panel in zip(axes.flat, panels):
@@ -498,7 +498,7 @@ def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
     panels = list(dict.fromkeys(prices["panel"]))
     cols = min(len(panels), 2)
     grid_rows = int(np.ceil(len(panels) / cols))
-    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 1.2 * grid_rows + 0.3), squeeze=False)  # units differ: no shared y axis
+    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 1.1 * grid_rows + 0.25), squeeze=False)  # units differ: no shared y axis
     for ax in grid.flat[len(panels):]:
         ax.set_visible(False)
     axes = list(grid.flat[: len(panels)])
@@ -520,7 +520,7 @@ def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
 
 def indexed_prices(index: pd.DataFrame) -> plt.Figure:
     """Prices across minerals indexed to the first year of each window (= 100). `index`: label, year, index."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 2.4))
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.1))
     for i, (label, line) in enumerate(index.groupby("label", sort=True)):
         ax.plot(line["year"], line["index"], color=PALETTE[i % len(PALETTE)], linewidth=1.6, marker="o", markersize=2.5, label=label)
     ax.axhline(100, color=GREY, linewidth=0.8)
@@ -567,7 +567,7 @@ def event_timeline(events: pd.DataFrame) -> plt.Figure:
     minerals = sorted(events["mineral"].unique())
     kinds = sorted(events["kind"].unique())
     markers = ["o", "s", "D", "^", "v", "P", "X", "*"]
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.35 * len(minerals) + 1.6))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.28 * len(minerals) + 1.3))
     for i, kind in enumerate(kinds):
         part = events[events["kind"] == kind]
         ax.scatter(part["date"], part["mineral"].map(minerals.index), marker=markers[i % len(markers)], color=PALETTE[i % len(PALETTE)], s=30, label=kind, zorder=3)
