@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.text import WITHHELD, format_value
+from review.analysis.text import format_value
 from review.report.views import rows_of, stage_order, stockpile_cover
 
 #: How many years of events a mineral chapter lists, ending with the cycle.
