@@ -134,7 +134,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
     `paths`: stage, year, value, kind ('target' or 'ambition').
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = _facets(len(stages), height=1.5)
+    fig, axes = _facets(len(stages), height=1.4)
     for ax, stage in zip(axes, stages):
         part = shares[shares["stage"] == stage]
         wide = part.pivot_table(index="year", columns="origin", values="share", aggfunc="sum", sort=False).fillna(0.0)
@@ -207,7 +207,7 @@ def world_shares(shares: pd.DataFrame) -> plt.Figure:
     `shares`: stage, label (country name), country, share.
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.095 * shares.groupby("stage").size().max() + 0.55), squeeze=False)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.085 * shares.groupby("stage").size().max() + 0.5), squeeze=False)
     for ax, stage in zip(axes.flat, stages):
         part = shares[shares["stage"] == stage]
         ax.barh(part["label"], part["share"], color=[country_color(c) for c in part["country"]])
@@ -267,7 +267,7 @@ def capacity_panels(capacity: pd.DataFrame) -> plt.Figure:
 def projection_bars(points: pd.DataFrame, target: float | None) -> plt.Figure:
     """Dependency today, projected, and projected if projects slip, against the target. `points`: stage, label, value."""
     stages = list(dict.fromkeys(points["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 1.4), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 1.25), squeeze=False, sharey=True)
     colors = [COUNTRY_COLORS["CHN"], ALIGNED_COLOR, "#56B4E9"]
     for ax, stage in zip(axes.flat, stages):
         part = points[points["stage"] == stage]
@@ -289,7 +289,7 @@ def cover_bars(cover: pd.DataFrame, label: str, unit: str = "days of consumption
 
     The stress test passes its own unit (days of the lost supply) and no targets: targets are
     in days of consumption, so no target mark may sit on an axis of another unit."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.22 * len(cover) + 0.9))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.2 * len(cover) + 0.8))
     ax.barh(cover[label], cover["value"], color=ALIGNED_COLOR, label=unit)
     targets = cover.dropna(subset=["target_days"]) if "target_days" in cover else cover.iloc[0:0]
     if len(targets):
@@ -589,7 +589,7 @@ def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
     `lost`: stage, label, value (Alliance rows labelled "Alliance"), stages in reading order.
     """
     stages = list(dict.fromkeys(lost["stage"]))
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.28 * len(stages) + 0.75))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.25 * len(stages) + 0.7))
     for y, stage in enumerate(stages):
         part = lost[lost["stage"] == stage]
         alliance = part[part["label"] == "Alliance"]["value"]
