@@ -128,3 +128,13 @@ def test_a_figure_names_the_sources_of_the_rows_it_draws_within_three_lines():
     line = ch.source_line((long,), budget=CAPTION_CHARS - 250)
     assert line.startswith("Source: Publisher 0") and line.endswith("and 2 more (see the sources annex).") and line.count("Source:") == 1
     assert len(line) <= CAPTION_CHARS - 250 or line.count(";") == 1  # at least one source is always named
+
+
+def test_coverage_rows_of_identical_consecutive_years_are_one_row():
+    from review.report.annexes import year_runs
+
+    full = [dict(table="dependency", year=y, reported=12, members=12, missing="") for y in (2020, 2021, 2022, 2024)]
+    partial = [dict(table="dependency", year=2025, reported=11, members=12, missing="NZL")]
+    runs = [(c["table"], years, c["missing"]) for c, years in year_runs(full + partial)]
+    # 2023 is absent: 2022 and 2024 are not one run; a year with another member missing stays apart
+    assert runs == [("dependency", "2020\u20132022", ""), ("dependency", "2024", ""), ("dependency", "2025", "NZL")]

@@ -105,6 +105,21 @@ def _facts(snapshot_dir: Path) -> dict:
     return json.loads((Path(snapshot_dir) / ANNEX_FILE).read_text())
 
 
+def year_runs(coverage: list[dict]) -> list[tuple[dict, str]]:
+    """Consecutive years of one table with the same members reporting as one row: (first row, '2020-2026').
+
+    Seven identical rows of "12 of 12, none" say one thing; the rows that differ stay apart."""
+    runs: list[list[dict]] = []
+    for c in coverage:
+        last = runs[-1][-1] if runs else None
+        same = last is not None and (last["table"], last["reported"], last["members"], last["missing"]) == (c["table"], c["reported"], c["members"], c["missing"]) and c["year"] == last["year"] + 1
+        if same:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return [(run[0], str(run[0]["year"]) if len(run) == 1 else f"{run[0]['year']}\u2013{run[-1]['year']}") for run in runs]
+
+
 def data_quality(snapshot_dir: Path) -> str:
     from review.inputs import snapshot as snap
     results = json.loads((Path(snapshot_dir) / snap.VALIDATION_FILE).read_text())
@@ -147,9 +162,9 @@ def data_quality(snapshot_dir: Path) -> str:
         if withheld:
             intro += f" {len(withheld)} totals are withheld:"
     coverage_rows = pipe_table(
-        ["Table", "Year", "Members reporting", "Not reporting"],
-        [[f"{c['table']}.csv", c["year"], f"{c['reported']} of {c['members']}", ", ".join(names.get(m, m) for m in c["missing"].split(";") if m) or "none"] for c in facts.get("coverage", [])],
-        ("Year", "Members reporting"),
+        ["Table", "Years", "Members reporting", "Not reporting"],
+        [[f"{c['table']}.csv", years, f"{c['reported']} of {c['members']}", ", ".join(names.get(m, m) for m in c["missing"].split(";") if m) or "none"] for c, years in year_runs(facts.get("coverage", []))],
+        ("Years", "Members reporting"),
     )
     provisional = facts.get("provisional", [])
     provisional_rows = pipe_table(
