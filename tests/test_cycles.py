@@ -137,7 +137,7 @@ def test_the_rolled_forward_cycle_builds_with_its_new_member_and_mineral(two_cyc
     assert records["since_last_review_available"] is True
     assert records["since_last_review_new_target"] == 1 and records["since_last_review_retired"] == 1
     quality = re.sub(r"\\(.)", r"\1", (out / "book" / "data-quality.qmd").read_text())  # escaped Markdown, read as text
-    assert "| 2024 | rare-earths | mining | CHN | 2025 | 700 | 2027 | 690 |" in quality  # a planted revision
+    assert "| 2024 | Rare earths | mining | China | 2025 | 700 | 2027 | 690 |" in quality  # a planted revision, named as the chapters name it (not "rare-earths", "CHN")
 
 
 def test_the_first_cycle_says_when_its_previous_review_is_missing(tiny_build):

@@ -113,22 +113,11 @@ def test_provisional_figures_are_said_and_not_assessed():
     first, second, _ = glance.sentences(glance.founding_points(table, founding, 2026), glance.founding_lines(founding), c, glance.capacity_gaps(table, founding), "Rare earths")
     assert "80.0% in refining (provisional)" in first and "refining is provisional" in first
     assert "every stage reaches 60.0% in the best case" in second  # the provisional projection is not called a miss
-    points = glance.attention_points(c, table, founding_targets(), lambda r: f"{r.mineral} {r.stage}", str.capitalize)
-    assert any(p.startswith("Provisional, not assessed") and "rare-earths refining" in p for p in points)
-
-
-def test_attention_points_from_the_numbers():
-    targets = founding_targets()
-    points = glance.attention_points(card(), indicators(True), targets, lambda r: f"{r.mineral} {r.stage}", str)
-    assert points[0] == "Off track, founding target (60.0% by 2030): rare-earths refining 80.0% in 2026 against a path of 80.0%."
-    assert points[1] == "The expected (status-weighted) projection leaves dependency above the target: rare-earths refining 66.0% in 2030."
-    # stress test: 42 days of gallium cover against the 60-day stockpile target
-    assert points[2] == "Stress test, largest non-aligned supplier stopped: Alliance stockpiles would cover gallium refining 42 days (target 60)."
-    assert glance.attention_points(card(refining=ind.ON_TRACK), indicators(False).query("indicator != 'projected_dependency'"), targets, str, str) == []
-    # stress-test cover only for minerals without a stockpile target: nothing to compare, no point (and no error)
-    other = indicators(True)
-    other.loc[other["indicator"] == "disruption_cover_days", "mineral"] = "copper"
-    assert not any(p.startswith("Stress test") for p in glance.attention_points(card(), other, targets, lambda r: f"{r.mineral} {r.stage}", str))
+    card_ = c.assign(founding=True, illustrative=False, comparator="max", target=0.6, target_year=2030, kind="target", path=0.8)
+    tables = dict(targets=founding_targets(), minerals=pd.DataFrame({"id": ["rare-earths"]}), projects=pd.DataFrame(columns=["project_id", "name"]), price_floors=pd.DataFrame())
+    points = glance.pillar_points(card_, table, tables, Names(), lambda r: f"{r.mineral} {r.stage}")
+    assert points[-1] == "Provisional, not assessed (too few members reported): rare-earths refining."
+    assert "is provisional in refining" in points[0]  # never on or off track
 
 
 def test_member_ranks_are_worked_by_hand():
@@ -144,6 +133,25 @@ def test_member_ranks_are_worked_by_hand():
     # BBB: mean (0.55 + 0.45) / 2 = 0.50, before 0.50, change 0; above in none (0.55 < 0.65, 0.45 < 0.55)
     assert ranks.loc["BBB", "mean"] == pytest.approx(0.50) and ranks.loc["BBB", "change"] == pytest.approx(0.0) and ranks.loc["BBB", "above_alliance"] == 0
     assert ranks.loc["BBB", "rank"] == 1 and ranks.loc["AAA", "rank"] == 2
+
+
+def test_a_member_reporting_fewer_stages_is_listed_apart_and_the_ranking_uses_the_common_stages():
+    # AAA and BBB report x mining, y refining and z refining; NNN reports only z refining (1 of 3 < half): listed apart.
+    # BBB lacks nothing; AAA lacks nothing: common = 3 stages. The old ranking put NNN first on its one easy stage.
+    rows = []
+    for scope, values in (("AAA", (0.80, 0.60, 0.10)), ("BBB", (0.55, 0.45, 0.50)), ("NNN", (None, None, 0.05))):
+        for (mineral, stage), v in zip((("x", "mining"), ("y", "refining"), ("z", "refining")), values):
+            if v is not None:
+                rows.append(("single_supplier_dependency", mineral, stage, scope, 2026, v, "share", "", "CHN"))
+    ranks = comparison.member_ranks(pd.DataFrame(rows, columns=COLUMNS), ["AAA", "BBB", "NNN"], 2026, 2025).set_index("scope")
+    # AAA (0.80 + 0.60 + 0.10) / 3 = 0.50; BBB (0.55 + 0.45 + 0.50) / 3 = 0.50: tied at rank 1
+    assert ranks.loc["AAA", "mean"] == pytest.approx(0.5) and ranks.loc["BBB", "mean"] == pytest.approx(0.5)
+    assert ranks.loc["AAA", "rank"] == ranks.loc["BBB", "rank"] == 1 and ranks.loc["AAA", "common"] == 3
+    assert not ranks.loc["NNN", "ranked"] and pd.isna(ranks.loc["NNN", "rank"]) and ranks.loc["NNN", "stages"] == 1
+    assert list(ranks.index)[-1] == "NNN"
+    # a stage one ranked member lacks leaves the ranking for all: drop BBB's z refining -> common = x mining, y refining
+    ranks = comparison.member_ranks(pd.DataFrame(rows[:5], columns=COLUMNS), ["AAA", "BBB", "NNN"], 2026, 2025).set_index("scope")
+    assert ranks.loc["AAA", "common"] == 2 and ranks.loc["AAA", "mean"] == pytest.approx(0.70) and ranks.loc["BBB", "rank"] == 1
 
 
 def test_sponsorship_counts_each_sponsor_and_leaves_out_cancelled():
@@ -181,3 +189,105 @@ def test_legend_collisions_are_found_and_cleared():
     fig = charts.outlook_fan(fan, glance.founding_points(indicators(False), founding, 2026), glance.founding_lines(founding))
     assert charts.legend_collisions(fig) == []
     plt.close(fig)
+
+
+def pillar_card() -> pd.DataFrame:
+    """Founding refining target at risk, its ambition off track; magnets on track; an illustrative lithium target
+    off track; every stockpile target withheld; one recycling target off track and one withheld."""
+    base = dict(comparator="max", target_year=2030, year=2026, path=0.7, founding=True, illustrative=False)
+    rows = [
+        dict(base, mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", kind="target", target=0.6, value=0.72, status=ind.AT_RISK),
+        dict(base, mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", kind="ambition", target=0.5, value=0.72, status=ind.OFF_TRACK),
+        dict(base, mineral="rare-earths", stage="magnets", indicator="single_supplier_dependency", kind="target", target=0.6, value=0.58, status=ind.ON_TRACK),
+        dict(base, mineral="lithium", stage="refining", indicator="single_supplier_dependency", kind="target", target=0.65, value=0.9, status=ind.OFF_TRACK, founding=False, illustrative=True),
+        dict(base, mineral="rare-earths", stage="", indicator="stockpile_cover_days", kind="target", comparator="min", target=60, value=np.nan, status=ind.SUPPRESSED, founding=False),
+        dict(base, mineral="gallium", stage="", indicator="stockpile_cover_days", kind="target", comparator="min", target=60, value=np.nan, status=ind.SUPPRESSED, founding=False),
+        dict(base, mineral="cobalt", stage="", indicator="recycling_share", kind="target", comparator="min", target=0.2, value=0.05, status=ind.OFF_TRACK, founding=False),
+        dict(base, mineral="lithium", stage="", indicator="recycling_share", kind="target", comparator="min", target=0.1, value=np.nan, status=ind.SUPPRESSED, founding=False),
+    ]
+    return pd.DataFrame(rows)
+
+
+class Names:
+    def mineral(self, m):
+        return {"rare-earths": "Rare earths"}.get(m, m.capitalize())
+
+    def country(self, c):
+        return {"USA": "United States"}.get(c, c)
+
+
+def pillar_tables(table: pd.DataFrame) -> dict:
+    targets = pd.DataFrame([dict(mineral=m, indicator="single_supplier_dependency") for m in ("rare-earths", "lithium")])
+    minerals = pd.DataFrame({"id": ["rare-earths", "lithium", "gallium", "antimony"]})
+    projects = pd.DataFrame([dict(project_id="P1", name="Mountain Pass expansion"), dict(project_id="P2", name="Other")])
+    floors = pd.DataFrame([dict(mineral="rare-earths", stage="refining", scope="USA", status="in force", product="NdPr oxide")])
+    return dict(targets=targets, minerals=minerals, projects=projects, price_floors=floors)
+
+
+def pillar_table(outlook: bool) -> pd.DataFrame:
+    rows = [
+        # the expected (status-weighted) projection is not the best case: only full delivery is
+        ("projected_dependency", "rare-earths", "refining", "alliance", 2030, 0.71, "share", ind.MISSES, "CHN"),
+        ("projected_dependency_full", "rare-earths", "refining", "alliance", 2030, 0.66, "share", ind.MISSES, "CHN"),
+        ("projected_dependency", "rare-earths", "magnets", "alliance", 2030, 0.52, "share", ind.MISSES, "CHN"),
+        ("projected_dependency_full", "rare-earths", "magnets", "alliance", 2030, 0.45, "share", ind.MEETS, "CHN"),
+        ("priority_project_effect", "rare-earths", "refining", "alliance", 2030, 0.08, "share_diff", "", "P1"),
+        ("priority_project_effect", "rare-earths", "magnets", "alliance", 2030, 0.0, "share_diff", "", "P2"),
+        ("projects_slipped", "rare-earths", "", "alliance", 2026, 3.0, "projects", "", "all"),
+        ("price_floor_cost_musd", "rare-earths", "refining", "USA", None, np.nan, "million USD", ind.NOT_COMPARED, "in force"),
+        ("traceability_share", "cobalt", "refining", "alliance", 2026, 0.096, "share", "", ""),
+        ("traceability_share", "lithium", "refining", "alliance", 2026, 0.02, "share", "", ""),
+        # gallium has no dependency target (95.6%); antimony neither: its most dependent stage is refining
+        ("single_supplier_dependency", "gallium", "refining", "alliance", 2026, 0.956, "share", "", "CHN"),
+        ("single_supplier_dependency", "antimony", "mining", "alliance", 2026, 0.5, "share", "", "CHN"),
+        ("single_supplier_dependency", "antimony", "refining", "alliance", 2026, 0.8, "share", "", "CHN"),
+        ("single_supplier_dependency", "lithium", "refining", "alliance", 2026, 0.9, "share", "", "CHN"),
+    ]
+    if outlook:
+        rows += [
+            ("target_probability", "rare-earths", "refining", "alliance", 2030, 0.34, "share", "", "target:central"),
+            ("target_probability", "rare-earths", "magnets", "alliance", 2030, 0.91, "share", "", "target:central"),
+            ("capacity_needed_p80_t", "rare-earths", "refining", "alliance", 2030, 12_000.0, "t", "", "target:central"),
+            ("capacity_needed_p80_t", "rare-earths", "magnets", "alliance", 2030, 0.0, "t", "", "target:central"),
+            ("target_probability", "rare-earths", "refining", "alliance", 2030, 0.05, "share", "", "ambition:central"),
+        ]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def test_one_line_per_pillar_without_the_outlook():
+    points = glance.pillar_points(pillar_card(), pillar_table(False), pillar_tables(pillar_table(False)), Names(), lambda r: r.mineral)
+    diversification, projects, stockpiles, recycling, markets, traceability, to_set = points
+    # the refining *target* at risk is named, not only the ambition (the old page showed only the ambition)
+    assert diversification.startswith("Diversification, founding rare earths targets: the target (under 60.0% by 2030) is at risk in refining; on track in magnets, "
+                                      "and even the best case misses it in refining (66.0%); the ambition (50.0% by 2030) is off track in refining, "
+                                      "and even the best case misses it in refining (66.0%).")
+    assert diversification.endswith("Other dependency targets (illustrative): 1 off track (lithium refining).")
+    assert projects == "Projects that matter most: 1 of 2 priority projects move a dependency target; the largest, Mountain Pass expansion, takes 8.0 pp off rare earths refining dependency by 2030; 3 projects are expected later than first reported."
+    # every Alliance stockpile figure withheld: one line says so (the old page said nothing)
+    assert stockpiles == ("Stockpiles: 2 stockpile targets (rare earths and gallium) are assessed only in the restricted edition, "
+                          "because the Alliance totals would reveal confidential holdings.")
+    assert recycling.startswith("Recycling: 1 of 2 recycling targets assessed: 1 off track (cobalt); 1 recycling target (lithium) is assessed only")
+    assert markets == "Markets: the yearly cost of the price-gap payments in force is not known; the United States floor on NdPr oxide is not compared (no NdPr oxide price in the inputs)."
+    assert traceability == "Traceability: from 2.0% (lithium refining) to 9.6% (cobalt refining) of Alliance sourcing has a verified origin (2026)."
+    assert to_set.startswith("Targets still to set") and to_set.endswith("gallium (refining 95.6% in 2026) and antimony (refining 80.0% in 2026) have no dependency target.")
+
+
+def test_the_diversification_line_uses_the_outlook_when_its_rows_are_there():
+    line = glance.diversification_line(pillar_card(), pillar_table(True), Names().mineral)
+    assert "the target (under 60.0% by 2030) is at risk in refining; on track in magnets; chance of meeting it by 2030: refining 34%, magnets 91%; an 80% chance needs 12,000 t more aligned refining capacity;" in line
+    assert "the ambition (50.0% by 2030) is off track in refining; chance of meeting it by 2030: refining 5%." in line
+    assert "best-case" not in line
+
+
+def test_a_floor_cost_in_force_is_summed():
+    table = pillar_table(False)
+    table.loc[table["indicator"] == "price_floor_cost_musd", ["value", "status"]] = [1.5, ""]
+    assert glance.markets_line(table, pillar_tables(table)["price_floors"], Names().country, Names().mineral) == "Markets: price-gap payments at the 1 floor in force would cost 1.50 million USD a year at the latest prices."
+
+
+def test_the_member_heat_map_has_a_colour_scale():
+    values = pd.DataFrame({"Rare earths refining": [0.9, 0.5], "Copper mining": [0.1, np.nan]}, index=["United States", "Alliance"])
+    fig = charts.member_heatmap(values)
+    scale = fig.axes[0].collections[0].colorbar
+    assert scale is not None and scale.ax.get_ylabel() == "single-supplier dependency"
+    assert scale.ax.yaxis.get_major_formatter()(0.5, 0) == "50%"

@@ -53,13 +53,13 @@ def test_the_supplier_is_the_alliances_not_each_members():
 
 def test_cover_days_against_the_lost_supply(restricted):
     # USA 2025: holdings 12 t, consumption 100 t; refining lost share 85/100 (its only stage in 2025):
-    # 12 / (0.85 * 100) * 365 = 4380 / 85 = 51.53 days, below its 90-day target
+    # 12 / (0.85 * 100) * 365 = 4380 / 85 = 51.53 days of the lost supply (no target status: targets are in days of consumption)
     usa = one(restricted, "disruption_cover_days", mineral="rare-earths", scope="USA", year=2025)
-    assert usa.value == pytest.approx(4380 / 85) and usa.stage == "refining" and usa.status == ind.MISSES
-    assert usa.detail == "CHN stops; target 90 days"
-    # JPN 2024 (restricted edition shows it): 15 / (0.80 * 100) * 365 = 68.4375 days, meets 60
+    assert usa.value == pytest.approx(4380 / 85) and usa.stage == "refining" and usa.status == ""
+    assert usa.detail == "CHN stops"
+    # JPN 2024 (restricted edition shows it): 15 / (0.80 * 100) * 365 = 68.4375 days
     jpn = one(restricted, "disruption_cover_days", mineral="rare-earths", scope="JPN", year=2024)
-    assert jpn.value == pytest.approx(68.4375) and jpn.status == ind.MEETS
+    assert jpn.value == pytest.approx(68.4375) and jpn.status == ""
     # Alliance 2025: holdings 12 + 18 + 2 = 32, consumption 100 + 100 + 50 = 250, lost share 160/200 = 0.8:
     # 32 / (0.8 * 250) * 365 = 58.4 days
     assert one(restricted, "disruption_cover_days", mineral="rare-earths", scope="alliance", year=2025).value == pytest.approx(58.4)
@@ -98,8 +98,19 @@ def test_a_stock_is_tested_against_its_most_exposed_stage():
     )
     cover = ind.stress_cover(stock, ind.stockpile_totals(stock).iloc[0:0], lost).set_index("scope")
     assert cover.loc["USA", "stage"] == "refining" and cover.loc["USA", "value"] == pytest.approx(91.25)
-    assert cover.loc["USA", "status"] == ind.MEETS
+    assert cover.loc["USA", "status"] == ""
     assert cover.loc["JPN", "status"] == ind.NOT_EXPOSED and math.isnan(cover.loc["JPN", "value"])
+
+
+def test_days_of_lost_supply_that_beat_the_target_never_meet_a_consumption_target():
+    # the planted case: 70 days of consumption against a 90-day target (misses), while the stock
+    # bridges 70 / 0.61 = 114.75 days of a 61% loss; the old stress test called that "meets target"
+    lost = pd.DataFrame([("sb", "refining", "USA", 2026, "CHN", 61, 100, 0.61)], columns=["mineral", "stage", "scope", "year", "supplier", "lost_t", "total_t", "value"])
+    stock = pd.DataFrame([(2026, "USA", "sb", 70 / 365 * 100, 100.0, 90.0, False)], columns=["year", "member", "mineral", "holdings_t", "annual_consumption_t", "target_days", "confidential"])
+    stress = ind.stress_cover(stock, ind.stockpile_totals(stock).iloc[0:0], lost).iloc[0]
+    assert stress["value"] == pytest.approx(70 / 0.61) and stress["value"] > 90 and stress["status"] == ""
+    cover = ind.stockpile_rows(stock, ind.stockpile_totals(stock).iloc[0:0].assign(disclosed=True))
+    assert cover[cover["scope"] == "USA"].iloc[0]["status"] == ind.MISSES  # the target is assessed here only
 
 
 def test_figures_from_a_provisional_year_are_provisional():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from mandate_tables import indicators_of, one
@@ -34,6 +35,23 @@ def test_a_sum_with_unreported_figures_is_provisional():
     rows = ind.finance_rows(ind.finance_totals(projects, 2026)).set_index("indicator")
     assert rows.loc["capex_musd", "value"] == 30 and rows.loc["capex_musd", "status"] == ind.PROVISIONAL
     assert rows.loc["public_finance_musd", "value"] == 10 and rows.loc["public_finance_musd", "status"] == ""
+
+
+def test_capex_no_project_reports_is_not_reported_never_zero():
+    # the planted case: one announced project without capex; the old table printed 0.00
+    projects = pd.DataFrame([("P1", "x", "s", "announced", None, 5.0)], columns=["project_id", "mineral", "stage", "status", "capex_musd", "public_finance_musd"])
+    rows = ind.finance_rows(ind.finance_totals(projects, 2026)).set_index("indicator")
+    assert pd.isna(rows.loc["capex_musd", "value"]) and rows.loc["capex_musd", "status"] == ind.NO_DATA
+    assert rows.loc["public_finance_musd", "value"] == 5
+
+
+def test_public_share_leaves_projects_without_capex_out_of_both_sides():
+    # capex 100 / public 50, capex 60 / public 10, capex not reported / public 30:
+    # (50 + 10) / (100 + 60) = 0.375, one project left out (with it on top: 90 / 160 = 0.5625, wrong)
+    projects = pd.DataFrame({"capex_musd": [100.0, 60.0, None], "public_finance_musd": [50.0, 10.0, 30.0]})
+    share = ind.public_finance_share(projects)
+    assert share == dict(capex_musd=160.0, public_finance_musd=60.0, share=pytest.approx(0.375), counted=2, left_out=1)
+    assert np.isnan(ind.public_finance_share(projects.iloc[2:])["share"])
 
 
 def test_priority_project_effect_on_the_2030_projection(table):

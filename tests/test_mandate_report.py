@@ -39,12 +39,16 @@ def full_build(tmp_path_factory):
 
 def test_every_new_section_shows_the_cycles_data(full_build):
     mineral = chapter(full_build, "mineral-rare-earths")
-    assert "refining (neodymium oxide) 56 USD/kg in 2024, +14% since 2020, volatility 37.1%" in mineral
-    assert "| Rare earths | refining | United States | in force (since 2025) | 110 USD/kg (NdPr oxide) | 54 USD/kg (2024) | 0.54 |" in mineral
+    # the window's change, the last year's and the fall from the 2022 peak (over 20%), with the age of the price
+    assert "refining, neodymium oxide 56 USD/kg in 2024 (the latest published): +14.3% over 2020–2024, −28.2% in the last year, 58.2% below its 2022 peak of 134 USD/kg" in mineral
+    # the US floor is on NdPr oxide: not compared with the neodymium-oxide price (the old row showed a 54 USD/kg gap and a cost)
+    assert "| refining | United States | in force (since 2025) | 110 USD/kg (NdPr oxide) | not compared: the inputs price neodymium oxide, not NdPr oxide | no cost: the gap is not known |" in mineral
+    assert "The United States floor on NdPr oxide is not drawn: no NdPr oxide price is in the inputs." in mineral
     assert "| 2025-04-04 | China | export control |" in mineral
     markets = chapter(full_build, "markets")
-    assert "![Annual average prices indexed" in markets and "Source: Tiny fixture, USGS MCS 2025." in markets
-    assert "| Lithium | refining | Alliance | proposed (since 2026) | 15 USD/kg (lithium carbonate) | 1,000 USD/t (2024) | 0.04 |" in markets
+    # the indexed prices draw USGS rows only: the mining concentrate (no complete window) and its source are not in it
+    assert "![Annual average prices indexed" in markets and "(= 100). Source: USGS MCS 2025." in markets
+    assert "| Lithium | refining | Alliance | proposed (since 2026) | 15 USD/kg (lithium carbonate) | 1,000 USD/t (2024, the latest published) | 0.04 (on 40 t) |" in markets
     assert "Rare earths refining 37.5% (2026)" in markets
     projects = chapter(full_build, "projects")
     assert "| Alpha refinery | Rare earths | refining | United States | construction | 100 | 50 | +8.0 pp by 2030 | yes |" in projects
@@ -57,8 +61,9 @@ def test_the_public_stress_test_withholds_what_stockpile_cover_withholds(full_bu
     # Japan's holdings are confidential, the 2025 Alliance total fails the disclosure rule (one confidential member)
     plain = re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", stress)  # status words without their styling spans
     lines = {line.split(" | ")[1]: line for line in plain.splitlines() if line.startswith("| Rare earths |")}
-    assert lines["Japan"].startswith(f"| Rare earths | Japan | refining | 75.0% | {WITHHELD} | {WITHHELD} | withheld |")
-    assert lines["Alliance"].startswith(f"| Rare earths | Alliance | refining | 80.0% | {WITHHELD} |  | withheld |")
-    assert lines["United States"].startswith("| Rare earths | United States | refining | 85.0% | 52 | 90 |")
+    # days of the lost supply a stock bridges, with no target and no status (targets are in days of consumption)
+    assert lines["Japan"] == f"| Rare earths | Japan | refining | 75.0% | {WITHHELD} |"
+    assert lines["Alliance"] == f"| Rare earths | Alliance | refining | 80.0% | {WITHHELD} |"
+    assert lines["United States"] == "| Rare earths | United States | refining | 85.0% | 52 |"
     data = (full_build / "2026" / "public" / "data" / "indicators.csv").read_text()
     assert "disruption_cover_days,rare-earths,refining,JPN,2025,,days,confidential" in data

@@ -29,19 +29,30 @@ FLOORS = pd.DataFrame(
 )
 
 
-def test_floors_are_drawn_in_each_panels_price_unit():
-    series, lines = monitoring.price_panels(Names(), PRICES, FLOORS)
+def test_floors_are_drawn_in_each_panels_price_unit_only_on_their_product_and_from_their_year():
+    series, lines, apart = monitoring.price_panels(Names(), PRICES, FLOORS)
     assert list(dict.fromkeys(series["panel"])) == ["Mining: concentrate", "Refining: oxide"]
     mining = lines[lines["stage"] == "mining"].iloc[0]
     # 8,000 USD/t = 8000 / 2204.62 USD/lb = 3.6287 USD/lb; the label gives both
     assert mining.value == pytest.approx(8000 / 2204.62)
-    assert mining.label == "Alliance floor (proposed), 8,000 USD/t = 3.63 USD/lb"
-    assert lines[lines["stage"] == "refining"].iloc[0].label == "United States floor (in force), 110 USD/kg"
+    assert mining.label == "Alliance floor (proposed, since 2026), 8,000 USD/t = 3.63 USD/lb"
+    # the NdPr-oxide floor is not a line on the oxide chart (the old chart drew it there): it is listed apart
+    assert lines["stage"].tolist() == ["mining"] and apart["product"].tolist() == ["NdPr oxide"]
     fig = charts.price_lines(series, lines)
     mining_ax, refining_ax = fig.axes[:2]
-    floor_levels = [line.get_ydata()[0] for line in mining_ax.get_lines()[1:]]
-    assert floor_levels == [pytest.approx(8000 / 2204.62)]
-    assert refining_ax.get_ylim()[1] > 110 > mining_ax.get_ylim()[1]  # no shared axis across units
+    floor = mining_ax.collections[0]
+    (start, level), (end, _) = floor.get_segments()[0]
+    # set in 2026, after the last price (2025): drawn from 2026, never back over 2024-2025
+    assert level == pytest.approx(8000 / 2204.62) and start == 2026 and end > start
+    assert refining_ax.get_ylim()[1] < 110 and not refining_ax.collections  # no floor on the refining panel
+
+
+def test_a_floor_on_another_product_or_without_a_volume_says_why_it_has_no_figure():
+    prices = PRICES[PRICES["stage"] == "refining"]
+    floor = ("re", "refining", "NdPr oxide")
+    assert monitoring.floor_reasons(prices, *floor, "not compared", "not compared") == ("not compared: the inputs price oxide, not NdPr oxide", "no cost: the gap is not known")
+    assert monitoring.floor_reasons(prices, *floor, "", "no volume") == ("", "no cost: the volume the floor pays for is not published")
+    assert monitoring.floor_reasons(prices, *floor, "", "") == ("", "")
 
 
 def test_events_of_the_last_five_years_oldest_first():
@@ -56,8 +67,20 @@ def test_events_of_the_last_five_years_oldest_first():
     assert list(shown.columns) == ["Date", "Country", "Kind", "Event", "Source"]
 
 
+def test_an_event_naming_several_minerals_is_one_event():
+    # events.csv has a row per mineral: the December 2024 ban on gallium and germanium is two rows, one event
+    ban = ("2024-12-03", "CHN", "export control", "ban to the US", "MOFCOM")
+    events = pd.DataFrame(
+        [(ban[0], "gallium", *ban[1:]), (ban[0], "germanium", *ban[1:]), ("2025-04-04", "re", "CHN", "export control", "licences", "MOFCOM")],
+        columns=["date", "mineral", "country", "kind", "description", "source"],
+    )
+    shown = monitoring.recent_events(Names(), events, 2026, with_mineral=True)
+    assert len(shown) == 2 and shown["Mineral"].tolist() == ["Gallium, Germanium", "Re"]
+    assert shown["Kind"].value_counts()["export control"] == 2  # not 3
+
+
 def test_money_and_prices_read_as_typed():
-    assert monitoring._money(0.069307) == "0.07" and monitoring._money(115.938) == "116"
+    assert monitoring.money(0.069307) == "0.07" and monitoring.money(115.938) == "116"
     assert monitoring.price_text(110.0, "USD/kg") == "110 USD/kg" and monitoring.price_text(0.6287, "USD/lb") == "0.63 USD/lb"
     assert monitoring.price_text(14000.0, "USD/t") == "14,000 USD/t"
 
@@ -89,3 +112,29 @@ def test_a_price_change_reruns_exactly_the_chapters_that_read_prices():
     after = keys(dict(outcome.tables) | {"prices": prices})
     changed = {name for name in before if before[name] != after[name]}
     assert changed == {"markets-", "mineral-lithium"}
+
+
+def test_a_figure_names_the_sources_of_the_rows_it_draws_within_three_lines():
+    from review.report.chapter import CAPTION_CHARS, Chapter
+
+    ch = Chapter.__new__(Chapter)
+    ch.tables = {"prices": PRICES.assign(source=["USGS lithium"] * 3), "dependency": pd.DataFrame({"source": ["Eurostat", "KITA"]})}
+    # the prices figure draws price rows only: the chapter's dependency sources (Eurostat, KITA) are not named
+    assert ch.source_line(("prices",)) == "Source: USGS lithium."
+    # rows given directly: only their sources
+    assert ch.source_line((FLOORS.assign(source=["DoD", "DoD"]),)) == "Source: DoD."
+    # a long list stops naming sources before the caption would pass three lines, and refers to the annex once
+    long = pd.DataFrame({"source": [f"Publisher {i}: " + "x" * 80 for i in range(3)]})
+    line = ch.source_line((long,), budget=CAPTION_CHARS - 250)
+    assert line.startswith("Source: Publisher 0") and line.endswith("and 2 more (see the sources annex).") and line.count("Source:") == 1
+    assert len(line) <= CAPTION_CHARS - 250 or line.count(";") == 1  # at least one source is always named
+
+
+def test_coverage_rows_of_identical_consecutive_years_are_one_row():
+    from review.report.annexes import year_runs
+
+    full = [dict(table="dependency", year=y, reported=12, members=12, missing="") for y in (2020, 2021, 2022, 2024)]
+    partial = [dict(table="dependency", year=2025, reported=11, members=12, missing="NZL")]
+    runs = [(c["table"], years, c["missing"]) for c, years in year_runs(full + partial)]
+    # 2023 is absent: 2022 and 2024 are not one run; a year with another member missing stays apart
+    assert runs == [("dependency", "2020\u20132022", ""), ("dependency", "2024", ""), ("dependency", "2025", "NZL")]

@@ -146,6 +146,18 @@ def test_the_ambition_is_stated_and_met_when_the_value_is_below_it():
     assert narrative.target_status_sentence(group) == "Target 60.0% by 2030: on track, already met; ambition 50.0% by 2030: on track, already met."
 
 
+def test_a_founding_ceiling_is_under_and_a_value_exactly_at_it_does_not_meet_it():
+    # the founding text says "under 60%": 60.0% exactly is not met (the old sentence said "already met")
+    group = pd.DataFrame([dict(kind="target", comparator="max", target=0.60, target_year=2030, value=0.60, status=ind.ON_TRACK, founding=True)])
+    assert narrative.target_status_sentence(group) == "Target under 60.0% by 2030: on track."
+    assert narrative.target_status_sentence(group.assign(value=0.599)) == "Target under 60.0% by 2030: on track, already met."
+    # a ceiling the founding text does not set is "at most": 60.0% meets it
+    assert narrative.target_status_sentence(group.assign(founding=False)) == "Target 60.0% by 2030: on track, already met."
+    card = group.assign(mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", year=2026, path=0.7, previous_value=None, previous_status="")
+    label = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Rare earths"))["Target"].iloc[0]
+    assert label == "Rare earths refining: single-supplier dependency under 60.0% by 2030 (target)"
+
+
 def _tiny_ch(tables, config):
     names = {"CHN": "China", "USA": "United States"}
     return SimpleNamespace(config=config, tables=tables, country=lambda c: names.get(c, c), mineral=lambda m: {"rare-earths": "Rare earths", "lithium": "Lithium"}[m])
@@ -164,6 +176,18 @@ def test_key_messages_quote_the_expected_case_with_its_slip_and_best_cases_and_t
     # capacity_gap_t by hand in tests/test_coverage.py: 30 t (target), 50 t (ambition)
     assert "the target needs 30 t more aligned supply by 2030; the ambition needs 50 t more aligned supply by 2030, against 16 t in the probability-weighted pipeline" in ree
     assert not any("provisional" in m for m in messages)
+
+
+def test_the_founding_targets_are_said_once_on_the_at_a_glance_page(tiny_outcome):
+    # the planted case: the same rare-earth refining targets, marked founding; the old summary repeated the glance paragraph
+    outcome = tiny_outcome
+    table = ind.compute_all(outcome.tables, outcome.config)
+    card = narrative.target_origins(ind.scorecard(table, outcome.tables["targets"]), outcome.tables["targets"])
+    card["founding"] = (card["mineral"] == "rare-earths") & (card["indicator"] == "single_supplier_dependency")
+    messages = narrative.key_messages(_tiny_ch(outcome.tables, outcome.config), card, table)
+    assert not any(m.startswith("Rare earths, refining") for m in messages)
+    assert "The founding rare earths targets are assessed on the At a glance page, before the contents." in messages
+    assert any(m.startswith("Lithium, refining") for m in messages)  # other targets are still said here
 
 
 def test_key_messages_skip_provisional_targets_and_say_how_many_and_why(tiny_outcome):
@@ -227,3 +251,14 @@ def test_a_trend_ending_on_a_provisional_value_says_so():
         "Mining: dependency on China fell from 56.3% in 2026 to 51.4% in 2027 (provisional: too few members have reported 2027); "
         "the 2030 projection is not assessed: it starts from a provisional figure."
     )
+
+
+def test_a_price_that_fell_from_a_peak_says_so_beside_the_windows_change():
+    # lithium carbonate 10,100 (2020) -> 71,100 (2022) -> 41,300 -> 14,000 (2024): +38.6% over the window hides the fall
+    r = SimpleNamespace(product="lithium carbonate", year=2024, window="2020-2024", change=14000 / 10100 - 1, change_1y=14000 / 41300 - 1, change_from_peak=14000 / 71100 - 1, peak_year=2022)
+    text = narrative.price_facts(r, "14,000 USD/t", "71,100 USD/t")
+    assert text == ("lithium carbonate 14,000 USD/t in 2024 (the latest published): +38.6% over 2020\u20132024, \u221266.1% in the last year, "
+                    "80.3% below its 2022 peak of 71,100 USD/t")
+    # a fall of exactly 20% from the peak is not "larger than 20%": not said; an unknown change is left out
+    flat = SimpleNamespace(product="p", year=2024, window="2020-2024", change=float("nan"), change_1y=0.05, change_from_peak=-0.2, peak_year=2022)
+    assert narrative.price_facts(flat, "8 USD/kg", "10 USD/kg") == "p 8 USD/kg in 2024 (the latest published): +5.0% in the last year"

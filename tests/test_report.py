@@ -12,6 +12,8 @@ import pytest
 import yaml
 from conftest import CHROMIUM, launch_chromium, read_book, serving
 
+from review.report.markdown import HTML_ONLY_CLOSE, HTML_ONLY_OPEN
+
 OUT = Path("2026") / "public"
 
 
@@ -53,7 +55,9 @@ def test_html_book_opens_from_disk_without_errors_or_failed_requests(book, tiny_
 def test_every_image_loaded_with_alt_text(book, tiny_build):
     images = [img for page in book["pages"].values() for img in page["images"]]
     _, outputs, _ = tiny_build
-    figures = sum(t.count("![") for t in (p.read_text() for p in (outputs / OUT / "book").glob("*.qmd")))
+    # figures in HTML-only blocks (the member profiles, a mineral's recycling chart) are not in the PDF
+    hidden = re.compile(re.escape(HTML_ONLY_OPEN) + ".*?" + re.escape(HTML_ONLY_CLOSE), re.S)
+    figures = sum(hidden.sub("", t).count("![") for t in (p.read_text() for p in (outputs / OUT / "book").glob("*.qmd")))
     assert len(images) == figures > 5
     for img in images:
         assert img["ok"]
@@ -164,8 +168,13 @@ def test_pdf_text_has_title_chapters_and_scorecard(pdf, tiny_build):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Annual Review 2026" in text and "Public edition" in text
     _, outputs, _ = tiny_build
-    for number, title in enumerate(t for i, t in chapter_headings(outputs / OUT / "book").items() if not i.startswith(("sec-methodology", "sec-data", "sec-repro", "sec-sources")) and i not in ("sec-about", "sec-glance")):  # index.qmd opens unnumbered
+    headings = chapter_headings(outputs / OUT / "book")
+    # the member profiles are HTML-only chapters after the themes: in the PDF each member is a table of the comparative chapter
+    profiles = [t for i, t in headings.items() if i.startswith("sec-member-")]
+    for number, title in enumerate(t for i, t in headings.items() if not i.startswith(("sec-methodology", "sec-data", "sec-repro", "sec-sources", "sec-member-")) and i not in ("sec-about", "sec-glance")):  # index.qmd opens unnumbered
         assert re.search(rf"\b{number + 1} {re.escape(title)}\b", text), title
+    assert profiles and all(re.search(rf"Table \d+\.\d+: {re.escape(title)}\.", text) for title in profiles)
+    assert not any(re.search(rf"^\s*\d+ {re.escape(title)}\s*$", text, re.M) for title in profiles)
     assert "Scorecard" in text and "on track" in text
     assert "Contents" in text and "Annex" not in text.split("Contents")[0]
 
@@ -174,7 +183,9 @@ def test_pdf_pages_and_figures(pdf, tiny_build):
     import pdfplumber
 
     _, outputs, _ = tiny_build
-    figures = sum(t.count("![") for t in (p.read_text() for p in (outputs / OUT / "book").glob("*.qmd")))
+    # figures in HTML-only blocks (the member profiles, a mineral's recycling chart) are not in the PDF
+    hidden = re.compile(re.escape(HTML_ONLY_OPEN) + ".*?" + re.escape(HTML_ONLY_CLOSE), re.S)
+    figures = sum(hidden.sub("", t).count("![") for t in (p.read_text() for p in (outputs / OUT / "book").glob("*.qmd")))
     with pdfplumber.open(pdf) as doc:
         pages = len(doc.pages)
         images = sum(len(p.images) for p in doc.pages)

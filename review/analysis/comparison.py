@@ -26,37 +26,61 @@ def latest_dependency(table: pd.DataFrame, cycle: int) -> pd.DataFrame:
     return latest.rename(columns={"detail": "supplier"})[["scope", "mineral", "stage", "year", "value", "supplier"]].reset_index(drop=True)
 
 
-def member_ranks(table: pd.DataFrame, members: list[str], cycle: int, previous_cycle: int) -> pd.DataFrame:
-    """Each member's mean single-supplier dependency over the mineral stages it reports in both
-    the cycle and the previous cycle, its rank (1 = least dependent), and the change.
+#: A member is ranked when it reports at least this share of the mineral stages any member reports;
+#: members below it are listed apart (a member with 4 stages is not ranked beside members with 18).
+RANKED_SHARE = 0.5
 
-    The mean is unweighted: each mineral stage counts once, whatever its tonnage, so a
-    member's rank says how broadly it depends on single suppliers, not how much it buys.
-    Example: a member at 80% and 60% in 2026 and 90% and 70% in 2025 has a mean of 70%,
-    change -10 pp. Columns: scope, stages, mean, previous_mean, change, rank, above_alliance.
+
+def ranking_stages(table: pd.DataFrame, members: list[str], cycle: int) -> tuple[dict, list[str], set]:
+    """Who is ranked and over which stages (see member_ranks): (each reporting member's
+    (mineral, stage) set in the cycle, the ranked members, the stages all of them report)."""
+    sel = table[(table["indicator"] == DEPENDENCY) & (table["year"] == cycle) & table["scope"].isin(members)].dropna(subset=["value"])
+    reported = {m: set(zip(part["mineral"], part["stage"])) for m, part in sel.groupby("scope", sort=False)}
+    reported = {m: reported[m] for m in members if m in reported}  # a member that did not report in the cycle (a draft) is not ranked
+    every = set().union(*reported.values()) if reported else set()
+    ranked = [m for m, stages in reported.items() if len(stages) >= RANKED_SHARE * len(every)]
+    common = set.intersection(*(reported[m] for m in ranked)) if ranked else set()
+    return reported, ranked, common
+
+
+def member_ranks(table: pd.DataFrame, members: list[str], cycle: int, previous_cycle: int) -> pd.DataFrame:
+    """Each member's mean single-supplier dependency over the mineral stages every ranked member
+    reports, its rank (1 = least dependent), and the change since the previous cycle.
+
+    A mean over different stages compares unlike things (New Zealand's four stages beside
+    others' eighteen; copper mining at 12% beside gallium at 96%), so the ranking is over
+    one set of stages: the members that report at least RANKED_SHARE of the mineral stages
+    any member reports in the cycle are ranked over the stages all of them report (the
+    `common` count); members with fewer stages are listed apart (`ranked` False, no rank,
+    their mean over their own stages). Each common stage counts once, whatever its tonnage.
+    The change is over the common stages the member also reported in the previous cycle.
+    Example: AAA at 80% and 60% in 2026 (90% and 70% in 2025) has a mean of 70%, change
+    -10 pp. Columns: scope, stages, common, mean, previous_mean, change, rank, above_alliance, ranked.
     """
     sel = table[(table["indicator"] == DEPENDENCY) & table["year"].isin([cycle, previous_cycle])].dropna(subset=["value"])
     wide = sel.pivot_table(index=["scope", "mineral", "stage"], columns="year", values="value")
-    rows = []
+    columns = ["scope", "stages", "common", "mean", "previous_mean", "change", "above_alliance", "ranked"]
+    if cycle not in wide.columns:
+        return pd.DataFrame(columns=columns + ["rank"])
+    reported, ranked, common = ranking_stages(table, members, cycle)
     alliance = wide.loc[ind.ALLIANCE] if ind.ALLIANCE in wide.index.get_level_values(0) else None
-    for member in members:
-        if member not in wide.index.get_level_values(0) or cycle not in wide.columns:
-            continue
-        mine = wide.loc[member].dropna(subset=[cycle])
-        if mine.empty:  # did not report in the cycle (a draft): not ranked
-            continue
-        both = mine.dropna(subset=[previous_cycle]) if previous_cycle in mine.columns else mine.iloc[0:0]
+    rows = []
+    for member, stages in reported.items():
+        mine = wide.loc[member]
+        counted = sorted(common) if member in ranked else sorted(stages)
+        now = mine.loc[counted, cycle]
+        before = mine.loc[counted, previous_cycle].dropna() if previous_cycle in mine.columns else pd.Series(dtype=float)
         above = 0
         if alliance is not None and cycle in alliance.columns:
-            joined = mine[cycle].rename("member").to_frame().join(alliance[cycle].rename("alliance"), how="inner").dropna()
+            joined = mine[cycle].dropna().rename("member").to_frame().join(alliance[cycle].rename("alliance"), how="inner").dropna()
             above = int((joined["member"] > joined["alliance"] + ind.EPS).sum())
-        mean = float(mine[cycle].mean())
-        previous = float(both[previous_cycle].mean()) if len(both) else np.nan
-        current_same = float(both[cycle].mean()) if len(both) else np.nan
-        rows.append(dict(scope=member, stages=len(mine), mean=mean, previous_mean=previous, change=current_same - previous, above_alliance=above))
-    frame = pd.DataFrame(rows, columns=["scope", "stages", "mean", "previous_mean", "change", "above_alliance"])
-    frame["rank"] = frame["mean"].rank(method="min").astype("Int64")
-    return frame.sort_values(["rank", "scope"]).reset_index(drop=True)
+        previous = float(before.mean()) if len(before) else np.nan
+        current_same = float(now.loc[before.index].mean()) if len(before) else np.nan
+        rows.append(dict(scope=member, stages=len(stages), common=len(common) if member in ranked else 0, mean=float(now.mean()), previous_mean=previous,
+                         change=current_same - previous, above_alliance=above, ranked=member in ranked))
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["rank"] = frame["mean"].where(frame["ranked"].astype(bool)).rank(method="min").astype("Int64")
+    return frame.sort_values(["ranked", "rank", "scope"], ascending=[False, True, True]).reset_index(drop=True)
 
 
 def sponsorship(projects: pd.DataFrame, members: list[str]) -> pd.DataFrame:

@@ -239,11 +239,42 @@ def joined(words: list[str]) -> str:
 
 
 
+#: A fall from the window's peak larger than this is said beside the window's change (the change alone would hide it).
+PEAK_FALL = 0.20
+
+
+def signed_pct(value: float) -> str:
+    """'+38.6%', '−66.1%' (a true minus sign)."""
+    return f"{value:+.1%}".replace("-", "−")
+
+
+def price_facts(r, price: str, peak: str) -> str:
+    """One price as the report quotes it: the window's change, the last year's and, when larger than 20%, the fall from the peak.
+
+    'lithium carbonate 14,000 USD/t in 2024 (the latest published): +38.6% over 2020-2024,
+    −66.1% in the last year, 80.3% below its 2022 peak of 71,100 USD/t'. `r` is a row of
+    monitoring.price_table's data (product, year, window, change, change_1y,
+    change_from_peak, peak_year); `price` and `peak` are the latest and the peak price
+    formatted with their unit. A change that is not known is left out, never guessed.
+    """
+    text = f"{r.product} {price} in {int(r.year)} (the latest published)"
+    changes = []
+    if not is_missing(r.change):
+        changes.append(f"{signed_pct(r.change)} over {r.window.replace('-', '–')}")
+    if not is_missing(r.change_1y):
+        changes.append(f"{signed_pct(r.change_1y)} in the last year")
+    if not is_missing(r.change_from_peak) and r.change_from_peak < -PEAK_FALL:
+        changes.append(f"{-r.change_from_peak:.1%} below its {int(r.peak_year)} peak of {peak}")
+    return text + (": " + ", ".join(changes) if changes else "")
+
+
 def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     """The executive summary's key messages, most important first.
 
     `card` is `target_origins(scorecard, targets)`. Targets whose status is provisional
     are left out of the messages about targets; one message says how many and why. The
+    founding dependency targets are the At a glance page's, so one message points there
+    instead of saying them a second time (the rare-earth paragraph was said three times). The
     counts of targets by status open the summary (status_counts_sentence), so they are not
     repeated here.
     """
@@ -252,7 +283,10 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     if provisional:
         messages.append(provisional)
     dep = card[(card["indicator"] == "single_supplier_dependency") & (card["status"] != ind.PROVISIONAL)]
-    for (mineral, stage), group in dep.groupby(["mineral", "stage"], sort=False):
+    founding = dep[dep["founding"].astype(bool)] if "founding" in dep else dep.iloc[0:0]
+    if len(founding):  # the At a glance page answers the founding question: said once, there
+        messages.append(f"The founding {ch.mineral(founding['mineral'].iloc[0]).lower()} targets are assessed on the At a glance page, before the contents.")
+    for (mineral, stage), group in dep.drop(founding.index).groupby(["mineral", "stage"], sort=False):
         series = ind.alliance_series(table, "single_supplier_dependency", mineral, stage)
         series = series[series.index <= ch.config.cycle]
         year = int(group["year"].dropna().iloc[0]) if group["year"].notna().any() else None
@@ -282,6 +316,28 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     return messages
 
 
+def is_under(target) -> bool:
+    """Whether a ceiling is strict: the founding text sets dependency "under 60%", so 60.0% does not meet it.
+
+    `target` is a scorecard row with `founding` (target_origins); the founding ambition ("50%
+    as soon as possible") and other ceilings (comparator max) are "at most"."""
+    return target.comparator == "max" and target.kind == "target" and bool(getattr(target, "founding", False))
+
+
+def comparator_word(target) -> str:
+    """The comparator as the target's text writes it: 'under' (founding ceilings), 'at most', 'at least'."""
+    return "under" if is_under(target) else ("at most" if target.comparator == "max" else "at least")
+
+
+def meets(value, target: float, comparator: str, strict: bool = False) -> bool:
+    """Whether a value meets a target: at most (or under, `strict`) a ceiling, at least a floor; never when missing."""
+    if is_missing(value):
+        return False
+    if comparator == "max":
+        return value < target - 1e-12 if strict else value <= target + 1e-12
+    return value + 1e-12 >= target
+
+
 def target_status_sentence(group: pd.DataFrame) -> str:
     """The status of a stage's target and of its ambition: 'Target 60.0% by 2030: on track (already met); ambition 50.0%: at risk.'
 
@@ -290,9 +346,9 @@ def target_status_sentence(group: pd.DataFrame) -> str:
     """
     parts = []
     for r in group.sort_values("kind", key=lambda k: k.map({"target": 0, "ambition": 1}).fillna(2)).itertuples():
-        met = not is_missing(r.value) and (r.value <= r.target + 1e-12 if r.comparator == "max" else r.value + 1e-12 >= r.target)
+        met = meets(r.value, r.target, r.comparator, strict=is_under(r))
         status = status_word(r.status) + (", already met" if met and r.status in ASSESSED else "")
-        parts.append(f"{r.kind} {format_value(r.target, 'share')} by {r.target_year}: {status}")
+        parts.append(f"{r.kind} {'under ' if is_under(r) else ''}{format_value(r.target, 'share')} by {r.target_year}: {status}")
     return sentence_start("; ".join(parts)) + "."
 
 

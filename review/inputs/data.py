@@ -167,6 +167,7 @@ TABLES: dict[str, TableSpec] = {
             C("scope", STR),
             C("status", STR),
             C("source", STR),
+            C("volume_t", FLOAT, True, False),  # tonnes a year the floor pays for, where published: its yearly cost needs it
             optional=True,
         ),
         _spec(

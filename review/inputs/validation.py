@@ -460,6 +460,7 @@ def _typed_rules(name: str, config: ReviewConfig | None, ref: _Reference, iso3: 
             rules.append(_in_set("scope", ref.members | {"alliance"}, "must be a member code listed in members.csv, or alliance"))
         rules += [
             _between("floor", 0, strict_low=True),
+            _between("volume_t", 0, strict_low=True),
             *_price_unit_rules(),
             _between("since", FIRST_YEAR, 2100),
             _in_set("status", FLOOR_STATUSES, "must be in force or proposed"),

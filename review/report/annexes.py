@@ -108,6 +108,21 @@ def _facts(snapshot_dir: Path) -> dict:
     return json.loads((Path(snapshot_dir) / ANNEX_FILE).read_text())
 
 
+def year_runs(coverage: list[dict]) -> list[tuple[dict, str]]:
+    """Consecutive years of one table with the same members reporting as one row: (first row, '2020-2026').
+
+    Seven identical rows of "12 of 12, none" say one thing; the rows that differ stay apart."""
+    runs: list[list[dict]] = []
+    for c in coverage:
+        last = runs[-1][-1] if runs else None
+        same = last is not None and (last["table"], last["reported"], last["members"], last["missing"]) == (c["table"], c["reported"], c["members"], c["missing"]) and c["year"] == last["year"] + 1
+        if same:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return [(run[0], str(run[0]["year"]) if len(run) == 1 else f"{run[0]['year']}\u2013{run[-1]['year']}") for run in runs]
+
+
 def data_quality(snapshot_dir: Path) -> str:
     from review.inputs import snapshot as snap
     results = json.loads((Path(snapshot_dir) / snap.VALIDATION_FILE).read_text())
@@ -127,9 +142,15 @@ def data_quality(snapshot_dir: Path) -> str:
         mark=False,
     )
     revisions = facts["revisions"]
+    # names, never codes ("rare-earths", "NGA"), as in the chapters
+    from review.report.chapter import country_names
+
+    names = country_names({t: snap.read_table(snapshot_dir, t) for t in ("members", "partners")})
+    mineral_table = snap.read_table(snapshot_dir, "minerals")
+    minerals = dict(zip(mineral_table["id"], mineral_table["name"]))
     rev_table = pipe_table(
         ["Year", "Mineral", "Stage", "Country", "Edition", "Figure, t", "Revised in", "Revised, t"],
-        [[r["year"], r["mineral"], r["stage"], r["country"], r["previous_edition"], f"{r['previous_t']:,.0f}", r["revised_edition"], f"{r['revised_t']:,.0f}"] for r in revisions],
+        [[r["year"], minerals.get(r["mineral"], r["mineral"]), r["stage"], names.get(r["country"], r["country"]), r["previous_edition"], f"{r['previous_t']:,.0f}", r["revised_edition"], f"{r['revised_t']:,.0f}"] for r in revisions],
         ("Figure, t", "Revised, t"),
     )
     withheld = facts["withheld"]
@@ -144,14 +165,14 @@ def data_quality(snapshot_dir: Path) -> str:
         if withheld:
             intro += f" {len(withheld)} totals are withheld:"
     coverage_rows = pipe_table(
-        ["Table", "Year", "Members reporting", "Not reporting"],
-        [[f"{c['table']}.csv", c["year"], f"{c['reported']} of {c['members']}", c["missing"].replace(";", ", ") or "none"] for c in facts.get("coverage", [])],
-        ("Year", "Members reporting"),
+        ["Table", "Years", "Members reporting", "Not reporting"],
+        [[f"{c['table']}.csv", years, f"{c['reported']} of {c['members']}", ", ".join(names.get(m, m) for m in c["missing"].split(";") if m) or "none"] for c, years in year_runs(facts.get("coverage", []))],
+        ("Years", "Members reporting"),
     )
     provisional = facts.get("provisional", [])
     provisional_rows = pipe_table(
         ["Table", "Mineral", "Stage", "Year", "Coverage", "Missing"],
-        [[f"{p['table']}.csv", p["mineral"], p["stage"], p["year"], f"{p['coverage'] * 100:.1f}%", p["missing"].replace(";", ", ")] for p in provisional],
+        [[f"{p['table']}.csv", minerals.get(p["mineral"], p["mineral"]), p["stage"], p["year"], f"{p['coverage'] * 100:.1f}%", ", ".join(names.get(c, c) for c in p["missing"].split(";") if c)] for p in provisional],
         ("Year", "Coverage"),
     )
     submissions = facts.get("submissions", [])
@@ -159,7 +180,7 @@ def data_quality(snapshot_dir: Path) -> str:
         ["Received", "Member", "File", "Rows", "Replaced or removed"],
         [[e["received"].replace("T", " ").replace("Z", " UTC"), e["member"], e["file"], _counts(e["rows"]), _counts(e["replaced"], skip_zero=True) or "none"] for e in submissions],
     )
-    withheld_rows = pipe_table(["Total", "Mineral", "Year", "Members", "Reason"], [[w["total"], w["mineral"], w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
+    withheld_rows = pipe_table(["Total", "Mineral", "Year", "Members", "Reason"], [[w["total"], minerals.get(w["mineral"], w["mineral"]), w["year"], w["contributors"], w["reason"]] for w in withheld]) if withheld else ""
     return render_template(
         "data-quality.md.j2",
         rules=len(results),
@@ -206,8 +227,6 @@ def reproducibility(identity: dict, cycle: int, edition_label: str) -> str:
         ["Notebook", "Parameters", "Cache key", "Output SHA-256", "Reused"],
         [[j["output"], ", ".join(f"{k}={v}" for k, v in j["parameters"].items() if k not in ("cycle", "snapshot")) or "(none)", j["key"][:12], j["sha256"][:12], "yes" if j["cached"] else "no"] for j in identity["jobs"]],
     )
-    example = next((j for j in identity["jobs"] if j["notebook"] == "mineral"), identity["jobs"][0])
-    params = " ".join(f"-p {k} {v}" for k, v in example["parameters"].items())
     return render_template(
         "reproducibility.md.j2",
         cycle=cycle,
@@ -217,10 +236,6 @@ def reproducibility(identity: dict, cycle: int, edition_label: str) -> str:
         manifest_hash_lines=_grouped(identity["manifest_hash"]),
         environment=environment,
         inputs=inputs,
-        out=identity["out"],
-        example=example["name"],
-        example_notebook=example["notebook"],
-        example_parameters=params,
         jobs=jobs,
     )
 

@@ -37,7 +37,7 @@ SAMPLE_BANNER = "Illustrative sample data"
 @dataclass
 class Chapter:
     name: str  # the file stem in the book: overview, mineral-rare-earths, ...
-    part: str  # front, summary, minerals, members, themes, annexes
+    part: str  # front, summary, minerals, members, themes, profiles (HTML only), annexes
 
 
 def _joined(value) -> str:
@@ -97,6 +97,10 @@ def quarto_config(title: str, subtitle: str, date: str, chapters: list[Chapter])
         files = [f"{c.name}.qmd" for c in chapters if c.part == part]
         if files:
             listing += files if part == "summary" else [{"part": PARTS[part], "chapters": files}]
+    # the member profiles are HTML-only chapters (the PDF has each member's table in the comparative
+    # chapter): last, with no part heading, so every chapter, figure and table before them has the
+    # same number in the HTML and the PDF
+    listing += [f"{c.name}.qmd" for c in chapters if c.part == "profiles"]
     # Quarto reads metadata strings as Markdown: the title comes from review.yml, so it is
     # escaped like any text from the inputs (the built-in renderer reads the same values).
     config["project"]["render"] = [f"{c.name}.qmd" for c in chapters]  # never the notebooks under notebooks/

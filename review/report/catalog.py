@@ -21,8 +21,8 @@ STOCKPILE_INDICATORS = ("stockpile_cover_days", "stockpile_holdings_t")
 RECYCLING_INDICATORS = ("recycling_share",)
 DISRUPTION_INDICATORS = ("disruption_lost_share", "disruption_cover_days")
 FINANCE_INDICATORS = ("capex_musd", "public_finance_musd", "priority_project_effect", "projected_dependency")
-MARKET_INDICATORS = ("price_change", "price_volatility", "price_floor_gap", "price_floor_cost_musd", "traceability_share")
-MEMBER_INDICATORS = ("single_supplier_dependency",)
+MARKET_INDICATORS = ("price_change", "price_change_1y", "price_change_from_peak", "price_volatility", "price_floor_gap", "price_floor_cost_musd", "traceability_share")
+MEMBER_INDICATORS = ("single_supplier_dependency", "stockpile_cover_days", "recycling_share")
 
 
 #: In a Read's `keys`, stands for the job's parameter: ("alliance", PARAMETER) reads a member's rows and the Alliance's.
@@ -51,7 +51,7 @@ class NotebookSpec:
     name: str
     parameter: str | None
     reads: tuple[Read, ...]
-    part: str  # where the chapter goes in the book: front (the At a glance page), summary, minerals, members, themes
+    part: str  # where the chapter goes in the book: front (the At a glance page), summary, minerals, members, themes, profiles (HTML only, after the themes)
 
     def chapter_id(self, value: str | None = None) -> str:
         """'overview', 'mineral-rare-earths', 'member-JPN': also the executed notebook's file name."""
@@ -66,7 +66,8 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         NotebookSpec(
             "glance",
             None,
-            (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("dependency", "mineral", ("rare-earths",)), Read("projects", "mineral", ("rare-earths",))) + REFERENCE,
+            # every pillar has a line on the first page: the whole indicators table (a floor's cost is a member's row), every project and floor
+            (Read("indicators"), Read("targets"), Read("dependency", "mineral", ("rare-earths",)), Read("projects"), Read("price_floors")) + REFERENCE,
             "front",
         ),
         NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("previous_scorecard"), Read("previous_chances"), Read("dependency"), Read("projects")) + REFERENCE, "summary"),
@@ -98,7 +99,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "member",
             "member",
             (Read("indicators", "scope", ("alliance", PARAMETER)), Read("projects", "sponsors"), Read("dependency", "member"), Read("targets")) + REFERENCE,
-            "members",
+            "profiles",
         ),
         NotebookSpec("projects", None, (Read("indicators", "indicator", PROJECT_INDICATORS + FINANCE_INDICATORS), Read("projects")) + REFERENCE, "themes"),
         NotebookSpec(

@@ -37,6 +37,21 @@ from review.report.record import REVIEW_KEY
 
 #: How many sources a figure's source line names before it refers to the sources annex.
 SOURCES_NAMED = 3
+#: A figure caption with its source line in at most three printed lines of the PDF (about 130 characters each).
+CAPTION_CHARS = 390
+
+
+def country_names(tables: dict) -> dict[str, str]:
+    """Country code -> the name the report prints (members' and partners' own names first):
+    chapters and annex tables name countries the same way, never by code."""
+    import pycountry
+
+    names = {c.alpha_3: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+    names.update({"XXX": "Other countries", "EUU": "European Union", "KOR": "Republic of Korea", "RUS": "Russia", "COD": "DR Congo", "VNM": "Viet Nam", "GBR": "United Kingdom", "USA": "United States"})
+    for table in ("partners", "members"):
+        if table in tables:
+            names.update(dict(zip(tables[table]["code"], tables[table]["name"])))
+    return names
 
 
 def constant_columns_in_caption(frame: pd.DataFrame, caption: str) -> tuple[pd.DataFrame, str]:
@@ -90,14 +105,7 @@ class Chapter:
     # --- names -----------------------------------------------------------------------
 
     def _country_names(self) -> dict[str, str]:
-        import pycountry
-
-        names = {c.alpha_3: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
-        names.update({"XXX": "Other countries", "EUU": "European Union", "KOR": "Republic of Korea", "RUS": "Russia", "COD": "DR Congo", "VNM": "Viet Nam", "GBR": "United Kingdom", "USA": "United States"})
-        for table in ("partners", "members"):
-            if table in self.tables:
-                names.update(dict(zip(self.tables[table]["code"], self.tables[table]["name"])))
-        return names
+        return country_names(self.tables)
 
     def country(self, code: str) -> str:
         return self._names.get(code, code)
@@ -144,16 +152,17 @@ class Chapter:
             {"kind": "text"},
         )
 
-    def source_line(self, tables: tuple | None = None) -> str:
+    def source_line(self, tables: tuple, budget: int | None = None) -> str:
         """'Source: USGS MCS 2026; Illustrative sample data (not official statistics).': the
         `source` values of what a figure is drawn from, each a table this chapter read (by
-        name) or rows of one (a DataFrame); default: every table read except the targets,
-        which are goals, not data. Published sources first; a source the inputs mark
-        illustrative says so."""
+        name) or the rows it draws (a DataFrame with a `source` column). Published sources
+        first; a source the inputs mark illustrative says so. Sources are named while the
+        line fits in `budget` characters (at least one is always named); the rest are
+        counted and left to the sources annex, so a caption stays within three lines."""
         from review.report.annexes import ILLUSTRATIVE_MARK
 
         published, illustrative = set(), set()
-        for item in tables if tables is not None else [t for t in self.tables if t != "targets"]:
+        for item in tables:
             frame = item if isinstance(item, pd.DataFrame) else self.tables.get(item)
             if frame is None or "source" not in frame.columns:
                 continue
@@ -167,23 +176,28 @@ class Chapter:
                     illustrative.add(f"{source} (illustrative)")
                 else:
                     published.add(source)
-        named = sorted(published) + sorted(illustrative)
-        if len(named) > SOURCES_NAMED:  # a caption names a few; the sources annex lists them all
-            named = named[:SOURCES_NAMED] + [f"and {len(named) - SOURCES_NAMED} more (see the sources annex)"]
+        everything = sorted(published) + sorted(illustrative)
+        named = everything[:SOURCES_NAMED]
+        while budget is not None and len(named) > 1 and len("Source: " + "; ".join(named) + "; and 99 more (see the sources annex).") > budget:
+            named = named[:-1]
+        if len(named) < len(everything):
+            named = named + [f"and {len(everything) - len(named)} more (see the sources annex)"]
         return f"Source: {'; '.join(named)}." if named else ""
 
-    def figure(self, name: str, fig, caption: str, alt: str, data: pd.DataFrame, sources: tuple | None = None) -> None:
+    def figure(self, name: str, fig, caption: str, alt: str, data: pd.DataFrame, sources: tuple) -> None:
         """Publish a figure: PNG (no time stamps), caption with its source line, alt text, and its data as CSV.
 
-        `sources` says what the figure is drawn from (see `source_line`). The
-        figure's legend collisions (review.report.charts.legend_collisions) are kept in its
-        metadata, so a test can check every chart a build draws."""
+        `sources` says what the figure draws (see `source_line`): the tables or rows behind
+        its marks, never the chapter's other tables, so it has no default. The caption and
+        its source line keep to CAPTION_CHARS (three printed lines). The figure's legend
+        collisions (review.report.charts.legend_collisions) are kept in its metadata, so a
+        test can check every chart a build draws."""
         import matplotlib.pyplot as plt
 
         from review.report.charts import legend_collisions
 
         ident = f"fig-{self.anchor}-{name}"
-        source = self.source_line(sources)
+        source = self.source_line(sources, budget=CAPTION_CHARS - len(caption) - 1)
         caption = f"{caption} {source}".strip()
         collisions = legend_collisions(fig)
         buffer = io.BytesIO()

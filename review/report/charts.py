@@ -134,7 +134,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
     `paths`: stage, year, value, kind ('target' or 'ambition').
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = _facets(len(stages), height=2.0)
+    fig, axes = _facets(len(stages), height=1.4)
     for ax, stage in zip(axes, stages):
         part = shares[shares["stage"] == stage]
         wide = part.pivot_table(index="year", columns="origin", values="share", aggfunc="sum", sort=False).fillna(0.0)
@@ -178,7 +178,7 @@ def target_paths(series: pd.DataFrame, paths: pd.DataFrame, projections: pd.Data
     `series`: panel, year, value. `paths`: panel, year, value, kind. `projections`: panel, year, value, kind ('projection', 'slip').
     """
     panels = list(dict.fromkeys(series["panel"]))
-    fig, axes = _facets(len(panels), height=2.2)
+    fig, axes = _facets(len(panels), height=1.75)
     for ax, panel in zip(axes, panels):
         s = series[series["panel"] == panel]
         ax.plot(s["year"], s["value"], color=COUNTRY_COLORS["CHN"], linewidth=2, marker="o", markersize=2.5, label="dependency")
@@ -207,7 +207,7 @@ def world_shares(shares: pd.DataFrame) -> plt.Figure:
     `shares`: stage, label (country name), country, share.
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.18 * shares.groupby("stage").size().max() + 0.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.085 * shares.groupby("stage").size().max() + 0.5), squeeze=False)
     for ax, stage in zip(axes.flat, stages):
         part = shares[shares["stage"] == stage]
         ax.barh(part["label"], part["share"], color=[country_color(c) for c in part["country"]])
@@ -237,7 +237,7 @@ def capacity_by_status(capacity: pd.DataFrame, group: str) -> plt.Figure:
     """Horizontal stacked bars of project capacity by status, one bar per <group> in the order
     given (stages as in minerals.csv); cancelled projects left out. `capacity`: <group>, status, capacity_t."""
     bars = capacity[~capacity["status"].isin(NOT_CHARTED)][group].nunique()
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * bars + 1.2))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.22 * bars + 0.9))
     _status_bars(ax, capacity, group)
     ax.set_xlabel("capacity, t a year")
     _shared_legend(fig, [ax], columns=7, bottom=0.16, second_row=0.08, order=list(PROJECT_STATUS_COLORS))
@@ -264,14 +264,18 @@ def capacity_panels(capacity: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def cover_bars(cover: pd.DataFrame, label: str) -> plt.Figure:
-    """Stockpile cover in days with each bar's target. `cover`: <label>, value, target_days."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(cover) + 1.0))
-    ax.barh(cover[label], cover["value"], color=ALIGNED_COLOR, label="cover, days")
-    targets = cover.dropna(subset=["target_days"])
-    ax.scatter(targets["target_days"], targets[label], marker="|", s=260, color="black", linewidths=2, zorder=3, label="target")
+def cover_bars(cover: pd.DataFrame, label: str, unit: str = "days of consumption") -> plt.Figure:
+    """Stockpile cover in `unit` with each bar's target where it has one. `cover`: <label>, value, target_days.
+
+    The stress test passes its own unit (days of the lost supply) and no targets: targets are
+    in days of consumption, so no target mark may sit on an axis of another unit."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.2 * len(cover) + 0.8))
+    ax.barh(cover[label], cover["value"], color=ALIGNED_COLOR, label=unit)
+    targets = cover.dropna(subset=["target_days"]) if "target_days" in cover else cover.iloc[0:0]
+    if len(targets):
+        ax.scatter(targets["target_days"], targets[label], marker="|", s=260, color="black", linewidths=2, zorder=3, label="target, days of consumption")
     ax.invert_yaxis()
-    ax.set_xlabel("days of consumption")
+    ax.set_xlabel(unit)
     _shared_legend(fig, [ax], columns=2, bottom=0.22 if len(cover) < 4 else 0.12, second_row=0.0)  # under the chart: never over a target mark
     return fig
 
@@ -293,7 +297,7 @@ def recycling_paths(series: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
 
     `series`: panel, year, value (Alliance). `paths`: panel, year, value."""
     panels = list(dict.fromkeys(series["panel"]))
-    fig, axes = _facets(len(panels), height=1.9)
+    fig, axes = _facets(len(panels), height=1.35)
     for ax, panel in zip(axes, panels):
         _recycling_path(ax, series[series["panel"] == panel], paths[paths["panel"] == panel])
         ax.set_title(panel)
@@ -320,7 +324,7 @@ def recycling_ranks(latest: pd.DataFrame) -> plt.Figure:
     cols = 3
     rows = int(np.ceil(len(panels) / cols))
     longest = latest.groupby("panel").size().max()
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.13 * longest + 0.6) * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.085 * longest + 0.45) * rows), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     for ax, panel in zip(axes.flat, panels):
@@ -332,7 +336,7 @@ def recycling_ranks(latest: pd.DataFrame) -> plt.Figure:
 
 def recycling_mineral(series: pd.DataFrame, path: pd.DataFrame, latest: pd.DataFrame) -> plt.Figure:
     """One mineral's recycling: the Alliance against its target path, and members ranked in the latest year."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, max(1.8, 0.11 * len(latest) + 0.7)), gridspec_kw={"width_ratios": (1.3, 1)})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, max(1.5, 0.09 * len(latest) + 0.6)), gridspec_kw={"width_ratios": (1.3, 1)})
     _recycling_path(left, series, path)
     left.set_title("Alliance against the target path" if len(path) else "Alliance")
     _ranked(right, latest)
@@ -403,9 +407,14 @@ def legend_collisions(fig: plt.Figure) -> list[str]:
 
 
 def member_heatmap(values: pd.DataFrame) -> plt.Figure:
-    """Members (rows, the Alliance last) by mineral stage (columns), dependency annotated in percent."""
+    """Members (rows, the Alliance last) by mineral stage (columns), dependency annotated in percent,
+    with a colour scale so the shades read without the numbers."""
     fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(values) + 1.6))
-    sns.heatmap(values, ax=ax, vmin=0, vmax=1, cmap="rocket_r", annot=True, fmt=".0%", annot_kws={"fontsize": 5.5}, linewidths=0.4, linecolor="white", cbar=False)
+    sns.heatmap(values, ax=ax, vmin=0, vmax=1, cmap="rocket_r", annot=True, fmt=".0%", annot_kws={"fontsize": 5.5}, linewidths=0.4, linecolor="white",
+                cbar=True, cbar_kws={"label": "single-supplier dependency", "shrink": 0.6, "pad": 0.02})
+    scale = ax.collections[0].colorbar
+    scale.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    scale.ax.tick_params(labelsize=6.5)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.grid(False)  # a stage a member does not report stays blank
@@ -420,14 +429,14 @@ def member_heatmap(values: pd.DataFrame) -> plt.Figure:
 
 
 def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
-    """Annual prices, one panel per stage, with each floor drawn as a horizontal line in the price's unit.
+    """Annual prices, one panel per stage, with each floor drawn as a horizontal line in the price's unit from its `since` year.
 
-    `prices`: panel, year, price, unit. `floors`: panel, label, value (in the panel's price unit), status.
+    `prices`: panel, year, price, unit. `floors`: panel, label, value (in the panel's price unit), status, since.
     """
     panels = list(dict.fromkeys(prices["panel"]))
     cols = min(len(panels), 2)
     grid_rows = int(np.ceil(len(panels) / cols))
-    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 1.8 * grid_rows), squeeze=False)  # units differ: no shared y axis
+    fig, grid = plt.subplots(grid_rows, cols, figsize=(WIDTH, 1.1 * grid_rows + 0.25), squeeze=False)  # units differ: no shared y axis
     for ax in grid.flat[len(panels):]:
         ax.set_visible(False)
     axes = list(grid.flat[: len(panels)])
@@ -435,8 +444,10 @@ def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
         part = prices[prices["panel"] == panel].sort_values("year")
         ax.plot(part["year"], part["price"], color=ALIGNED_COLOR, linewidth=2, marker="o", markersize=3, label="annual price")
         for f in floors[floors["panel"] == panel].itertuples():
-            ax.axhline(f.value, color="black", linestyle="-" if f.status == "in force" else ":", linewidth=1.1, label=f"floor {f.status}")
-            ax.annotate(f.label, (part["year"].min(), f.value), xytext=(0, 2), textcoords="offset points", fontsize=6.5)
+            # a floor exists from its `since` year: drawn from there, never back over years it did not exist
+            start, end = max(int(f.since), int(part["year"].min())), max(int(f.since), int(part["year"].max()))
+            ax.hlines(f.value, start, end + (0.4 if start == end else 0), color="black", linestyle="-" if f.status == "in force" else ":", linewidth=1.1, label=f"floor {f.status}")
+            ax.annotate(f.label, (start, f.value), xytext=(0, 2), textcoords="offset points", fontsize=6.5)
         ax.set_title(panel)
         ax.set_ylabel(part["unit"].iloc[0])
         ax.set_ylim(bottom=0)
@@ -447,7 +458,7 @@ def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
 
 def indexed_prices(index: pd.DataFrame) -> plt.Figure:
     """Prices across minerals indexed to the first year of each window (= 100). `index`: label, year, index."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.1))
     for i, (label, line) in enumerate(index.groupby("label", sort=True)):
         ax.plot(line["year"], line["index"], color=PALETTE[i % len(PALETTE)], linewidth=1.6, marker="o", markersize=2.5, label=label)
     ax.axhline(100, color=GREY, linewidth=0.8)
@@ -494,7 +505,7 @@ def event_timeline(events: pd.DataFrame) -> plt.Figure:
     minerals = sorted(events["mineral"].unique())
     kinds = sorted(events["kind"].unique())
     markers = ["o", "s", "D", "^", "v", "P", "X", "*"]
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.35 * len(minerals) + 1.6))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.28 * len(minerals) + 1.3))
     for i, kind in enumerate(kinds):
         part = events[events["kind"] == kind]
         ax.scatter(part["date"], part["mineral"].map(minerals.index), marker=markers[i % len(markers)], color=PALETTE[i % len(PALETTE)], s=30, label=kind, zorder=3)
@@ -516,7 +527,7 @@ def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
     `lost`: stage, label, value (Alliance rows labelled "Alliance"), stages in reading order.
     """
     stages = list(dict.fromkeys(lost["stage"]))
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * len(stages) + 1.0))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.25 * len(stages) + 0.7))
     for y, stage in enumerate(stages):
         part = lost[lost["stage"] == stage]
         alliance = part[part["label"] == "Alliance"]["value"]
@@ -533,10 +544,15 @@ def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
 
 
 def finance_bars(finance: pd.DataFrame) -> plt.Figure:
-    """Capex and, inside it, public finance of the pipeline, in million USD. `finance`: label, capex_musd, public_finance_musd."""
+    """Capex and, inside it, public finance of the pipeline, in million USD. `finance`: label, capex_musd, public_finance_musd.
+
+    A stage whose capex no project reports has no bar and says "not reported" (a 0 bar would claim a figure)."""
     fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(finance) + 1.3))
-    ax.barh(finance["label"], finance["capex_musd"], color="#B3CDE3", label="capital expenditure")
-    ax.barh(finance["label"], finance["public_finance_musd"], color=ALIGNED_COLOR, height=0.45, label="of which public finance")
+    ax.barh(finance["label"], finance["capex_musd"].fillna(0.0), color="#B3CDE3", label="capital expenditure")
+    ax.barh(finance["label"], finance["public_finance_musd"].fillna(0.0), color=ALIGNED_COLOR, height=0.45, label="of which public finance")
+    for y, v in enumerate(finance["capex_musd"]):
+        if v != v:
+            ax.text(0, y, " capex not reported", va="center", fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("million USD")
     _thousands(ax)

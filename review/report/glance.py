@@ -6,9 +6,11 @@ the indicators table alone: the chance of meeting each (the outlook, worded by
 review.report.outlook) and its fan per stage; per stage the baseline, today, the expected
 (status-weighted) projection, the best case (every listed project on time) and the slip
 case; the aligned supply still needed (`capacity_gap_t`) beside the weighted pipeline;
-and the points that need the High-Level Group's attention. Rows a build does not have
-(`capacity_gap_t`, `coverage`, `disruption_cover_days` come from later indicator
-families) are left out of the text, never guessed: every sentence states only what the
+and, for the High-Level Group's attention, one line per pillar of the mandate
+(`pillar_points`: diversification, projects, stockpiles, recycling, markets,
+traceability, targets still to set), so the first pages say what there is to decide.
+Rows a build does not have (the outlook's `target_probability`, `capacity_gap_t`,
+`coverage`) are left out of the text, never guessed: every sentence states only what the
 table holds.
 """
 
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.narrative import joined
+from review.analysis.narrative import ASSESSED, joined, plural
 from review.analysis.text import format_value, is_missing
 
 #: The mineral of the founding target ("rare earths and permanent magnets": its mining, refining and magnet stages).
@@ -169,41 +171,205 @@ def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gap
     return [first, second, third]
 
 
-def attention_points(card: pd.DataFrame, table: pd.DataFrame, targets: pd.DataFrame, name_of, mineral_name) -> list[str]:
-    """What needs the High-Level Group's attention, from the numbers: off-track targets,
-    expected projections that miss, provisional figures, and stress-test cover below the
-    stockpile target. `name_of(card_row)` names a target and `mineral_name(id)` a mineral
-    as the report does."""
-    points = []
-    off = card[card["status"] == ind.OFF_TRACK]
-    if len(off):
-        founding = off[(off["mineral"] == FOUNDING_MINERAL) & (off["indicator"] == DEPENDENCY)]
-        for kind, group in founding.groupby("kind", sort=False):
-            goal = f"{pct(group['target'].iloc[0])} by {group['target_year'].iloc[0]}"
-            points.append(
-                f"Off track, founding {kind} ({goal}): "
-                + "; ".join(f"{mineral_name(r.mineral).lower()} {r.stage} {pct(r.value)} in {r.year} against a path of {pct(r.path)}" for r in group.itertuples())
-                + "."
-            )
-        others = off.drop(founding.index)
-        if len(others):
-            points.append(f"Off track, other targets ({len(others)}): " + "; ".join(name_of(r) for r in others.itertuples()) + ".")
-    misses = table[(table["indicator"] == "projected_dependency") & (table["scope"] == ind.ALLIANCE) & (table["status"] == ind.MISSES)]
-    if len(misses):
-        points.append("The expected (status-weighted) projection leaves dependency above the target: " + "; ".join(f"{mineral_name(r.mineral).lower()} {r.stage} {pct(r.value)} in {int(r.year)}" for r in misses.sort_values(["mineral", "stage"]).itertuples()) + ".")
+# --- one line per pillar of the mandate ---------------------------------------------------------
+
+#: The founding text asks for diversification targets for further minerals by the end of 2026.
+TARGETS_DUE = 2026
+WITHHELD_STATUSES = (ind.SUPPRESSED, ind.CONFIDENTIAL)
+
+
+def _latest_alliance(table: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """The Alliance rows of `indicator` in each mineral and stage's latest year with a value."""
+    sel = table[(table["indicator"] == indicator) & (table["scope"] == ind.ALLIANCE)].dropna(subset=["value"])
+    return sel[sel["year"] == sel.groupby(["mineral", "stage"])["year"].transform("max")]
+
+
+def _statuses(card: pd.DataFrame, label) -> str:
+    """'1 of 3 off track (cobalt refining), 2 on track': the assessed statuses of a group of targets, worst first."""
+    parts = []
+    for status in (ind.OFF_TRACK, ind.AT_RISK, ind.ON_TRACK):
+        hit = card[card["status"] == status]
+        if len(hit):
+            named = f" ({joined([label(r) for r in hit.itertuples()])})" if status != ind.ON_TRACK else ""
+            parts.append(f"{len(hit)} {status}{named}")
+    return ", ".join(parts)
+
+
+def _withheld_line(card: pd.DataFrame, what: str, mineral_name) -> str:
+    """'3 stockpile targets (rare earths, gallium and antimony) are assessed only in the restricted edition, because ...'."""
+    names = joined([mineral_name(m).lower() for m in card["mineral"]])
+    verb = "is" if len(card) == 1 else "are"
+    return (f"{len(card)} {what} target{'s' if len(card) != 1 else ''} ({names}) {verb} assessed only in the restricted edition, "
+            "because the Alliance totals would reveal confidential holdings")
+
+
+def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) -> str | None:
+    """The founding dependency target and ambition: where each is not on track, and the chance of meeting them.
+
+    With the outlook's rows (`target_probability`, `capacity_needed_p80_t`, detail
+    'target:central' / 'ambition:central') the line gives the chance of meeting each by the
+    target year and the aligned capacity an 80% chance needs; without them, where even the
+    best-case projection misses (a bound, not a chance). Every stage that is not on track
+    is named with its status, so a target at risk is never hidden behind the ambition; the
+    on-track stages are said in a word (the page's first paragraph gives every figure)."""
+    dep = card[(card["indicator"] == DEPENDENCY) & card["founding"]]
+    if dep.empty:
+        return None
+    mineral = mineral_name(dep["mineral"].iloc[0]).lower()
+    parts = []
+    for kind, group in dep.groupby("kind", sort=False):
+        goal = f"{'under ' if kind == 'target' else ''}{pct(group['target'].iloc[0])} by {int(group['target_year'].iloc[0])}"
+        by_status: dict[str, list[str]] = {}
+        for r in group.itertuples():
+            by_status.setdefault(narrative_status(r.status), []).append(r.stage)
+        text = f"the {kind} ({goal}) is " + "; ".join(f"{status} in {joined(stages)}" for status, stages in by_status.items())
+        detail = f"{kind}:central"
+        chance = table[(table["indicator"] == "target_probability") & (table["detail"] == detail) & (table["mineral"] == group["mineral"].iloc[0])]
+        if len(chance):
+            year = int(chance["year"].max())
+            chance = chance[chance["year"] == year]
+            text += f"; chance of meeting it by {year}: " + ", ".join(f"{r.stage} {r.value:.0%}" for r in chance.itertuples())
+            needed = table[(table["indicator"] == "capacity_needed_p80_t") & (table["detail"] == detail) & (table["mineral"] == group["mineral"].iloc[0]) & (table["year"] == year)]
+            needed = needed[needed["value"] > 0]
+            if len(needed):
+                text += "; an 80% chance needs " + joined([f"{tonnes(r.value)} more aligned {r.stage} capacity" for r in needed.itertuples()])
+        else:
+            best = table[(table["indicator"] == "projected_dependency_full") & (table["scope"] == ind.ALLIANCE) & (table["mineral"] == group["mineral"].iloc[0])]  # full delivery: the best case
+            best = best[(best["year"] == int(group["target_year"].iloc[0])) & (best["status"] != PROVISIONAL)]
+            level = float(group["target"].iloc[0])
+            misses = [f"{r.stage} ({pct(r.value)})" for r in best.itertuples() if r.value > level - (1e-12 if kind == "target" else -1e-12)]
+            if misses:
+                text += f", and even the best case misses it in {joined(misses)}"
+        parts.append(text)
+    line = f"Diversification, founding {mineral} targets: " + "; ".join(parts) + "."
+    others = card[(card["indicator"] == DEPENDENCY) & ~card["founding"]]
+    if len(others):
+        label = "Other dependency targets" + (" (illustrative)" if others["illustrative"].all() else "")
+        line += f" {label}: " + (_statuses(others, lambda r: f"{mineral_name(r.mineral).lower()} {r.stage}") or f"none of {len(others)} assessed") + "."
+    return line
+
+
+def narrative_status(status: str) -> str:
+    return "withheld" if status in WITHHELD_STATUSES else (status or ind.NO_DATA)
+
+
+def projects_line(table: pd.DataFrame, projects: pd.DataFrame, mineral_name) -> str | None:
+    """The priority project that moves its target most, and how many projects slipped."""
+    effects = table[table["indicator"] == "priority_project_effect"].dropna(subset=["value"])
+    slipped = table[(table["indicator"] == "projects_slipped") & (table["detail"] == "all")]["value"].sum()
+    if effects.empty and not slipped:
+        return None
+    text = "Projects that matter most: "
+    if len(effects):
+        top = effects.sort_values(["value", "detail"], ascending=[False, True]).iloc[0]
+        names = projects.drop_duplicates("project_id", keep="last").set_index("project_id")["name"] if len(projects) else pd.Series(dtype=str)
+        name = names.get(top["detail"], top["detail"])
+        movers = int((effects.groupby("detail")["value"].max() > ind.EPS).sum())
+        text += (f"{movers} of {effects['detail'].nunique()} priority projects move a dependency target; the largest, {name}, takes "
+                 f"{format_value(top['value'], 'share_diff').lstrip('+')} off {mineral_name(top['mineral']).lower()} {top['stage']} dependency by {int(top['year'])}")
+    if slipped:
+        text += ("; " if len(effects) else "") + f"{int(slipped)} projects are expected later than first reported"
+    return text + "."
+
+
+def held_line(card: pd.DataFrame, indicator: str, pillar: str, what: str, mineral_name) -> str | None:
+    """A pillar of Alliance targets (stockpiles, recycling): the assessed statuses, and those withheld in one sentence."""
+    mine = card[card["indicator"] == indicator]
+    if mine.empty:
+        return None
+    withheld = mine[mine["status"].isin(WITHHELD_STATUSES)]
+    assessed = mine[mine["status"].isin(ASSESSED)]
+    parts = []
+    if len(assessed):
+        parts.append(f"{len(assessed)} of {len(mine)} {what} targets assessed: " + _statuses(assessed, lambda r: mineral_name(r.mineral).lower()))
+    if len(withheld):
+        parts.append(_withheld_line(withheld, what, mineral_name))
+    rest = mine.drop(assessed.index.union(withheld.index))
+    if len(rest):
+        parts.append(f"{len(rest)} not assessed ({joined([f'{mineral_name(r.mineral).lower()}: {narrative_status(r.status)}' for r in rest.itertuples()])})")
+    return f"{pillar}: " + "; ".join(parts) + "."
+
+
+def markets_line(table: pd.DataFrame, floors: pd.DataFrame, country, mineral_name) -> str | None:
+    """The yearly cost of the price-gap payments in force, or why it is not known."""
+    if floors.empty:
+        return None
+    force = floors[floors["status"] == "in force"]
+    if force.empty:
+        return f"Markets: no price floor is in force; {plural(len(floors), 'floor')} proposed."
+    costs = table[(table["indicator"] == "price_floor_cost_musd") & (table["detail"] == "in force")].set_index(["mineral", "stage", "scope"])
+    known, unknown = [], []
+    for f in force.itertuples():
+        row = costs.loc[(f.mineral, f.stage, f.scope)] if (f.mineral, f.stage, f.scope) in costs.index else None
+        who = f"the {'Alliance' if f.scope == ind.ALLIANCE else country(f.scope)} floor on {f.product}"
+        if row is not None and not is_missing(row["value"]):
+            known.append(float(row["value"]))
+        elif row is not None and row["status"] == ind.NOT_COMPARED:
+            unknown.append(f"{who} is not compared (no {f.product} price in the inputs)")
+        elif row is not None and row["status"] == ind.NO_VOLUME:
+            unknown.append(f"{who} has no published volume")
+        else:
+            unknown.append(f"{who} has no price")
+    text = "Markets: "
+    if known:
+        text += f"price-gap payments at the {plural(len(known), 'floor')} in force would cost {sum(known):,.2f} million USD a year at the latest prices"
+    else:
+        text += "the yearly cost of the price-gap payments in force is not known"
+    return text + ("; " + "; ".join(unknown) if unknown else "") + "."
+
+
+def traceability_line(table: pd.DataFrame, mineral_name) -> str | None:
+    """The lowest and highest share of Alliance sourcing with verified origin, latest year."""
+    sel = _latest_alliance(table, "traceability_share")
+    if sel.empty:
+        return None
+    low, high = sel.loc[sel["value"].idxmin()], sel.loc[sel["value"].idxmax()]
+
+    def where(r) -> str:
+        return f"{mineral_name(r['mineral']).lower()} {r['stage']}".strip()
+
+    if len(sel) == 1:
+        return f"Traceability: {pct(low['value'])} of Alliance sourcing of {where(low)} has a verified origin ({int(low['year'])})."
+    return f"Traceability: from {pct(low['value'])} ({where(low)}) to {pct(high['value'])} ({where(high)}) of Alliance sourcing has a verified origin ({joined(sorted({str(int(y)) for y in sel['year']}))})."
+
+
+def targets_to_set(table: pd.DataFrame, targets: pd.DataFrame, minerals: pd.DataFrame) -> pd.DataFrame:
+    """Minerals without any dependency target, each with its most dependent stage today (Alliance, latest year).
+
+    Columns: mineral, stage, year, value; most dependent first."""
+    set_ = set(targets[targets["indicator"] == DEPENDENCY]["mineral"])
+    dep = _latest_alliance(table, DEPENDENCY)
+    dep = dep[~dep["mineral"].isin(set_) & dep["mineral"].isin(minerals["id"])]
+    top = dep.sort_values(["value", "stage"], ascending=[False, True]).groupby("mineral", sort=False).head(1)
+    return top[["mineral", "stage", "year", "value"]].reset_index(drop=True)
+
+
+def targets_line(table: pd.DataFrame, targets: pd.DataFrame, minerals: pd.DataFrame, mineral_name) -> str | None:
+    """The minerals the founding text still needs diversification targets for, with their current dependency."""
+    due = targets_to_set(table, targets, minerals)
+    if due.empty:
+        return None
+    return (f"Targets still to set (the founding text asks for further minerals' diversification targets by the end of {TARGETS_DUE}): "
+            + joined([f"{mineral_name(r.mineral).lower()} ({r.stage} {pct(r.value)} in {int(r.year)})" for r in due.itertuples()])
+            + " have no dependency target.")
+
+
+def pillar_points(card: pd.DataFrame, table: pd.DataFrame, tables: dict, names, name_of) -> list[str]:
+    """For the High-Level Group's attention: one line per pillar of the mandate, then what is provisional.
+
+    `card` is `narrative.target_origins(scorecard, targets)`; `tables` holds targets,
+    minerals, projects and price_floors; `names` has `.mineral(id)` and `.country(code)`;
+    `name_of(card_row)` names a target. A pillar without rows in this build has no line."""
+    lines = [
+        diversification_line(card, table, names.mineral),
+        projects_line(table, tables["projects"], names.mineral),
+        held_line(card, "stockpile_cover_days", "Stockpiles", "stockpile", names.mineral),
+        held_line(card, "recycling_share", "Recycling", "recycling", names.mineral),
+        markets_line(table, tables["price_floors"], names.country, names.mineral),
+        traceability_line(table, names.mineral),
+        targets_line(table, tables["targets"], tables["minerals"], names.mineral),
+    ]
     provisional = card[card["status"] == PROVISIONAL]
     if len(provisional):
-        points.append("Provisional, not assessed (too few members reported): " + "; ".join(name_of(r) for r in provisional.itertuples()) + ".")
-    cover = table[(table["indicator"] == "disruption_cover_days") & (table["scope"] == ind.ALLIANCE)].dropna(subset=["value"])
-    stock_targets = targets[targets["indicator"] == "stockpile_cover_days"].groupby("mineral")["value"].max()
-    if len(cover) and len(stock_targets):
-        latest = cover[cover["year"] == cover.groupby("mineral")["year"].transform("max")]
-        below = latest[latest["mineral"].isin(stock_targets.index)]
-        below = below[below["value"] < below["mineral"].map(stock_targets).astype(float)]  # float even when no row is left
-        if len(below):
-            points.append(
-                "Stress test, largest non-aligned supplier stopped: Alliance stockpiles would cover "
-                + "; ".join(f"{mineral_name(r.mineral).lower()}{(' ' + r.stage) if isinstance(r.stage, str) and r.stage else ''} {format_value(r.value, 'days')} days (target {format_value(stock_targets[r.mineral], 'days')})" for r in below.sort_values(["mineral"]).itertuples())
-                + "."
-            )
-    return points
+        lines.append("Provisional, not assessed (too few members reported): " + "; ".join(name_of(r) for r in provisional.itertuples()) + ".")
+    return [line for line in lines if line]

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.narrative import status_word
-from review.analysis.text import WITHHELD, format_value
+from review.analysis.text import format_value
 from review.report.views import rows_of, stage_order, stockpile_cover
 
 #: How many years of events a mineral chapter lists, ending with the cycle.
@@ -24,7 +23,7 @@ def _label(ch, scope: str) -> str:
     return "Alliance" if scope == ind.ALLIANCE else ch.country(scope)
 
 
-def _money(value) -> str:
+def money(value) -> str:
     """Millions of USD: whole from ten up, two decimals below (a small payment still shows)."""
     return "" if pd.isna(value) else f"{value:,.2f}" if abs(value) < 10 else f"{value:,.0f}"
 
@@ -40,38 +39,54 @@ def price_text(value, unit: str) -> str:
 # --- prices, floors, events ------------------------------------------------------------------
 
 
-def price_panels(ch, prices: pd.DataFrame, floors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A mineral's price series by stage, and its floors in each stage's price unit.
+def price_panels(ch, prices: pd.DataFrame, floors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A mineral's price series by stage, the floors drawn on them, and the floors that are not.
 
-    Returns (series: panel, stage, year, product, price, unit; lines: panel, stage, scope,
-    label, status, floor, floor_unit, value), `value` being the floor in the panel's unit.
+    A floor is drawn only on the panel of its own product (`ind.same_product`: the NdPr-oxide
+    floor is not a line on the neodymium-oxide chart) and only from its `since` year, in the
+    panel's unit. Returns (series: panel, stage, year, product, price, unit; lines: panel,
+    stage, scope, label, status, since, floor, floor_unit, value, source; apart: the
+    floors' rows on another product).
     """
+    columns = ["panel", "stage", "scope", "label", "status", "since", "floor", "floor_unit", "value", "source"]
     if prices.empty:
-        return prices.assign(panel=[]), pd.DataFrame(columns=["panel", "stage", "scope", "label", "status", "floor", "floor_unit", "value"])
+        return prices.assign(panel=[]), pd.DataFrame(columns=columns), floors.iloc[0:0]
     series = prices.sort_values(["stage", "year"]).copy()
     latest = series.groupby("stage").tail(1).set_index("stage")
     series["panel"] = series["stage"].str.capitalize() + ": " + series["stage"].map(latest["product"])
-    lines = []
-    for f in floors[floors["stage"].isin(latest.index)].itertuples():
+    lines, apart = [], []
+    for i, f in floors.iterrows():
+        if f.stage not in latest.index or not ind.same_product(f["product"], latest.loc[f.stage, "product"]):
+            apart.append(i)
+            continue
         unit = latest.loc[f.stage, "unit"]
         value = ind.convert_price(float(f.floor), f.unit, unit)
         converted = "" if f.unit == unit else f" = {price_text(value, unit)}"
-        label = f"{_label(ch, f.scope)} floor ({f.status}), {price_text(f.floor, f.unit)}{converted}"
-        lines.append(dict(panel=series[series["stage"] == f.stage]["panel"].iloc[0], stage=f.stage, scope=f.scope, label=label, status=f.status, floor=float(f.floor), floor_unit=f.unit, value=value))
-    return series[["panel", "stage", "year", "product", "price", "unit"]].reset_index(drop=True), pd.DataFrame(lines, columns=["panel", "stage", "scope", "label", "status", "floor", "floor_unit", "value"])
+        label = f"{_label(ch, f.scope)} floor ({f.status}, since {int(f.since)}), {price_text(f.floor, f.unit)}{converted}"
+        lines.append(dict(panel=series[series["stage"] == f.stage]["panel"].iloc[0], stage=f.stage, scope=f.scope, label=label, status=f.status, since=int(f.since), floor=float(f.floor), floor_unit=f.unit, value=value, source=f.source))
+    return series[["panel", "stage", "year", "product", "price", "unit"]].reset_index(drop=True), pd.DataFrame(lines, columns=columns), floors.loc[apart]
 
 
 def recent_events(ch, events: pd.DataFrame, cycle: int, with_mineral: bool) -> pd.DataFrame:
-    """The events of the last EVENT_YEARS years up to the cycle, oldest first, as display rows."""
+    """The events of the last EVENT_YEARS years up to the cycle, oldest first, as display rows.
+
+    events.csv has one row per mineral an event concerns; with `with_mineral` the rows of one
+    event (same date, country, kind, description and source) are one display row naming
+    its minerals, so an export ban on gallium and germanium is one event, counted once.
+    """
     recent = events[events["date"].str[:4].astype(int) > cycle - EVENT_YEARS] if len(events) else events
+    columns = ["Date"] + (["Mineral"] if with_mineral else []) + ["Country", "Kind", "Event", "Source"]
+    if recent.empty:
+        return pd.DataFrame(columns=columns)
     rows = []
-    for e in recent.sort_values(["date", "mineral"]).itertuples():
-        row = {"Date": e.date}
+    keys = ["date", "country", "kind", "description", "source"]
+    for (date, country, kind, description, source), part in recent.sort_values(["date", "mineral"]).groupby(keys, sort=False):
+        row = {"Date": date}
         if with_mineral:
-            row["Mineral"] = ch.mineral(e.mineral)
-        row |= {"Country": ch.country(e.country), "Kind": e.kind, "Event": e.description, "Source": e.source}
+            row["Mineral"] = ", ".join(ch.mineral(m) for m in part["mineral"])
+        row |= {"Country": ch.country(country), "Kind": kind, "Event": description, "Source": source}
         rows.append(row)
-    return pd.DataFrame(rows, columns=["Date"] + (["Mineral"] if with_mineral else []) + ["Country", "Kind", "Event", "Source"])
+    return pd.DataFrame(rows, columns=columns).sort_values(["Date", *(["Mineral"] if with_mineral else [])], kind="mergesort", ignore_index=True)
 
 
 def price_index(ch, table: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
@@ -92,39 +107,72 @@ def price_index(ch, table: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
 
 
 def price_table(ch, table: pd.DataFrame, prices: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Latest price, five-year change and volatility per mineral and stage: (display, data)."""
-    change = rows_of(table, "price_change").set_index(["mineral", "stage"])
-    vol = rows_of(table, "price_volatility").set_index(["mineral", "stage"])
+    """Latest price, five-year change, last year's change, change from the peak and volatility per mineral and stage: (display, data)."""
+    def by_key(indicator: str) -> pd.DataFrame:
+        return rows_of(table, indicator).set_index(["mineral", "stage"])
+
+    change, last_year, peak, vol = by_key("price_change"), by_key("price_change_1y"), by_key("price_change_from_peak"), by_key("price_volatility")
     latest = prices.sort_values("year").groupby(["mineral", "stage"]).tail(1).sort_values(["mineral", "stage"])
+
+    def ratio(row) -> str:
+        return f"{row['value']:+.1%}".replace("-", "−") if pd.notna(row["value"]) else row["status"]
+
     shown, data = [], []
     for p in latest.itertuples():
-        c, v = change.loc[(p.mineral, p.stage)], vol.loc[(p.mineral, p.stage)]
+        k = (p.mineral, p.stage)
+        c, y, pk, v = change.loc[k], last_year.loc[k], peak.loc[k], vol.loc[k]
         shown.append({
             "Mineral": ch.mineral(p.mineral), "Stage": p.stage, "Product": p.product, "Year": str(int(p.year)), "Price": price_text(p.price, p.unit),
-            "Change": f"{c['value']:+.1%}" if pd.notna(c["value"]) else c["status"],
-            "Window": c["detail"], "Volatility": f"{v['value']:.1%}" if pd.notna(v["value"]) else v["status"],
+            "Window": c["detail"], "Change": ratio(c), "Last year": ratio(y),
+            "From peak": ratio(pk) + (f" ({pk['detail']})" if pd.notna(pk["value"]) and pk["value"] < 0 else ""),
+            "Volatility": f"{v['value']:.1%}" if pd.notna(v["value"]) else v["status"],
         })
-        data.append(dict(mineral=p.mineral, stage=p.stage, product=p.product, year=int(p.year), price=p.price, unit=p.unit, change=c["value"], volatility=v["value"], window=c["detail"]))
+        data.append(dict(mineral=p.mineral, stage=p.stage, product=p.product, year=int(p.year), price=p.price, unit=p.unit, change=c["value"], change_1y=y["value"],
+                         change_from_peak=pk["value"], peak_year=int(pk["detail"]) if pk["detail"] else None, volatility=v["value"], window=c["detail"],
+                         peak_price=_price_in(prices, p.mineral, p.stage, pk["detail"])))
     return pd.DataFrame(shown), pd.DataFrame(data)
 
 
-def floor_table(ch, table: pd.DataFrame, floors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each floor with the latest price, its gap and the yearly cost of a price-gap payment: (display, data)."""
+def _price_in(prices: pd.DataFrame, mineral: str, stage: str, year: str) -> float:
+    sel = prices[(prices["mineral"] == mineral) & (prices["stage"] == stage) & (prices["year"].astype(str) == year)]["price"]
+    return float(sel.iloc[0]) if len(sel) else np.nan
+
+
+def floor_reasons(prices: pd.DataFrame, mineral: str, stage: str, product: str, gap_status: str, cost_status: str) -> tuple[str, str]:
+    """Why a floor (on `product`) has no gap or no cost, in words a reader can check: (gap reason, cost reason); '' where there is a figure."""
+    priced = prices[(prices["mineral"] == mineral) & (prices["stage"] == stage)].sort_values("year")
+    gap = ""
+    if gap_status == ind.NOT_COMPARED:
+        gap = f"not compared: the inputs price {priced['product'].iloc[-1]}, not {product}"
+    elif gap_status == ind.NO_DATA:
+        gap = f"not compared: no {product} price in the inputs"
+    cost = "no cost: the gap is not known" if gap else ("no cost: the volume the floor pays for is not published" if cost_status == ind.NO_VOLUME else "")
+    return gap, cost
+
+
+def floor_table(ch, table: pd.DataFrame, floors: pd.DataFrame, prices: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each floor with the latest price of its product, its gap and the yearly cost of a price-gap payment on the volume it covers: (display, data).
+
+    A floor on another product than the one priced, or without a published volume, says so
+    in place of the figure (`floor_reasons`), never a number."""
     key = ["mineral", "stage", "scope", "detail"]
     gaps = rows_of(table, "price_floor_gap").set_index(key)
     costs = rows_of(table, "price_floor_cost_musd").set_index(key)
+    volumes = floors["volume_t"] if "volume_t" in floors else pd.Series(np.nan, index=floors.index)
     shown, data = [], []
-    for f in floors.sort_values(["mineral", "stage", "scope", "status"]).itertuples():
+    for f, volume in zip(floors.itertuples(), volumes):
         k = (f.mineral, f.stage, f.scope, f.status)
         gap, cost = gaps.loc[k], costs.loc[k]
-        year = "" if pd.isna(gap["year"]) else str(int(gap["year"]))
+        no_gap, no_cost = floor_reasons(prices, f.mineral, f.stage, f.product, gap["status"], cost["status"])
+        year = "" if pd.isna(gap["year"]) else f" ({int(gap['year'])}, the latest published)"
         shown.append({
             "Mineral": ch.mineral(f.mineral), "Stage": f.stage, "Set by": _label(ch, f.scope), "Status": f"{f.status} (since {int(f.since)})",
-            "Floor": f"{price_text(f.floor, f.unit)} ({f.product})", "Gap to price": price_text(gap["value"], gap["unit"]) + (f" ({year})" if year else "") if pd.notna(gap["value"]) else ind.NO_DATA,
-            "Cost, million USD a year": _money(cost["value"]) if pd.notna(cost["value"]) else ind.NO_DATA, "Source": f.source,
+            "Floor": f"{price_text(f.floor, f.unit)} ({f.product})", "Gap to price": no_gap or price_text(gap["value"], gap["unit"]) + year,
+            "Cost, million USD a year": no_cost or f"{money(cost['value'])} (on {format_value(volume, 't')} t)",
         })
         data.append(dict(mineral=f.mineral, stage=f.stage, scope=f.scope, status=f.status, since=int(f.since), product=f.product, floor=f.floor, floor_unit=f.unit,
-                         year=gap["year"], gap=gap["value"], gap_unit=gap["unit"], cost_musd=cost["value"], source=f.source))
+                         volume_t=volume, year=gap["year"], gap=gap["value"], gap_unit=gap["unit"], gap_status=gap["status"], cost_musd=cost["value"],
+                         cost_status=cost["status"], note="; ".join(x for x in (no_gap, no_cost) if x), source=f.source))
     return pd.DataFrame(shown), pd.DataFrame(data)
 
 
@@ -160,16 +208,22 @@ def stress_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.Data
     return cover
 
 
+#: The stress test's unit, on every axis, column and caption that shows it: days of the lost supply, never of consumption.
+BRIDGED = "days of the lost supply"
+
+
 def stress_table(ch, cover: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Cover rows as display strings with the stage tested and its lost share; `by` as in views.cover_table."""
+    """Stress-test rows as display strings: the stage tested, its lost share and the days of the lost supply the stock bridges.
+
+    No target or status column: stockpile targets are in days of consumption, a different
+    unit (the stockpile table assesses them). `by` as in views.cover_table."""
     rows = []
     for r in cover.itertuples():
-        lost_share = r.lost_share
         rows.append({
             ("Mineral" if by == "mineral" else "Holder"): ch.mineral(r.mineral) if by == "mineral" else r.label,
             **({"Holder": r.label} if by == "mineral" else {}),
-            "Year end": str(int(r.year)), "Stage tested": r.stage or "", "Supply lost": format_value(lost_share, "share"),
-            "Cover, days": r.shown, "Target, days": WITHHELD if r.status == ind.CONFIDENTIAL else format_value(r.target_days, "days"), "Status": status_word(r.status or ""),
+            "Year end": str(int(r.year)), "Stage tested": r.stage or "", "Supply lost": format_value(r.lost_share, "share"),
+            "Bridges, " + BRIDGED: r.shown,
         })
     return pd.DataFrame(rows)
 
@@ -177,24 +231,36 @@ def stress_table(ch, cover: pd.DataFrame, by: str) -> pd.DataFrame:
 # --- finance ---------------------------------------------------------------------------------
 
 
-def finance_by_stage(ch, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Capex and public finance per mineral and stage, summed over statuses but cancelled ones: (chart data, display)."""
+#: How a figure a project did not report reads in a table: never 0.00.
+NOT_REPORTED = "not reported"
+
+
+def finance_by_stage(ch, table: pd.DataFrame, current: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Capex and public finance per mineral and stage, summed over statuses but cancelled ones: (chart data, display).
+
+    A stage where no project reports capex has none (NaN, "not reported"), not 0. The public
+    share is `ind.public_finance_share` over the stage's projects that report both figures."""
     capex = rows_of(table, "capex_musd")
     public = rows_of(table, "public_finance_musd")
     merged = capex.merge(public, on=["mineral", "stage", "detail"], suffixes=("_capex", "_public"))
     merged = merged[merged["detail"] != "cancelled"]
     if merged.empty:
-        return pd.DataFrame(columns=["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional"]), pd.DataFrame()
-    merged["provisional"] = (merged["status_capex"] == ind.PROVISIONAL) | (merged["status_public"] == ind.PROVISIONAL)
-    out = merged.groupby(["mineral", "stage"], as_index=False).agg(capex_musd=("value_capex", "sum"), public_finance_musd=("value_public", "sum"), provisional=("provisional", "any"))
+        return pd.DataFrame(columns=["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional", "public_share", "left_out"]), pd.DataFrame()
+    merged["provisional"] = merged["status_capex"].isin([ind.PROVISIONAL, ind.NO_DATA]) | merged["status_public"].isin([ind.PROVISIONAL, ind.NO_DATA])
+    out = merged.groupby(["mineral", "stage"], as_index=False).agg(
+        capex_musd=("value_capex", lambda v: v.sum(min_count=1)), public_finance_musd=("value_public", lambda v: v.sum(min_count=1)), provisional=("provisional", "any"))
+    live = current[current["status"] != "cancelled"]
+    shares = [ind.public_finance_share(live[(live["mineral"] == m) & (live["stage"] == s)]) for m, s in zip(out["mineral"], out["stage"])]
+    out["public_share"] = [x["share"] for x in shares]
+    out["left_out"] = [x["left_out"] for x in shares]
     out["label"] = [f"{ch.mineral(m)}, {s}" + (" (incomplete)" if p else "") for m, s, p in zip(out["mineral"], out["stage"], out["provisional"])]
     shown = pd.DataFrame({
-        "Mineral": out["mineral"].map(ch.mineral), "Stage": out["stage"], "Capex, million USD": out["capex_musd"].map(_money),
-        "Public finance, million USD": out["public_finance_musd"].map(_money),
-        "Public share": [format_value(p / c, "share") if c > 0 else "" for p, c in zip(out["public_finance_musd"], out["capex_musd"])],
-        "Note": np.where(out["provisional"], "some projects do not report", ""),
+        "Mineral": out["mineral"].map(ch.mineral), "Stage": out["stage"], "Capex, million USD": [money(v) or NOT_REPORTED for v in out["capex_musd"]],
+        "Public finance, million USD": [money(v) or NOT_REPORTED for v in out["public_finance_musd"]],
+        "Public share": [format_value(x, "share") for x in out["public_share"]],
+        "Note": [f"share over the projects reporting both figures ({n} left out)" if n else "" for n in out["left_out"]],
     })
-    return out[["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional"]], shown
+    return out[["mineral", "stage", "label", "capex_musd", "public_finance_musd", "provisional", "public_share", "left_out"]], shown
 
 
 def priority_projects(ch, table: pd.DataFrame, current: pd.DataFrame, aligned: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -208,7 +274,7 @@ def priority_projects(ch, table: pd.DataFrame, current: pd.DataFrame, aligned: f
         effect = "; ".join(f"{format_value(v, 'share_diff')} by {int(y)}" for v, y in zip(e["value"], e["year"])) if len(e) else "no dependency target"
         shown.append({
             "Project": p.name, "Mineral": ch.mineral(p.mineral), "Stage": p.stage, "Host": ch.country(p.host_country), "Status": p.status,
-            "Capex, million USD": _money(p.capex_musd), "Public, million USD": _money(p.public_finance_musd),
+            "Capex, million USD": money(p.capex_musd) or NOT_REPORTED, "Public, million USD": money(p.public_finance_musd) or NOT_REPORTED,
             "Dependency without it": effect, "Counts": "yes" if counts else "no: host not aligned",
         })
         data.append(dict(project_id=p.project_id, mineral=p.mineral, stage=p.stage, host_country=p.host_country, status=p.status, capex_musd=p.capex_musd,

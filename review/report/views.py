@@ -220,10 +220,13 @@ def recycling_series(ch, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _target_name(r, ch) -> str:
-    """A target's label with the mineral's display name in place of its code."""
+    """A target's label with the mineral's display name in place of its code, and the founding
+    text's own comparator ('under 60.0%', narrative.comparator_word) where the row says it is founding."""
+    from review.analysis.narrative import comparator_word
     from review.analysis.text import target_label
 
-    return target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
+    label = target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
+    return label.replace(" ≤ ", " under ", 1) if comparator_word(r) == "under" else label
 
 
 def _published(value, status: str, unit: str) -> str:
@@ -399,3 +402,57 @@ def recycling_latest(series: pd.DataFrame) -> pd.DataFrame:
     `series` as recycling_series returns it. Columns: mineral, panel, label, year, value, alliance."""
     latest = series[series["year"] == series.groupby("mineral")["year"].transform("max")]
     return latest.assign(label=latest["scope"], alliance=latest["code"] == ind.ALLIANCE)[["mineral", "panel", "label", "year", "value", "alliance"]].reset_index(drop=True)
+
+
+def member_profile(ch, table: pd.DataFrame, projects: pd.DataFrame, member: str, cycle: int) -> pd.DataFrame:
+    """What sets one member apart from the Alliance, as rows of a short table (Topic, Finding).
+
+    The PDF carries this table for every member in the comparative chapter, and the member's
+    own chapter (HTML) opens with the same rows, so the two never disagree: dependency
+    against the Alliance's in the same year, the projects it sponsors, its stockpile cover in
+    days of consumption against its target, its recycling against the Alliance's."""
+    from review.analysis import comparison, narrative
+
+    versus = comparison.against_alliance(comparison.latest_dependency(table, cycle), member)
+    rows = []
+    if len(versus):
+        known = versus.dropna(subset=["difference"])
+        more = known[known["difference"] > ind.EPS].sort_values("difference", ascending=False)
+        less = known[known["difference"] < -ind.EPS].sort_values("difference")
+
+        def where(r) -> str:
+            return f"{ch.mineral(r.mineral).lower()} {r.stage} ({narrative.pct(r.value)} against {narrative.pct(r.alliance)})"
+
+        rows.append(("Dependency", f"above the Alliance in {len(more)} of {narrative.plural(len(versus), 'mineral stage')} it reports"
+                     + (f", most in {', '.join(where(r) for r in more.head(2).itertuples())}" if len(more) else "")
+                     + (f"; below in {len(less)}, most in {where(less.iloc[0])}" if len(less) else "")))
+    else:
+        rows.append(("Dependency", "no sourcing reported in this cycle"))
+    changes = ind.project_changes(projects, cycle)
+    mine = changes[changes["status"].notna() & (changes["status"] != "cancelled")]
+    mine = mine[mine["sponsors"].fillna("").str.split(";").map(lambda s: member in s)] if "sponsors" in mine else mine
+    if len(mine):
+        counts = mine["mineral"].value_counts()
+        rows.append(("Projects", f"sponsors {narrative.plural(len(mine), 'project')} ({', '.join(f'{ch.mineral(m).lower()} {n}' for m, n in counts.items())}): "
+                     f"{int((mine['status'] == 'operating').sum())} operating, {int((mine['slippage_years'].fillna(0) > 0).sum())} later than first reported"))
+    else:
+        rows.append(("Projects", "sponsors no project in the current list"))
+    cover = stockpile_cover(ch, table[table["scope"] == member])
+    if len(cover):
+        said = [f"{ch.mineral(r.mineral).lower()} {WITHHELD}" if r.shown == WITHHELD
+                else f"{ch.mineral(r.mineral).lower()} {r.shown}" + (f" (target {r.target_days:,.0f}, {r.status})" if r.target_days == r.target_days else "") for r in cover.itertuples()]
+        rows.append(("Stockpiles", f"days of consumption, end of {int(cover['year'].max())}: " + "; ".join(said)))
+    else:
+        rows.append(("Stockpiles", "none reported"))
+    recycled = rows_of(table, "recycling_share").dropna(subset=["value"])
+    last = recycled[recycled["year"] == recycled.groupby(["scope", "mineral"])["year"].transform("max")]
+    both = last[last["scope"] == member].merge(last[last["scope"] == ind.ALLIANCE][["mineral", "year", "value"]], on=["mineral", "year"], suffixes=("", "_alliance"))
+    if len(both):
+        above = both[both["value"] > both["value_alliance"] + ind.EPS]
+        rows.append(("Recycling", f"above the Alliance's share in {len(above)} of {narrative.plural(len(both), 'mineral')} with both figures"
+                     + (": " + ", ".join(f"{ch.mineral(r.mineral).lower()} {narrative.pct(r.value)} against {narrative.pct(r.value_alliance)}" for r in above.itertuples()) if len(above) else "")))
+    elif (rows_of(table, "recycling_share")["scope"] == member).any():
+        rows.append(("Recycling", "reported, but no figure can be set beside a published Alliance share in this edition"))
+    else:
+        rows.append(("Recycling", "none reported"))
+    return pd.DataFrame(rows, columns=["Topic", "Finding"])

@@ -83,8 +83,11 @@ from review.analysis.indicators.finance import (  # noqa: F401
     finance_totals,
     priority_effects,
     priority_rows,
+    public_finance_share,
 )
 from review.analysis.indicators.markets import (  # noqa: F401
+    NO_VOLUME,
+    NOT_COMPARED,
     PER_TONNE,
     RATIO,
     convert_price,
@@ -92,6 +95,7 @@ from review.analysis.indicators.markets import (  # noqa: F401
     floor_rows,
     price_rows,
     price_statistics,
+    same_product,
 )
 from review.analysis.indicators.outlook import (  # noqa: F401
     delay_distribution,
@@ -168,7 +172,7 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
         project_rows(tables["projects"], tables["minerals"], config.cycle),
         mark_provisional(disruption_rows(lost, stress_cover(tables["stockpiles"], totals, lost)), cover, config.coverage_threshold),
         price_rows(tables["prices"]),
-        floor_rows(floor_gaps(tables["price_floors"], tables["prices"], alliance_dep, member_dep)),
+        floor_rows(floor_gaps(tables["price_floors"], tables["prices"])),
         finance_rows(finance_totals(current_projects, as_of)),
         priority_rows(priority_effects(tables["targets"], alliance_dep, current_projects, aligned, config, provisional, tables.get("demand"))),
         mark_provisional(traceability_rows(traceability_share(tables["traceability"], tables["dependency"])), cover, config.coverage_threshold),

@@ -2,8 +2,8 @@
 
 For each mineral, stage and year the supplier is the one `dependency` names for the
 Alliance as a whole; every scope (the Alliance and each member) loses what it sources
-from that supplier, times the severity (`review.yml`, `disruption_severity`). Stockpile
-cover against that loss reuses the stockpile family's rows and disclosure: a value the
+from that supplier, times the severity (`review.yml`, `disruption_severity`). The days of
+that loss a stockpile bridges reuse the stockpile family's rows and disclosure: a value the
 edition withholds stays withheld, an aggregate the rule suppresses stays suppressed.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from review.analysis.indicators.common import ALLIANCE, CONFIDENTIAL, DAYS, EPS, MEETS, MISSES, NO_DATA, SHARE, SUPPRESSED, rows
+from review.analysis.indicators.common import ALLIANCE, CONFIDENTIAL, DAYS, EPS, NO_DATA, SHARE, SUPPRESSED, rows
 from review.analysis.indicators.stockpiles import cover_days
 
 #: A scope that sources nothing from the supplier loses nothing: its cover is unlimited.
@@ -50,18 +50,21 @@ def most_exposed(lost: pd.DataFrame) -> pd.DataFrame:
 
 
 def stress_cover(stockpiles: pd.DataFrame, totals: pd.DataFrame, lost: pd.DataFrame) -> pd.DataFrame:
-    """Days each stockpile covers the lost supply: holdings / (lost share * annual consumption) * 365.
+    """Days of the lost supply each stockpile bridges: holdings / (lost share * annual consumption) * 365.
 
     Members' rows come from `stockpiles` (holdings withheld in a public edition stay
     missing: status "confidential"), the Alliance's from `totals` with its `disclosed`
     flag (status "suppressed" when not). The lost share is the scope's most exposed
     stage's; a scope with no sourcing that year has "no data", one that loses nothing
-    "not exposed". Members are compared with their `target_days` (meets / misses target).
+    "not exposed". The result is never given a target status: stockpile targets are set in
+    days of consumption (`stockpile_cover_days`), and days of a smaller lost supply are a
+    different, larger number (a US stock of 70 days of consumption bridges 115 days of a
+    loss of 61% of its supply), so comparing them with the target would call a short stock met.
     Returns columns mineral, stage, scope, year, lost_share, value, status, detail.
     """
     exposed = most_exposed(lost).set_index(["mineral", "scope", "year"])
     members = stockpiles.rename(columns={"member": "scope"}).assign(withheld=lambda f: f["holdings_t"].isna(), disclosed=True)
-    alliance = totals.assign(scope=ALLIANCE, target_days=np.nan, withheld=False)
+    alliance = totals.assign(scope=ALLIANCE, withheld=False)
     if "disclosed" not in alliance:
         alliance["disclosed"] = True
     out = []
@@ -81,9 +84,7 @@ def stress_cover(stockpiles: pd.DataFrame, totals: pd.DataFrame, lost: pd.DataFr
             out.append(row | dict(status=NOT_EXPOSED))
         else:
             days = cover_days(float(r.holdings_t), e["value"] * float(r.annual_consumption_t))
-            status = "" if pd.isna(r.target_days) else (MEETS if days + EPS >= r.target_days else MISSES)
-            target = "" if pd.isna(r.target_days) else f"; target {r.target_days:g} days"
-            out.append(row | dict(value=days, status=status, detail=row["detail"] + target))
+            out.append(row | dict(value=days, status=""))
     return pd.DataFrame(out, columns=["mineral", "stage", "scope", "year", "lost_share", "value", "status", "detail"])
 
 

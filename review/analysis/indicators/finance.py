@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from review.analysis.indicators.common import ALLIANCE, MUSD, PROVISIONAL, SHARE_DIFF, rows
+from review.analysis.indicators.common import ALLIANCE, MUSD, NO_DATA, PROVISIONAL, SHARE_DIFF, rows
 from review.analysis.indicators.targets import demand_scenarios, pipeline_capacity, projection, projection_start, ramp_up_capacity
 from review.inputs.config import ReviewConfig
 
@@ -14,14 +14,15 @@ def finance_totals(current: pd.DataFrame, as_of: int | None) -> pd.DataFrame:
     """Capex and public finance of the current project list by mineral, stage and project status.
 
     Projects that do not report a figure add nothing to its sum; the group's row then has
-    status "provisional" and `detail` says how many reported. Returns columns mineral,
+    status "provisional". A group where no project reports the figure has no sum (NaN,
+    "no data"): not reported is not 0. Returns columns mineral,
     stage, status, year, capex_musd, capex_reported, public_finance_musd, public_reported, projects.
     """
     grouped = current.groupby(["mineral", "stage", "status"], as_index=False, observed=True)
     out = grouped.agg(
-        capex_musd=("capex_musd", "sum"),
+        capex_musd=("capex_musd", lambda v: v.sum(min_count=1)),
         capex_reported=("capex_musd", "count"),
-        public_finance_musd=("public_finance_musd", "sum"),
+        public_finance_musd=("public_finance_musd", lambda v: v.sum(min_count=1)),
         public_reported=("public_finance_musd", "count"),
         projects=("project_id", "count"),
     )
@@ -35,9 +36,26 @@ def finance_rows(totals: pd.DataFrame) -> pd.DataFrame:
     for indicator, reported in (("capex_musd", "capex_reported"), ("public_finance_musd", "public_reported")):
         complete = totals[reported] == totals["projects"]
         # a sum over projects some of which did not report the figure is a lower bound: provisional
-        status = np.where(complete, "", PROVISIONAL)
+        status = np.select([totals[reported] == 0, complete], [NO_DATA, ""], PROVISIONAL)
         parts.append(rows(totals.assign(value=totals[indicator], detail=totals["status"], status=status), indicator=indicator, scope=ALLIANCE, unit=MUSD))
     return pd.concat(parts, ignore_index=True)
+
+
+def public_finance_share(projects: pd.DataFrame) -> dict:
+    """Public finance as a share of capex, over the projects that report both figures.
+
+    A project that does not report its capex (or its public finance) is left out of both
+    the numerator and the denominator: counting its public money against no capex would
+    overstate the share, counting it as 0 would understate it. `left_out` says how many,
+    so the sentence can say so. Example: capex 100 and public 50, capex 60 and public 10,
+    capex not reported and public 30: share (50 + 10) / (100 + 60) = 37.5%, 1 left out.
+    Returns dict(capex_musd, public_finance_musd, share, counted, left_out); share is NaN
+    when no project reports both.
+    """
+    both = projects["capex_musd"].notna() & projects["public_finance_musd"].notna()
+    capex, public = float(projects.loc[both, "capex_musd"].sum()), float(projects.loc[both, "public_finance_musd"].sum())
+    share = public / capex if capex > 0 else np.nan
+    return dict(capex_musd=capex, public_finance_musd=public, share=share, counted=int(both.sum()), left_out=int((~both).sum()))
 
 
 def priority_effects(
