@@ -12,8 +12,7 @@ first two versions (`from review import indicators`) keeps working.
 """
 
 import importlib
-import importlib.abc
-import importlib.util
+import importlib.machinery
 import sys
 import warnings
 
@@ -57,8 +56,13 @@ MOVED = {
 }
 
 
-class MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class MovedModules:
     """Imports a module of the flat layout as the module it became, with a warning naming the new path.
+
+    A finder and loader by protocol (find_spec, create_module, exec_module), not by
+    subclassing importlib.abc: importing importlib.abc pulls in importlib.resources,
+    pathlib and tempfile, about 0.15 s of start-up for every process that imports
+    `review`, the attach process of each notebook's kernel included.
 
     The old name is an alias (the same module object), so `review.indicators.dependency`
     and `review.analysis.indicators.dependency` are one function. `review.audit`,
@@ -68,7 +72,7 @@ class MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def find_spec(self, fullname, path=None, target=None):
         new = self._new_name(fullname)
-        return importlib.util.spec_from_loader(fullname, self) if new else None
+        return importlib.machinery.ModuleSpec(fullname, self) if new else None
 
     @staticmethod
     def _new_name(fullname: str) -> str | None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from review.report import charts
+from review.report.chapter import png_and_collisions
 
 
-def test_the_sourcing_legend_lists_origins_in_stacking_order_then_the_paths():
-    # Malaysia supplies only refining, the second panel: it must still sit among the origins,
-    # not after the target path drawn in the first panel.
+def _shares_and_paths() -> tuple[pd.DataFrame, pd.DataFrame]:
     shares = pd.DataFrame(
         [
             ("mining", 2025, "CHN", "China", 0.7),
@@ -26,13 +28,19 @@ def test_the_sourcing_legend_lists_origins_in_stacking_order_then_the_paths():
         columns=["stage", "year", "origin", "label", "share"],
     ).sort_values(["origin"], key=lambda c: c.map({"CHN": 0, "MYS": 1, "ALIGNED": 2}), kind="stable")
     paths = pd.DataFrame([("mining", 2025, 0.7, "target"), ("mining", 2030, 0.6, "target")], columns=["stage", "year", "value", "kind"])
-    fig = charts.sourcing_shares(shares, paths)
+    return shares, paths
+
+
+def test_the_sourcing_legend_lists_origins_in_stacking_order_then_the_paths():
+    # Malaysia supplies only refining, the second panel: it must still sit among the origins,
+    # not after the target path drawn in the first panel.
+    fig = charts.sourcing_shares(*_shares_and_paths())
     (legend,) = fig.legends
     assert [t.get_text() for t in legend.get_texts()] == ["China", "Malaysia", "Members and partners", "target path"]
 
 
-def test_the_stress_chart_shows_the_alliance_per_stage_and_every_member():
-    lost = pd.DataFrame(
+def _lost() -> pd.DataFrame:
+    return pd.DataFrame(
         [
             ("mining", "alliance", "Alliance", 0.8),
             ("mining", "USA", "United States", 0.9),
@@ -43,10 +51,28 @@ def test_the_stress_chart_shows_the_alliance_per_stage_and_every_member():
         ],
         columns=["stage", "scope", "label", "value"],
     )
-    fig = charts.lost_share_dots(lost)
+
+
+def test_the_stress_chart_shows_the_alliance_per_stage_and_every_member():
+    fig = charts.lost_share_dots(_lost())
     (ax,) = fig.axes
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Mining", "Refining"]  # in the order given
     assert [round(p.get_width(), 2) for p in ax.patches] == [0.8, 0.95]  # one Alliance bar per stage
     dots = sorted(round(float(x), 2) for c in ax.collections for x, _ in c.get_offsets())
     assert dots == [0.5, 0.7, 0.9, 0.95]  # every member, as a dot
     assert charts.legend_collisions(fig) == []
+
+
+def test_a_published_figure_is_the_png_savefig_crops_tight_and_its_collisions():
+    # png_and_collisions crops to the collision check's layout instead of letting savefig lay
+    # the figure out again: the bytes must be those of bbox_inches="tight" all the same.
+    charts.use_house_style()
+    for draw in (lambda: charts.sourcing_shares(*_shares_and_paths()), lambda: charts.lost_share_dots(_lost())):
+        expected = io.BytesIO()
+        fig = draw()
+        collisions = charts.legend_collisions(fig)
+        fig.savefig(expected, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        fig = draw()
+        assert png_and_collisions(fig) == (expected.getvalue(), collisions)
+        plt.close(fig)

@@ -76,6 +76,24 @@ def _csv(frame: pd.DataFrame, path: Path) -> str:
     return path.as_posix()
 
 
+def png_and_collisions(fig) -> tuple[bytes, list[str]]:
+    """A figure as PNG (150 dpi, cropped tight, no time stamps) and its legend collisions, from one layout.
+
+    `savefig(bbox_inches="tight")` lays the figure out to find its crop, and
+    review.report.charts.legend_collisions lays it out to find where everything is; the crop
+    is taken from the collision check's layout instead. That saves a layout pass, about a
+    fifth of a chart's time, and gives the same bytes (tests/test_charts.py compares them)."""
+    import matplotlib.pyplot as plt
+
+    from review.report.charts import legend_collisions
+
+    collisions = legend_collisions(fig)
+    tight = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150, bbox_inches=tight, metadata={"Software": None})
+    return buffer.getvalue(), collisions
+
+
 class Chapter:
     """One notebook's chapter: `Chapter("mineral", snapshot, mineral="lithium")`."""
 
@@ -194,19 +212,15 @@ class Chapter:
         test can check every chart a build draws."""
         import matplotlib.pyplot as plt
 
-        from review.report.charts import legend_collisions
-
         ident = f"fig-{self.anchor}-{name}"
         source = self.source_line(sources, budget=CAPTION_CHARS - len(caption) - 1)
         caption = f"{caption} {source}".strip()
-        collisions = legend_collisions(fig)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+        png, collisions = png_and_collisions(fig)
         plt.close(fig)
         width, height = fig.get_size_inches()
         csv = _csv(data, self.data_dir / f"{ident}.csv")
         self._display(
-            {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": f"Figure: {caption}"},
+            {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"Figure: {caption}"},
             {"kind": "figure", "id": ident, "caption": caption, "alt": alt, "data": csv, "width_in": round(float(width), 2), "legend_collisions": collisions},
         )
 

@@ -108,8 +108,10 @@ def _shared_legend(fig: plt.Figure, axes, columns: int, bottom: float, second_ro
         handles, names = zip(*sorted(zip(handles, names), key=lambda pair: rank.get(pair[1], len(rank))))
     legend = fig.legend(handles, names, loc="lower center", ncol=min(columns, len(names)), bbox_to_anchor=(0.5, -0.02))
     rows = -(-len(names) // columns)  # each row past the first needs its own room
-    fig.canvas.draw()  # the legend's drawn height, so the panels and their tick labels sit above it however many rows it has
-    height = legend.get_window_extent().height / fig.bbox.height
+    # the legend's drawn height, so the panels and their tick labels sit above it however many rows
+    # it has; measured on its own, since its height does not depend on where the panels are (drawing
+    # the whole figure for it cost a draw per chart)
+    height = legend.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
     fig.tight_layout(rect=(0, max(bottom + second_row * (rows - 1), height + 0.01), 1, 1))
 
 
@@ -378,9 +380,10 @@ def legend_collisions(fig: plt.Figure) -> list[str]:
     """What a figure's legends cover: tick labels of any axes, or plotted markers, line
     vertices, bars and points. Empty when every legend sits clear of the data and the axes.
 
-    Drawn once to know where everything is; boxes are in display units (matplotlib's
-    get_window_extent)."""
-    fig.canvas.draw()
+    Laid out once to know where everything is (a draw without rendering: the positions are
+    the same, and rasterising the figure here would be thrown away); boxes are in display
+    units (matplotlib's get_window_extent)."""
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
     found = []
