@@ -277,6 +277,8 @@ def test_the_diversification_line_uses_the_outlook_when_its_rows_are_there():
     assert "the target (under 60.0% by 2030) is at risk in refining; on track in magnets; chance of meeting it by 2030: refining 34%, magnets 91%; an 80% chance needs 12,000 t more aligned refining capacity;" in line
     assert "the ambition (50.0% by 2030) is off track in refining; chance of meeting it by 2030: refining 5%." in line
     assert "best-case" not in line
+    # the indicators table sorts its rows (magnets before refining): the line keeps the stages' own order
+    assert glance.diversification_line(pillar_card(), pillar_table(True).iloc[::-1], Names().mineral) == line
 
 
 def test_a_floor_cost_in_force_is_summed():

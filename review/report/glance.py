@@ -228,9 +228,11 @@ def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) 
         if len(chance):
             year = int(chance["year"].max())
             chance = chance[chance["year"] == year]
+            order = {stage: i for i, stage in enumerate(group["stage"])}  # the stages in the order the line names them
+            chance = chance.sort_values("stage", key=lambda s: s.map(order))
             text += f"; chance of meeting it by {year}: " + ", ".join(f"{r.stage} {r.value:.0%}" for r in chance.itertuples())
             needed = table[(table["indicator"] == "capacity_needed_p80_t") & (table["detail"] == detail) & (table["mineral"] == group["mineral"].iloc[0]) & (table["year"] == year)]
-            needed = needed[needed["value"] > 0]
+            needed = needed[needed["value"] > 0].sort_values("stage", key=lambda s: s.map(order))
             if len(needed):
                 text += "; an 80% chance needs " + joined([f"{tonnes(r.value)} more aligned {r.stage} capacity" for r in needed.itertuples()])
         else:
