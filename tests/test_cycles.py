@@ -264,3 +264,17 @@ def test_a_coverage_value_whose_missing_members_change_is_changed_not_removed_an
     # coverage of another table is another value
     other = pd.DataFrame([row | dict(value=1.0, status="", detail="stockpiles; all reported")])
     assert len(compare_indicators(before, other).added) == 1
+
+
+def test_a_target_withheld_in_both_reviews_is_not_called_unchanged():
+    """Both values withheld: nothing is known to have held still (the cold read found '7 unchanged' that were withheld)."""
+    from review.analysis import narrative
+    from review.audit.compare import UNMOVED, compare_scorecards
+
+    def card(status, value):
+        return pd.DataFrame([dict(mineral="gallium", stage="", indicator="stockpile_cover_days", kind="target", comparator="min", year=2025, value=value, status=status, target=90.0, target_year=2030)])
+
+    compared = compare_scorecards(card("suppressed", float("nan")), card("suppressed", float("nan")))
+    assert compared["movement"].tolist() == ["withheld"] and "withheld" in UNMOVED
+    text = narrative.since_last_review(compared, dict(cycle=2025, available=True, edition="public", manifest_sha256="0" * 64), 2026)
+    assert "1 withheld in both editions (not compared)" in text and "unchanged" not in text and "no new data" not in text

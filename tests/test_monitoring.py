@@ -50,8 +50,8 @@ def test_floors_are_drawn_in_each_panels_price_unit_only_on_their_product_and_fr
 def test_a_floor_on_another_product_or_without_a_volume_says_why_it_has_no_figure():
     prices = PRICES[PRICES["stage"] == "refining"]
     floor = ("re", "refining", "NdPr oxide")
-    assert monitoring.floor_reasons(prices, *floor, "not compared", "not compared") == ("not compared: the inputs price oxide, not NdPr oxide", "no cost: the gap is not known")
-    assert monitoring.floor_reasons(prices, *floor, "", "no volume") == ("", "no cost: the volume the floor pays for is not published")
+    assert monitoring.floor_reasons(prices, *floor, "not compared", "not compared") == ("not compared: the inputs price oxide, not NdPr oxide", "cost not known: the gap is not known")
+    assert monitoring.floor_reasons(prices, *floor, "", "no volume") == ("", "cost not known: the volume the floor pays for is not published")
     assert monitoring.floor_reasons(prices, *floor, "", "") == ("", "")
 
 

@@ -171,7 +171,7 @@ def test_key_messages_quote_the_expected_case_with_its_slip_and_best_cases_and_t
     ree = next(m for m in messages if m.startswith("Rare earths, refining"))
     # tiny: 2030 expected 67.0% (16 t weighted pipeline), slip case: T1 online 2028 + 1 still by 2030, so also 67.0%;
     # best case: T1's 20 t in full, (200 - 50 - 20) x 150/150 / 200 = 65.0%
-    assert "2030: 67.0% expected (status-weighted), 67.0% if every project slips a year, 65.0% in the best case (every listed project on time) (expected above the 60.0% target and the 50.0% ambition)" in ree
+    assert "2030: 67.0% expected (status-weighted), 67.0% if every project slips a year, 65.0% in the best case (every active aligned project delivered in full on its expected date) (expected above the 60.0% target and the 50.0% ambition)" in ree
     assert "Target 60.0% by 2030: on track; ambition 50.0% by 2030: at risk." in ree
     # capacity_gap_t by hand in tests/test_coverage.py: 30 t (target), 50 t (ambition)
     assert "the target needs 30 t more aligned supply by 2030; the ambition needs 50 t more aligned supply by 2030, against 16 t in the probability-weighted pipeline" in ree
@@ -234,7 +234,7 @@ def test_projection_clause_states_the_ambition_and_says_provisional():
     )
     # only full delivery of every listed project is the best case
     with_full = pd.concat([table, pd.DataFrame([dict(table.iloc[0], indicator="projected_dependency_full", value=0.45)])], ignore_index=True)
-    assert ", 45.0% in the best case (every listed project on time) (expected at or below" in narrative.projection_clause(with_full, "re", "mining", 2030, {"target": 0.60})
+    assert ", 45.0% in the best case (every active aligned project delivered in full on its expected date) (expected at or below" in narrative.projection_clause(with_full, "re", "mining", 2030, {"target": 0.60})
     # 55% would meet the target but not the ambition
     table.loc[0, "value"] = 0.55
     assert narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60}).endswith("(expected at or below the 60.0% target; above the 50.0% ambition)")

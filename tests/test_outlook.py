@@ -322,17 +322,23 @@ def _listed() -> pd.DataFrame:
     return pd.DataFrame([dict(as_of=2026, project_id=p, name=n, mineral="rare-earths", stage="magnets" if p == "P013" else "refining", status="feasibility", capacity_t=1000.0, expected_online=2030) for p, n in names.items()])
 
 
+def test_a_chance_is_never_written_as_a_certainty():
+    from review.report.outlook import chance
+
+    assert [chance(v) for v in (0.0, 0.004, 0.006, 0.116, 0.994, 0.996, 1.0)] == ["under 1%", "under 1%", "1%", "12%", "99%", "over 99%", "over 99%"]
+
+
 def test_the_report_leads_with_the_chance_per_stage():
     from review.report import outlook as view
 
     table, lines = _report_table(), pd.DataFrame([dict(stage=s, kind=k, value=v, year=2030) for s in ("refining", "magnets") for k, v in (("target", 0.6), ("ambition", 0.5))])
     found = view.chances(table, "rare-earths")
     assert view.chance_sentence(found, lines, "central", ["refining", "magnets"]) == (
-        "Chance of meeting the 60.0% target by 2030: 11.6% in refining and 0.0% in magnets (central demand); of the 50.0% ambition by 2030: 0.0% in refining and 0.0% in magnets."
+        "Chance of meeting the 60.0% target by 2030: 12% in refining and under 1% in magnets (central demand); of the 50.0% ambition by 2030: under 1% in refining and under 1% in magnets."
     )
-    # high: refining 4.0% (< 11.6%), magnets 0.0% (= 0.0%): not all fall, so "is"; low: 14.1% and 0.0% (0.02% rounds to 0.0%)
+    # high: refining 4.0% (< 11.6%), magnets 0.0% (= 0.0%): not all fall, so "is"; low: 14.1% and 0.02% (under 1%, never "0%")
     assert view.scenario_sentence(found, "central", ["refining", "magnets"]) == (
-        "Under the high demand scenario the chance of the target is 4.0% in refining and 0.0% in magnets; under the low demand scenario the chance of the target rises to 14.1% in refining and 0.0% in magnets."
+        "Under the high demand scenario the chance of the target is 4% in refining and under 1% in magnets; under the low demand scenario the chance of the target rises to 14% in refining and under 1% in magnets."
     )
     wide = view.scenario_table(found, "central")
     assert list(wide["scenario"]) == ["central", "high", "low", "central", "high", "low"] and list(wide["stage"])[:3] == ["refining"] * 3
@@ -381,7 +387,7 @@ def test_since_the_last_review_says_how_each_chance_moved():
     before = now.copy()
     before.loc[(before["indicator"] == "target_probability") & (before["stage"] == "refining") & (before["detail"] == "target:central"), "value"] = 0.25
     assert view.since_sentence(compare_chances(before, now), "central", previous, lambda m: "Rare earths") == (
-        "Chance of meeting each dependency target since the 2025 review (central demand): rare earths magnets 0.0% (+0.0 pp); rare earths refining 11.6% (-13.4 pp)."
+        "Chance of meeting each dependency target since the 2025 review (central demand): rare earths magnets under 1% (+0.0 pp); rare earths refining 12% (-13.4 pp)."
     )
 
 

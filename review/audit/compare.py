@@ -16,12 +16,13 @@ from review.analysis import indicators as ind
 
 STATUS_RANK = {ind.ON_TRACK: 0, ind.AT_RISK: 1, ind.OFF_TRACK: 2}
 TARGET_KEY = ["mineral", "stage", "indicator", "kind"]
+WITHHELD = (ind.SUPPRESSED, ind.CONFIDENTIAL)
 #: Indicators whose `detail` describes the value (a supplier, countries) rather than naming the row.
 DESCRIPTIVE_DETAIL = ("single_supplier_dependency", "top3_share", "hhi", "stockpile_cover_days", "projected_dependency", "projected_dependency_slip", "projected_dependency_full", "pipeline_weighted_capacity_t", "ramp_up_capacity_t", "aligned_share", "supply_t", "recycling_share", "stockpile_holdings_t", "disruption_lost_share", "disruption_cover_days", "price_change", "price_volatility")
 
 
 #: Movements that are not a change: the value did not move (`no new data`: nor did the assessed year).
-UNMOVED = ("unchanged", "no new data")
+UNMOVED = ("unchanged", "no new data", "withheld")
 
 
 def _status_move(before: str, after: str) -> str:
@@ -36,8 +37,11 @@ def _movement(r: dict, tolerance: float) -> str:
     """How one target moved: its status first; in the same status, its value against the comparator.
 
     "no new data" when the assessed year and the value are those of the previous review,
-    so a reader can tell a figure that was not updated from one that was and held still.
+    so a reader can tell a figure that was not updated from one that was and held still;
+    "withheld" when the edition withholds the figure in both reviews.
     """
+    if r["status_before"] in WITHHELD and r["status_now"] in WITHHELD:
+        return "withheld"  # withheld in both editions compared: neither value is known, so nothing is said to hold still
     status = _status_move(r["status_before"], r["status_now"])
     if status != "unchanged":
         return status

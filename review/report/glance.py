@@ -4,7 +4,7 @@ The founding text sets one target for rare earths and permanent magnets: single-
 dependency under 60% by 2030, with an ambition of 50%. The first page answers it from
 the indicators table alone: the chance of meeting each (the outlook, worded by
 review.report.outlook) and its fan per stage; per stage the baseline, today, the expected
-(status-weighted) projection, the best case (every listed project on time) and the slip
+(status-weighted) projection, the best case (every active aligned project delivered in full on its expected date) and the slip
 case; the aligned supply still needed (`capacity_gap_t`) beside the weighted pipeline;
 and, for the High-Level Group's attention, one line per pillar of the mandate
 (`pillar_points`: diversification, projects, stockpiles, recycling, markets,
@@ -22,6 +22,7 @@ import pandas as pd
 from review.analysis import indicators as ind
 from review.analysis.narrative import ASSESSED, joined, plural
 from review.analysis.text import format_value, is_missing
+from review.report import outlook
 
 #: The mineral of the founding target ("rare earths and permanent magnets": its mining, refining and magnet stages).
 FOUNDING_MINERAL = "rare-earths"
@@ -230,7 +231,7 @@ def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) 
             chance = chance[chance["year"] == year]
             order = {stage: i for i, stage in enumerate(group["stage"])}  # the stages in the order the line names them
             chance = chance.sort_values("stage", key=lambda s: s.map(order))
-            text += f"; chance of meeting it by {year}: " + ", ".join(f"{r.stage} {r.value:.0%}" for r in chance.itertuples())
+            text += f"; chance of meeting it by {year}: " + ", ".join(f"{r.stage} {outlook.chance(r.value)}" for r in chance.itertuples())
             needed = table[(table["indicator"] == "capacity_needed_p80_t") & (table["detail"] == detail) & (table["mineral"] == group["mineral"].iloc[0]) & (table["year"] == year)]
             needed = needed[needed["value"] > 0].sort_values("stage", key=lambda s: s.map(order))
             if len(needed):

@@ -146,7 +146,7 @@ def floor_reasons(prices: pd.DataFrame, mineral: str, stage: str, product: str, 
         gap = f"not compared: the inputs price {priced['product'].iloc[-1]}, not {product}"
     elif gap_status == ind.NO_DATA:
         gap = f"not compared: no {product} price in the inputs"
-    cost = "no cost: the gap is not known" if gap else ("no cost: the volume the floor pays for is not published" if cost_status == ind.NO_VOLUME else "")
+    cost = "cost not known: the gap is not known" if gap else ("cost not known: the volume the floor pays for is not published" if cost_status == ind.NO_VOLUME else "")
     return gap, cost
 
 

@@ -22,6 +22,18 @@ def pct(value) -> str:
     return format_value(value, "share")
 
 
+def chance(value) -> str:
+    """A chance from the simulation in whole percent, never written as a certainty.
+
+    10,000 draws estimate a chance to about half a point, and a model of assumed status
+    weights cannot make an outcome certain: the ends read 'under 1%' and 'over 99%'."""
+    if value <= 0.005:
+        return "under 1%"
+    if value >= 0.995:
+        return "over 99%"
+    return f"{value:.0%}"
+
+
 def _alliance(table: pd.DataFrame, indicator: str, mineral: str) -> pd.DataFrame:
     return table[(table["indicator"] == indicator) & (table["mineral"] == mineral) & (table["scope"] == ind.ALLIANCE)]
 
@@ -133,7 +145,7 @@ def chance_sentence(found: pd.DataFrame, lines: pd.DataFrame, headline: str, sta
         if rows.empty or level.empty:
             continue
         year = int(rows["year"].iloc[0])
-        values = [f"{pct(r.value)} in {stage}" + (" (provisional)" if r.status == ind.PROVISIONAL else "") for stage, r in rows.iterrows()]
+        values = [f"{chance(r.value)} in {stage}" + (" (provisional)" if r.status == ind.PROVISIONAL else "") for stage, r in rows.iterrows()]
         parts.append((kind, f"{pct(float(level['value'].iloc[0]))} {kind} by {year}", values))
     if not parts:
         return None
@@ -160,7 +172,7 @@ def scenario_sentence(found: pd.DataFrame, headline: str, stages: list[str]) -> 
             continue
         changes = [value - base[stage] for stage, value in moved]
         verb = "rises to" if all(c > 0 for c in changes) else "falls to" if all(c < 0 for c in changes) else "is"
-        clauses.append(f"under the {scenario} demand scenario the chance of the target {verb} " + joined([f"{pct(v)} in {stage}" for stage, v in moved]))
+        clauses.append(f"under the {scenario} demand scenario the chance of the target {verb} " + joined([f"{chance(v)} in {stage}" for stage, v in moved]))
     if not clauses:
         return None
     text = "; ".join(clauses)
@@ -208,11 +220,11 @@ def since_sentence(changes: pd.DataFrame, headline: str, previous: dict, mineral
     for r in rows.itertuples():
         where = f"{mineral_name(r.mineral).lower()} {r.stage}".strip()
         if r.before != r.before:
-            parts.append(f"{where} {pct(r.now)} (new)")
+            parts.append(f"{where} {chance(r.now)} (new)")
         elif r.now != r.now:
-            parts.append(f"{where}: no longer estimated (was {pct(r.before)})")
+            parts.append(f"{where}: no longer estimated (was {chance(r.before)})")
         else:
-            parts.append(f"{where} {pct(r.now)} ({format_value(r.change, 'share_diff')})")
+            parts.append(f"{where} {chance(r.now)} ({format_value(r.change, 'share_diff')})")
     return f"Chance of meeting each dependency target since the {previous['cycle']} review ({headline} demand): " + "; ".join(parts) + "."
 
 
