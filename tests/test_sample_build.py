@@ -108,8 +108,12 @@ def test_no_legend_covers_tick_labels_or_data_in_any_chart_of_the_sample(sample_
 def test_the_sample_pdf_opens_with_the_answer_and_says_it_is_a_sample(sample_build):
     text = subprocess.run(["pdftotext", "-layout", str(sample_build.out / "report" / "alliance-review-2026.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     pages = text.split("\f")
-    assert "At a glance" in pages[1] and "founding target" in pages[1] and "For the High-Level Group" in pages[1]
-    assert "Contents" in pages[2] and "Contents" not in pages[1]
+    # the first two pages after the cover: the answer (the chance per founding stage) and a line per pillar to decide on
+    assert "At a glance" in pages[1] and "Chance of meeting the 60.0% target by 2030" in pages[1] and "founding target" in pages[1]
+    first_two = pages[1] + pages[2]
+    for pillar in ("For the High-Level Group", "Diversification", "Projects that matter most", "Stockpiles", "Recycling", "Markets", "Traceability", "Targets still to set"):
+        assert pillar in first_two, pillar
+    assert "Contents" in pages[3] and "Contents" not in first_two
     assert all("Illustrative sample data" in page for page in pages[1:] if page.strip())
     html = (sample_build.out / "report" / "index.html").read_text()
     assert html.index('class="sample-banner"') < html.index(">At a glance<")

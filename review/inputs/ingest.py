@@ -280,7 +280,7 @@ def _own_rows(table: str, where: str, rows: list, got: Return) -> None:
 
 def read_csv_return(path: Path, inputs: Path, member: str | None) -> Return:
     """A table sent as CSV (named like the table, e.g. stockpiles.csv): the member comes from --member."""
-    from review.inputs.data import _read_file
+    from review.inputs.data import MAX_TABLE_BYTES, _read_bytes, _read_file
 
     got = Return(path, member or "")
     table = path.stem
@@ -292,7 +292,11 @@ def read_csv_return(path: Path, inputs: Path, member: str | None) -> Return:
     if member not in members:
         got.problems = [_refuse(path, "a CSV return needs --member with the code of the member who sent it (a code in members.csv)", show_value(member))]
         return got
-    frame, problems, numbers = _read_file(path)
+    data, problem = _read_bytes(path, MAX_TABLE_BYTES)  # a regular file, within the table size limit
+    if problem is not None:
+        got.problems = [problem]
+        return got
+    frame, problems, numbers = _read_file(path.name, data)
     got.problems = problems
     if frame is None:
         return got
