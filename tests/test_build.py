@@ -80,13 +80,15 @@ def test_second_build_reuses_everything_with_identical_hashes(tiny_built_copy):
 def test_changing_one_stockpile_row_reruns_only_the_jobs_that_read_it(tiny_built_copy):
     inputs, outputs = tiny_built_copy
     # USA's 2025 rare-earth stockpile is public. It is read by the rare-earths chapter (member
-    # cover), USA's chapter and the stockpiles theme. The Alliance total it belongs to is
-    # withheld in the public edition (one confidential member), so the overview's scorecard
-    # does not change and neither do lithium, the other members, projects or recycling.
+    # cover), USA's chapter, the stockpiles theme, the members' chapter (each member's table
+    # carries its cover) and At a glance (a line per pillar: it reads every indicator). The
+    # Alliance total it belongs to is withheld in the public edition (one confidential
+    # member), so the overview's scorecard does not change and neither do lithium, the other
+    # members' profiles, projects or recycling.
     set_cell(inputs / "stockpiles.csv", {"year": "2025", "member": "USA"}, "holdings_t", "14")
     outcome = build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc"))
     ran = {r.name for r in outcome.results if not r.cached}
-    assert ran == {"mineral-rare-earths", "member-USA", "stockpiles"}
+    assert ran == {"mineral-rare-earths", "member-USA", "stockpiles", "members", "glance"}
     assert not outcome.snapshot_reused
 
 
@@ -405,3 +407,13 @@ def test_a_no_change_rebuild_reuses_the_published_indicators_only_when_they_are_
     published.write_bytes(original + b"planted,row\n")  # the previous build's file altered after it was published
     build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc", formats=("html",)))
     assert published.read_bytes() == original  # written again from the snapshot, not copied
+
+
+def test_executed_notebooks_write_nothing_to_stderr(tiny_build):
+    """A warning is printed once per process: a notebook that warns differs between a fresh kernel
+    and the warm server's (which had already warned), so the two builds' hashes differ."""
+    _, outputs, _ = tiny_build
+    for notebook in sorted((outputs / OUT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text())["cells"]
+        stderr = [o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        assert stderr == [], (notebook.name, stderr)

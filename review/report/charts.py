@@ -209,7 +209,9 @@ def world_shares(shares: pd.DataFrame) -> plt.Figure:
     `shares`: stage, label (country name), country, share.
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.085 * shares.groupby("stage").size().max() + 0.5), squeeze=False)
+    # a bar's height must hold its country's name: names overlapped at 0.085 in a bar, and with
+    # two producers the figure could not hold its titles (matplotlib's tight-layout warning)
+    fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.15 * shares.groupby("stage").size().max() + 0.8), squeeze=False)
     for ax, stage in zip(axes.flat, stages):
         part = shares[shares["stage"] == stage]
         ax.barh(part["label"], part["share"], color=[country_color(c) for c in part["country"]])
