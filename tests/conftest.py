@@ -88,7 +88,7 @@ PAGE_FACTS = """() => ({
   ids: [...document.querySelectorAll('[id]')].map(e => e.id),
   statuses: [...document.querySelectorAll('span.status')].map(e => [e.textContent.replace(/\\s+/g, ' '), getComputedStyle(e).backgroundColor]),
   scripts: [...document.scripts].map(s => ({src: s.getAttribute('src'), text: s.src ? '' : s.textContent})),
-  handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes].filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name)),
+  handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes].filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name + '=' + a.value)),
   sources: [...document.querySelectorAll('[href],[src]')].map(e => e.getAttribute('href') || e.getAttribute('src')),
   styles: [...document.querySelectorAll('style')].map(s => s.textContent),
   displayed: getComputedStyle(document.body).display,
