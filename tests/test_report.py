@@ -483,14 +483,19 @@ def test_quarto_numbers_chapters_figures_and_tables_as_its_html_and_the_built_in
         assert {n: in_html.get(n) for n in in_pdf} == in_pdf, kind  # the same number, the same caption
     assert not re.search(r"(Figure|Table)\s0\.", quarto_pdf + quarto_html)  # At a glance's are unnumbered
     # chapter numbers: Quarto's HTML pages, its PDF's contents and the built-in PDF agree; annexes are lettered
-    chapters = {}
+    # except the member profiles: HTML-only chapters, last, in neither PDF (not even as an empty chapter page)
+    chapters, html_only = {}, {}
     for page in report.glob("*.html"):
         source = page.read_text()
         found = re.search(r'<h1 class="title"><span[^>]*><span class="chapter-number">(\d+)</span>&nbsp;\s*<span class="chapter-title">(.+?)</span>', source)
         found = found or re.search(r'<h1 class="title"><span[^>]*>Appendix ([A-Z]) — (.+?)</span>', source)
         if found:
-            chapters[found.group(1)] = html_lib.unescape(re.sub(r"<[^>]+>", "", found.group(2)))
+            title = html_lib.unescape(re.sub(r"<[^>]+>", "", found.group(2)))
+            (html_only if page.name.startswith("member-") else chapters)[found.group(1)] = title
     assert len(chapters) >= 5 and {"A", "B"} <= set(chapters)
+    assert html_only and min(map(int, html_only)) > max(int(n) for n in chapters if n.isdigit())
     for number, title in chapters.items():
         assert re.search(rf"^\s*{number}\.?\s+{re.escape(title)}\b", quarto_pdf, re.M), (number, title)
         assert re.search(rf"\b{number} {re.escape(title)}\b", built_in_pdf), (number, title)
+    for number, title in html_only.items():
+        assert not re.search(rf"^\s*{number}\.?\s+{re.escape(title)}\s*$", quarto_pdf + built_in_pdf, re.M), (number, title)

@@ -23,7 +23,7 @@ from review.inputs.fsutil import copy_file
 from review.inputs.paths import PACKAGE, shipped
 from review.report.markdown import HTML_ONLY_CLOSE, HTML_ONLY_OPEN, anchor
 from review.report.record import data_files, published_outputs
-from review.report.render import BANNER_HTML
+from review.report.render import BANNER_HTML, HTML_PROFILE
 
 TEMPLATES = PACKAGE / "templates"
 PARTS = {"minerals": "Minerals", "members": "Members", "themes": "Themes"}
@@ -97,13 +97,9 @@ def quarto_config(title: str, subtitle: str, date: str, chapters: list[Chapter])
         files = [f"{c.name}.qmd" for c in chapters if c.part == part]
         if files:
             listing += files if part == "summary" else [{"part": PARTS[part], "chapters": files}]
-    # the member profiles are HTML-only chapters (the PDF has each member's table in the comparative
-    # chapter): last, with no part heading, so every chapter, figure and table before them has the
-    # same number in the HTML and the PDF
-    listing += [f"{c.name}.qmd" for c in chapters if c.part == "profiles"]
     # Quarto reads metadata strings as Markdown: the title comes from review.yml, so it is
     # escaped like any text from the inputs (the built-in renderer reads the same values).
-    config["project"]["render"] = [f"{c.name}.qmd" for c in chapters]  # never the notebooks under notebooks/
+    config["project"]["render"] = [f"{c.name}.qmd" for c in chapters if c.part != "profiles"]  # never the notebooks under notebooks/
     config["book"].update(
         {
             "title": str(markdown_text(title)),
@@ -114,6 +110,16 @@ def quarto_config(title: str, subtitle: str, date: str, chapters: list[Chapter])
         }
     )
     return config
+
+
+def html_profile(chapters: list[Chapter]) -> dict:
+    """The book's `_quarto-html.yml`: the member profiles, HTML-only chapters (the PDF has each
+    member's table in the comparative chapter). Quarto appends a profile's lists to the base
+    settings', so they come last, with no part heading, and every chapter, figure and table
+    before them has the same number in the HTML and the PDF; the PDF, rendered with another
+    profile, has no empty chapter for them. `html` is the book's default profile."""
+    files = [f"{c.name}.qmd" for c in chapters if c.part == "profiles"]
+    return {"project": {"render": files}, "book": {"chapters": files}} if files else {}
 
 
 def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dict) -> list[Chapter]:
@@ -170,6 +176,7 @@ def write_book(book: Path, out: Path, results, snapshot_dir: Path, identity: dic
         (book / BANNER_HTML).write_text(f'<div class="sample-banner" role="note">{SAMPLE_BANNER}: not official statistics</div>\n')
         settings["format"]["html"]["include-before-body"] = BANNER_HTML
     (book / "_quarto.yml").write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True))
+    (book / HTML_PROFILE).write_text(yaml.safe_dump(html_profile(chapters), sort_keys=False, allow_unicode=True))
     for folder in BOOK_ASSETS:
         shutil.copytree(TEMPLATES / folder, book / folder, dirs_exist_ok=True)
     (book / "typst").mkdir(exist_ok=True)

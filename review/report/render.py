@@ -30,6 +30,8 @@ READER = "markdown-raw_html-raw_attribute-raw_tex"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 #: The running banner of a sample build's HTML, written into the book by the assembler.
 BANNER_HTML = "banner.html"
+#: The book's HTML-only chapters (the member profiles), as a Quarto profile: see assemble.html_profile.
+HTML_PROFILE = "_quarto-html.yml"
 
 
 def pdf_name(cycle: int) -> str:
@@ -72,9 +74,16 @@ def failure_summary(output: str, tail: int = 10) -> str:
 
 
 def _settings(book: Path) -> dict:
+    """The book's settings as Quarto reads them for its HTML: `_quarto.yml` with the default
+    (`html`) profile's chapters appended. The built-in renderer makes both formats from these
+    chapters; filters/layout.lua keeps the HTML-only ones out of its PDF."""
     import yaml
 
-    return yaml.safe_load((book / "_quarto.yml").read_text())
+    settings = yaml.safe_load((book / "_quarto.yml").read_text())
+    profile = book / HTML_PROFILE
+    extra = yaml.safe_load(profile.read_text()) if profile.exists() else None
+    settings["book"]["chapters"] += (extra or {}).get("book", {}).get("chapters", [])
+    return settings
 
 
 def reading_order(settings: dict) -> list[tuple[str | None, str]]:
@@ -291,8 +300,10 @@ class QuartoRenderer:
             shutil.copytree(book, project)
             for fmt in formats:
                 to = "typst" if fmt == "pdf" else "html"
+                # the PDF is rendered with a profile other than the default html one: no HTML-only chapters
+                profile = ["--profile", "pdf"] if fmt == "pdf" else []
                 # "." from inside the copy: Quarto reads a path it is given as a glob ("drafts [1]" matched nothing)
-                proc = subprocess.run([self.quarto, "render", ".", "--to", to], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                proc = subprocess.run([self.quarto, "render", ".", "--to", to, *profile], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 log = logs / f"quarto-{to}.log"
                 log.write_text(ANSI.sub("", proc.stdout))
                 if proc.returncode != 0:
