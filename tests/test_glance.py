@@ -281,6 +281,21 @@ def test_the_diversification_line_uses_the_outlook_when_its_rows_are_there():
     assert glance.diversification_line(pillar_card(), pillar_table(True).iloc[::-1], Names().mineral) == line
 
 
+def test_the_projects_that_matter_most_are_the_outlooks_ranking_when_it_is_there():
+    """One ranking in the whole report: by the chance added, as each mineral's chapter ranks them;
+    a project that adds nothing is never named, and only the three largest are."""
+    table = pillar_table(True)
+    effects = [("P2", "magnets", 0.30), ("P1", "refining", 0.30), ("P3", "refining", 0.05), ("P4", "refining", 0.02), ("P5", "refining", 0.0)]
+    table = pd.concat([table, pd.DataFrame([("project_probability_effect", "rare-earths", stage, "alliance", 2030, v, "share_diff", "", p) for p, stage, v in effects], columns=COLUMNS)])
+    tables = pillar_tables(table)
+    tables["projects"] = pd.DataFrame([dict(project_id=f"P{i}", name=f"Project {i}") for i in range(1, 6)])
+    line = glance.projects_line(table, tables["projects"], Names().mineral)
+    assert line == ("Projects that matter most: delivered on time, these would raise the chance of meeting a dependency target most: "
+                    "Project 1 (rare earths refining, +30.0 pp), Project 2 (rare earths magnets, +30.0 pp) and Project 3 (rare earths refining, +5.0 pp); "
+                    "3 projects are expected later than first reported.")
+    assert "priority" not in line  # the other measure (dependency taken off) is not a second ranking here
+
+
 def test_a_floor_cost_in_force_is_summed():
     table = pillar_table(False)
     table.loc[table["indicator"] == "price_floor_cost_musd", ["value", "status"]] = [1.5, ""]

@@ -402,3 +402,24 @@ def test_the_report_says_which_delays_the_chances_rest_on():
     )
     assert phrase({0: 0.5, 1: 0.5}, "stated") == "a delay drawn from the distribution stated in review.yml (50.0% on time and 50.0% one year late)"
     assert phrase({0: 1.0}, "too few projects") == f"no delay, since the latest project list has fewer than {ind.outlook.MIN_HISTORY} projects, too few for a history of delays"
+
+
+def test_the_chances_table_has_a_row_per_stage_and_a_column_per_scenario():
+    from review.report import outlook as view
+
+    wide = view.scenario_table(view.chances(_report_table(), "rare-earths"), "central")
+    shown = view.chance_columns(wide, "central")
+    assert list(shown.columns) == ["Stage", "Year", "Target, central demand", "Target, high demand", "Target, low demand", "Ambition, central demand"]
+    assert shown.iloc[0].tolist() == ["refining", "2030", "12%", "4%", "14%", "under 1%"]
+    assert list(shown["Stage"]) == ["refining", "magnets"]
+    # with no ambition anywhere, no empty column
+    no_ambition = view.chance_columns(wide.assign(ambition=float("nan")), "central")
+    assert "Ambition, central demand" not in no_ambition.columns
+
+
+def test_the_effects_table_leaves_out_projects_that_do_not_move_the_chance():
+    from review.report import outlook as view
+
+    ranking = pd.DataFrame(dict(project_id=["A", "B", "C", "D"], effect=[0.2, 0.0005, 0.0004, 0.0]))
+    shown, left_out = view.noticeable_effects(ranking)
+    assert list(shown["project_id"]) == ["A", "B"] and left_out == 2

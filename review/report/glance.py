@@ -257,21 +257,30 @@ def narrative_status(status: str) -> str:
 
 
 def projects_line(table: pd.DataFrame, projects: pd.DataFrame, mineral_name) -> str | None:
-    """The priority project that moves its target most, and how many projects slipped."""
+    """The projects that matter most, and how many slipped.
+
+    One ranking, the outlook's, as in each mineral's chapter: the projects whose delivery on
+    time would raise the chance of meeting a dependency target most (`project_probability_effect`).
+    A build without the outlook ranks the priority projects by how much dependency they take off
+    (`priority_project_effect`), and says that is what it ranks."""
+    chances = table[(table["indicator"] == "project_probability_effect") & (table["value"] > ind.EPS)].dropna(subset=["value"])
     effects = table[table["indicator"] == "priority_project_effect"].dropna(subset=["value"])
     slipped = table[(table["indicator"] == "projects_slipped") & (table["detail"] == "all")]["value"].sum()
-    if effects.empty and not slipped:
+    names = projects.drop_duplicates("project_id", keep="last").set_index("project_id")["name"] if len(projects) else pd.Series(dtype=str)
+    if chances.empty and effects.empty and not slipped:
         return None
     text = "Projects that matter most: "
-    if len(effects):
+    if len(chances):
+        top = chances.sort_values(["value", "detail"], ascending=[False, True], kind="mergesort").head(outlook.TOP_PROJECTS)
+        text += ("delivered on time, these would raise the chance of meeting a dependency target most: "
+                 + joined([f"{names.get(r.detail, r.detail)} ({mineral_name(r.mineral).lower()} {r.stage}, {format_value(r.value, 'share_diff')})" for r in top.itertuples()]))
+    elif len(effects):
         top = effects.sort_values(["value", "detail"], ascending=[False, True]).iloc[0]
-        names = projects.drop_duplicates("project_id", keep="last").set_index("project_id")["name"] if len(projects) else pd.Series(dtype=str)
-        name = names.get(top["detail"], top["detail"])
         movers = int((effects.groupby("detail")["value"].max() > ind.EPS).sum())
-        text += (f"{movers} of {effects['detail'].nunique()} priority projects move a dependency target; the largest, {name}, takes "
+        text += (f"{movers} of {effects['detail'].nunique()} priority projects move a dependency target; the largest, {names.get(top['detail'], top['detail'])}, takes "
                  f"{format_value(top['value'], 'share_diff').lstrip('+')} off {mineral_name(top['mineral']).lower()} {top['stage']} dependency by {int(top['year'])}")
     if slipped:
-        text += ("; " if len(effects) else "") + f"{int(slipped)} projects are expected later than first reported"
+        text += ("; " if len(chances) or len(effects) else "") + f"{int(slipped)} projects are expected later than first reported"
     return text + "."
 
 

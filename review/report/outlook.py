@@ -132,6 +132,34 @@ def scenario_table(found: pd.DataFrame, headline: str) -> pd.DataFrame:
     return wide[["stage", "year", "scenario", "target", "ambition"]].reset_index(drop=True)
 
 
+def chance_columns(wide: pd.DataFrame, headline: str) -> pd.DataFrame:
+    """The shown table of chances: a row per stage, a column per demand scenario for the target
+    (the headline first) and one for the ambition under the headline scenario; chances as
+    `chance` writes them. `wide` is scenario_table's (the CSV keeps every scenario's ambition)."""
+    scenarios = list(dict.fromkeys([headline, *wide["scenario"]]))
+    rows = []
+    for (stage, year), part in wide.groupby(["stage", "year"], sort=False):
+        by = part.set_index("scenario")
+        row = {"Stage": stage, "Year": str(int(year))}
+        for scenario in scenarios:
+            value = by["target"].get(scenario, float("nan"))
+            row[f"Target, {scenario} demand"] = chance(value) if value == value else "–"
+        ambition = by["ambition"].get(headline, float("nan"))
+        row[f"Ambition, {headline} demand"] = chance(ambition) if ambition == ambition else "–"
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if len(out) and (out[f"Ambition, {headline} demand"] == "–").all():
+        out = out.drop(columns=f"Ambition, {headline} demand")
+    return out
+
+
+def noticeable_effects(ranking: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The projects whose certain delivery moves the chance of the target by at least 0.05
+    percentage points (what the table shows as other than +0.0), and how many others there are."""
+    shown = ranking[ranking["effect"].abs() >= 0.0005]
+    return shown, len(ranking) - len(shown)
+
+
 def chance_sentence(found: pd.DataFrame, lines: pd.DataFrame, headline: str, stages: list[str]) -> str | None:
     """'Chance of meeting the 60.0% target by 2030: 11.6% in refining, 0.0% in magnets (central demand);
     of the 50.0% ambition: 0.0% and 0.0%.' None when the build has no chance."""

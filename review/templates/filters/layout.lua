@@ -99,7 +99,7 @@ local function content_widths(tbl)
   return tbl
 end
 
-local OUTLINE = "#pagebreak(weak: true)\n#outline(title: [Contents], depth: 1, indent: 1.2em)\n#pagebreak()"
+local OUTLINE = "#pagebreak(weak: true)\n#outline(title: [Contents], depth: 1, indent: 1.2em)"  -- About this review runs on below
 
 -- orange-book's part page lists the part's chapters and their sections (nine minerals ran
 -- over the part's title); its depth is a state the template sets on the cover, set again here.
