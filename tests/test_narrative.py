@@ -146,6 +146,17 @@ def test_the_ambition_is_stated_and_met_when_the_value_is_below_it():
     assert narrative.target_status_sentence(group) == "Target 60.0% by 2030: on track, already met; ambition 50.0% by 2030: on track, already met."
 
 
+def test_a_target_met_today_that_the_projection_misses_says_so():
+    """Lithium refining read 'on track, already met' beside a 2030 projection above the target."""
+    group = pd.DataFrame([dict(kind="target", comparator="max", target=0.60, target_year=2030, value=0.45, status=ind.ON_TRACK)])
+    assert narrative.target_status_sentence(group, 0.62) == "Target 60.0% by 2030: on track, already met, but the expected 2030 projection (62.0%) misses it."
+    assert narrative.target_status_sentence(group, 0.58) == "Target 60.0% by 2030: on track, already met."
+    # exactly at a founding "under 60%" target the projection misses it too
+    assert narrative.target_status_sentence(group.assign(founding=True), 0.60).endswith("but the expected 2030 projection (60.0%) misses it.")
+    # an off-track target needs no "but"
+    assert "but" not in narrative.target_status_sentence(group.assign(status=ind.OFF_TRACK, value=0.7), 0.62)
+
+
 def test_a_founding_ceiling_is_under_and_a_value_exactly_at_it_does_not_meet_it():
     # the founding text says "under 60%": 60.0% exactly is not met (the old sentence said "already met")
     group = pd.DataFrame([dict(kind="target", comparator="max", target=0.60, target_year=2030, value=0.60, status=ind.ON_TRACK, founding=True)])
@@ -172,7 +183,8 @@ def test_key_messages_quote_the_expected_case_with_its_slip_and_best_cases_and_t
     # tiny: 2030 expected 67.0% (16 t weighted pipeline), slip case: T1 online 2028 + 1 still by 2030, so also 67.0%;
     # best case: T1's 20 t in full, (200 - 50 - 20) x 150/150 / 200 = 65.0%
     assert "2030: 67.0% expected (status-weighted), 67.0% if every project slips a year, 65.0% in the best case (every active aligned project delivered in full on its expected date) (expected above the 60.0% target and the 50.0% ambition)" in ree
-    assert "Target 60.0% by 2030: on track; ambition 50.0% by 2030: at risk." in ree
+    # on track today, but the expected projection (67.0%) misses the target: the status says so
+    assert "Target 60.0% by 2030: on track, but the expected 2030 projection (67.0%) misses it; ambition 50.0% by 2030: at risk." in ree
     # capacity_gap_t by hand in tests/test_coverage.py: 30 t (target), 50 t (ambition)
     assert "the target needs 30 t more aligned supply by 2030; the ambition needs 50 t more aligned supply by 2030, against 16 t in the probability-weighted pipeline" in ree
     assert not any("provisional" in m for m in messages)

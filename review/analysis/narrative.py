@@ -297,7 +297,8 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
         goals = {r.kind: float(r.target) for r in group.itertuples() if int(r.target_year) == int(headline["target_year"])}
         clause = projection_clause(table, mineral, stage, int(headline["target_year"]), goals)
         text = dependency_sentence(f"{ch.mineral(mineral)}, {stage}", series, supplier, clause)
-        text += " " + target_status_sentence(group)
+        expected = table[(table["indicator"] == "projected_dependency") & (table["mineral"] == mineral) & (table["stage"] == stage) & (table["year"] == int(headline["target_year"])) & (table["scope"] == ind.ALLIANCE) & (table["status"] != ind.PROVISIONAL)]["value"]
+        text += " " + target_status_sentence(group, float(expected.iloc[0]) if len(expected) else None)
         gap = gap_clause(table, mineral, stage, int(headline["target_year"]))
         if gap:
             text += f" At the assumed demand, {gap}."
@@ -338,16 +339,21 @@ def meets(value, target: float, comparator: str, strict: bool = False) -> bool:
     return value + 1e-12 >= target
 
 
-def target_status_sentence(group: pd.DataFrame) -> str:
+def target_status_sentence(group: pd.DataFrame, expected: float | None = None) -> str:
     """The status of a stage's target and of its ambition: 'Target 60.0% by 2030: on track (already met); ambition 50.0%: at risk.'
 
     The ambition is stated as well as the target: a value that already meets the
-    ambition is news the target's status alone would hide.
+    ambition is news the target's status alone would hide. `expected` is the expected
+    (status-weighted) projection to the target year: a target on track or met today that the
+    projection misses says so ('on track, already met, but the expected 2030 projection misses
+    it'), so the status never reads as the outlook's verdict.
     """
     parts = []
     for r in group.sort_values("kind", key=lambda k: k.map({"target": 0, "ambition": 1}).fillna(2)).itertuples():
         met = meets(r.value, r.target, r.comparator, strict=is_under(r))
         status = status_word(r.status) + (", already met" if met and r.status in ASSESSED else "")
+        if expected is not None and not is_missing(expected) and r.status == ind.ON_TRACK and not meets(expected, r.target, r.comparator, strict=is_under(r)):
+            status += f", but the expected {r.target_year} projection ({format_value(expected, 'share')}) misses it"
         parts.append(f"{r.kind} {'under ' if is_under(r) else ''}{format_value(r.target, 'share')} by {r.target_year}: {status}")
     return sentence_start("; ".join(parts)) + "."
 
