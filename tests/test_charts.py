@@ -76,3 +76,20 @@ def test_a_published_figure_is_the_png_savefig_crops_tight_and_its_collisions():
         fig = draw()
         assert png_and_collisions(fig) == (expected.getvalue(), collisions)
         plt.close(fig)
+
+
+def test_a_long_legend_leaves_the_panels_their_height():
+    """Nine origins and two paths in the legend had left the sourcing panels about 1 cm tall."""
+    charts.use_house_style()  # as the chapters draw it
+    countries = ["CHN", "MYS", "MMR", "RUS", "VNM", "PHL", "other", "unattributed", "ALIGNED"]
+    shares = pd.DataFrame(
+        [(stage, year, c, f"Origin {c}", 1 / len(countries)) for stage in ("mining", "refining", "magnets") for year in (2024, 2025, 2026) for c in countries],
+        columns=["stage", "year", "origin", "label", "share"],
+    )
+    paths = pd.DataFrame([(s, y, v, k) for s in ("mining", "refining", "magnets") for k, v in (("target", 0.6), ("ambition", 0.5)) for y in (2024, 2030)], columns=["stage", "year", "value", "kind"])
+    fig = charts.sourcing_shares(shares, paths)
+    fig.canvas.draw()
+    panel = fig.axes[0].get_window_extent()
+    legend = fig.legends[0].get_window_extent()
+    assert panel.height / fig.dpi >= 1.0  # inches: the panel as drawn, not squeezed by the legend
+    assert legend.y1 < fig.axes[0].xaxis.get_tightbbox(fig.canvas.get_renderer()).y0  # the legend sits under the tick labels

@@ -112,6 +112,11 @@ def _shared_legend(fig: plt.Figure, axes, columns: int, bottom: float, second_ro
     # it has; measured on its own, since its height does not depend on where the panels are (drawing
     # the whole figure for it cost a draw per chart)
     height = legend.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
+    # the figure grows by the legend's height, so the panels keep the height they were drawn for
+    # (a nine-entry legend had left the sourcing panels 1 cm tall)
+    grown = fig.get_figheight() * (1 + height)
+    height = height / (1 + height)
+    fig.set_figheight(grown)
     fig.tight_layout(rect=(0, max(bottom + second_row * (rows - 1), height + 0.01), 1, 1))
 
 
@@ -136,7 +141,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
     `paths`: stage, year, value, kind ('target' or 'ambition').
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = _facets(len(stages), height=1.4)
+    fig, axes = _facets(len(stages), height=1.9)
     for ax, stage in zip(axes, stages):
         part = shares[shares["stage"] == stage]
         wide = part.pivot_table(index="year", columns="origin", values="share", aggfunc="sum", sort=False).fillna(0.0)
