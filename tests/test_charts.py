@@ -93,3 +93,22 @@ def test_a_long_legend_leaves_the_panels_their_height():
     legend = fig.legends[0].get_window_extent()
     assert panel.height / fig.dpi >= 1.0  # inches: the panel as drawn, not squeezed by the legend
     assert legend.y1 < fig.axes[0].xaxis.get_tightbbox(fig.canvas.get_renderer()).y0  # the legend sits under the tick labels
+
+
+def test_lines_and_markers_are_told_apart_and_labels_stay_inside_the_axes():
+    charts.use_house_style()
+    index = pd.DataFrame([(label, year, 100 + k * year % 7) for k, label in enumerate(["a", "b", "c", "d", "e"]) for year in (2020, 2021, 2022)], columns=["label", "year", "index"])
+    lines = charts.indexed_prices(index).axes[0].get_lines()[:5]
+    styles = [(l.get_color(), l.get_linestyle(), l.get_marker()) for l in lines]
+    assert all(a[1:] != b[1:] for a, b in zip(styles, styles[1:]))  # neighbours differ in dash and marker, not only colour
+    # two events of different kinds on the same day and mineral are not drawn on the same spot
+    events = pd.DataFrame(dict(date=pd.to_datetime(["2024-12-03", "2024-12-03"]), mineral=["gallium", "gallium"], kind=["export control", "tariff"]))
+    ax = charts.event_timeline(events).axes[0]
+    spots = [tuple(c.get_offsets()[0]) for c in ax.collections]
+    assert len(set(spots)) == 2
+    # a cost label fits inside the axes
+    fig = charts.floor_cost_bars(pd.DataFrame(dict(label=["A", "B"], cost_musd=[10.0, float("nan")], status=["in force", "proposed"])))
+    fig.canvas.draw()
+    (ax,) = fig.axes
+    text = next(t for t in ax.texts if "10.00" in t.get_text())
+    assert text.get_window_extent().x1 <= ax.get_window_extent().x1

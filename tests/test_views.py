@@ -33,3 +33,28 @@ def test_origin_shares_stack_named_origins_first_and_list_every_stage_named_befo
     assert list(dict.fromkeys(shares["label"])) == ["China", "Malaysia", "Unattributed", "Members and partners"]
     # Shares of each stage and year: mining 60/100 and 40/100; refining 80/100, 10/100, 5/100, 5/100.
     assert list(shares["share"]) == [0.6, 0.8, 0.1, 0.05, 0.4, 0.05]
+
+
+def test_capacity_charts_stack_only_projects_hosted_by_members_and_partners():
+    """A refinery in Malaysia was stacked with the members' own: it does not diversify supply."""
+    ch = SimpleNamespace(
+        tables={
+            "members": pd.DataFrame({"code": ["USA"]}), "partners": pd.DataFrame({"code": ["AUS"]}),
+            "minerals": pd.DataFrame({"id": ["rare-earths"], "stages": ["mining;refining"]}),
+        },
+        mineral=lambda m: "Rare earths",
+    )
+    current = pd.DataFrame(
+        [
+            ("P1", "rare-earths", "refining", "USA", "construction", 1000.0),
+            ("P2", "rare-earths", "refining", "MYS", "operating", 4000.0),
+            ("P3", "rare-earths", "mining", "AUS", "financing", 500.0),
+            ("P4", "rare-earths", "mining", "BRA", "cancelled", 900.0),
+        ],
+        columns=["project_id", "mineral", "stage", "host_country", "status", "capacity_t"],
+    )
+    capacity = views.capacity_panels(ch, current)
+    assert list(zip(capacity["stage"], capacity["capacity_t"])) == [("mining", 500.0), ("refining", 1000.0)]
+    # the cancelled Brazilian project is neither charted nor counted as left out
+    assert views.capacity_outside(ch, current) == " 1 project hosted outside the Alliance (4,000 t a year) is left out."
+    assert views.capacity_outside(ch, current[current["host_country"] != "MYS"]) == ""

@@ -333,7 +333,7 @@ def recycling_ranks(latest: pd.DataFrame) -> plt.Figure:
     cols = 3
     rows = int(np.ceil(len(panels) / cols))
     longest = latest.groupby("panel").size().max()
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.085 * longest + 0.45) * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.12 * longest + 0.5) * rows), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     for ax, panel in zip(axes.flat, panels):
@@ -469,8 +469,12 @@ def price_lines(prices: pd.DataFrame, floors: pd.DataFrame) -> plt.Figure:
 def indexed_prices(index: pd.DataFrame) -> plt.Figure:
     """Prices across minerals indexed to the first year of each window (= 100). `index`: label, year, index."""
     fig, ax = plt.subplots(figsize=(WIDTH, 2.1))
+    # colour, marker and dash all differ from one line to the next: two lines whose colours are
+    # close (or printed in grey) are still told apart
+    markers, dashes = ["o", "s", "D", "^", "v", "P", "X"], ["-", "--", "-.", ":"]
     for i, (label, line) in enumerate(index.groupby("label", sort=True)):
-        ax.plot(line["year"], line["index"], color=PALETTE[i % len(PALETTE)], linewidth=1.6, marker="o", markersize=2.5, label=label)
+        ax.plot(line["year"], line["index"], color=PALETTE[i % len(PALETTE)], linewidth=1.6, linestyle=dashes[i % len(dashes)],
+                marker=markers[i % len(markers)], markersize=3.5, label=label)
     ax.axhline(100, color=GREY, linewidth=0.8)
     ax.set_ylabel("index, first year = 100")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
@@ -504,6 +508,8 @@ def floor_cost_bars(costs: pd.DataFrame) -> plt.Figure:
     ax.barh(costs["label"], costs["cost_musd"].fillna(0.0), color=colors)
     for y, v in enumerate(costs["cost_musd"]):
         ax.text(0 if v != v else v, y, " no data" if v != v else f" {v:,.2f}", va="center", fontsize=7)
+    largest = costs["cost_musd"].max(skipna=True)
+    ax.set_xlim(0, 1.25 * largest if largest == largest and largest > 0 else 1)  # room for the label past the longest bar
     ax.invert_yaxis()
     ax.set_xlabel("million USD a year (dark: floor in force; light: proposed)")
     fig.tight_layout()
@@ -516,9 +522,13 @@ def event_timeline(events: pd.DataFrame) -> plt.Figure:
     kinds = sorted(events["kind"].unique())
     markers = ["o", "s", "D", "^", "v", "P", "X", "*"]
     fig, ax = plt.subplots(figsize=(WIDTH, 0.28 * len(minerals) + 1.3))
+    # each kind on its own line within a mineral's row: events of different kinds on close dates
+    # no longer sit on top of each other
+    offset = 0.5 / max(len(kinds), 1)
     for i, kind in enumerate(kinds):
         part = events[events["kind"] == kind]
-        ax.scatter(part["date"], part["mineral"].map(minerals.index), marker=markers[i % len(markers)], color=PALETTE[i % len(PALETTE)], s=30, label=kind, zorder=3)
+        rows = part["mineral"].map(minerals.index) + (i - (len(kinds) - 1) / 2) * offset
+        ax.scatter(part["date"], rows, marker=markers[i % len(markers)], color=PALETTE[i % len(PALETTE)], s=22, label=kind, zorder=3, edgecolors="white", linewidths=0.4)
     ax.set_yticks(range(len(minerals)), minerals)
     ax.set_ylim(-0.6, len(minerals) - 0.4)
     ax.invert_yaxis()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.narrative import status_word
+from review.analysis.narrative import plural, status_word
 from review.analysis.text import WITHHELD, format_value
 
 TOP_ORIGINS = 4
@@ -169,18 +169,30 @@ def stage_order(ch) -> dict[tuple[str, str], int]:
 
 
 def capacity_panels(ch, current: pd.DataFrame) -> pd.DataFrame:
-    """Project capacity by mineral, stage and status, minerals and stages in the order of
-    minerals.csv (mining, refining, magnets), statuses from early to late.
+    """Capacity of projects hosted by members and partners, by mineral, stage and status,
+    minerals and stages in the order of minerals.csv (mining, refining, magnets), statuses from
+    early to late. Only aligned hosts' capacity diversifies supply: a project in a non-aligned
+    country is left out (capacity_outside says how much), not stacked with the rest.
     Columns: mineral, panel (mineral name), stage, status, capacity_t."""
     from review.report.charts import PROJECT_STATUS_COLORS
 
     order = stage_order(ch)
     status_rank = {s: i for i, s in enumerate(PROJECT_STATUS_COLORS)}
+    current = current[current["host_country"].isin(_aligned(ch))]
     summed = current.groupby(["mineral", "stage", "status"], as_index=False)["capacity_t"].sum()
     summed["rank"] = [(order.get((m, s), len(order)), status_rank.get(st, len(status_rank))) for m, s, st in zip(summed["mineral"], summed["stage"], summed["status"])]
     summed = summed.sort_values("rank").drop(columns="rank").reset_index(drop=True)
     summed.insert(1, "panel", summed["mineral"].map(ch.mineral))
     return summed
+
+
+def capacity_outside(ch, current: pd.DataFrame) -> str:
+    """' Projects hosted outside the Alliance (4,000 t a year) are left out.', or '' when there
+    are none: the sentence a capacity chart's caption ends with. Cancelled projects are not counted."""
+    outside = current[~current["host_country"].isin(_aligned(ch)) & (current["status"] != "cancelled")]
+    if outside.empty:
+        return ""
+    return f" {plural(len(outside), 'project')} hosted outside the Alliance ({format_value(outside['capacity_t'].sum(), 't')} t a year) {'is' if len(outside) == 1 else 'are'} left out."
 
 
 # --- stockpiles and recycling ------------------------------------------------------------
