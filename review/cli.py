@@ -331,7 +331,7 @@ def build(
     scheduler: Optional[str] = typer.Option(None, metavar="ADDRESS", help="Run the notebooks on a Dask distributed cluster at this address (tcp://host:port) instead."),
     only: Optional[str] = typer.Option(None, metavar="CHAPTERS", help="Run only these chapters (see the examples); the others come from the cache or are left out."),
     force: bool = typer.Option(False, "--force", help="Execute every notebook again, ignoring the cache."),
-    renderer: Renderer = typer.Option(Renderer.auto, help="auto (Quarto when on the PATH), quarto, or pandoc (built in)."),
+    renderer: Renderer = typer.Option(Renderer.auto, envvar="REVIEW_RENDERER", help="auto (Quarto when on the PATH), quarto, or pandoc (built in); REVIEW_RENDERER sets the default."),
     to: str = typer.Option("html,pdf", "--to", metavar="FORMATS", help="Formats to render: html, pdf, or both."),
     server: bool = typer.Option(
         True, "--server/--no-server", envvar="REVIEW_SERVER", show_default=False,

@@ -13,6 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["REVIEW_SERVER"] = "off"  # no test leaves a warm server behind unless it starts one itself
+# The built-in renderer for every build that does not name one (`review build`'s default is
+# auto, which picks Quarto wherever it is on the PATH): the suite renders the same way on every
+# machine, and the Quarto tests (marker `quarto`) name Quarto themselves.
+os.environ.setdefault("REVIEW_RENDERER", "pandoc")
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 SAMPLE = ROOT / "inputs"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CHROMIUM, launch_chromium, read_book, serving
+from conftest import CHROMIUM, launch_chromium, read_book, run_review, serving
 
 from review.report.markdown import HTML_ONLY_CLOSE, HTML_ONLY_OPEN
 
@@ -499,3 +499,21 @@ def test_quarto_numbers_chapters_figures_and_tables_as_its_html_and_the_built_in
         assert re.search(rf"\b{number} {re.escape(title)}\b", built_in_pdf), (number, title)
     for number, title in html_only.items():
         assert not re.search(rf"^\s*{number}\.?\s+{re.escape(title)}\s*$", quarto_pdf + built_in_pdf, re.M), (number, title)
+
+
+def test_auto_picks_quarto_only_where_it_is_on_the_path_and_review_renderer_sets_the_default(tmp_path, monkeypatch):
+    from review.report.render import PandocRenderer, QuartoRenderer, choose
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no quarto here
+    assert isinstance(choose("auto"), PandocRenderer)
+    fake = tmp_path / "quarto"
+    fake.write_text("#!/bin/sh\necho 9.9.9\n")
+    fake.chmod(0o755)
+    chosen = choose("auto")
+    assert isinstance(chosen, QuartoRenderer) and chosen.version == "quarto 9.9.9"
+    with pytest.raises(ValueError, match="choose auto, quarto or pandoc"):
+        choose("latex")
+    monkeypatch.undo()
+    # the environment sets `review build`'s default renderer; a wrong value is refused before anything runs
+    proc = run_review("build", "--inputs", tmp_path / "nowhere", env={"REVIEW_RENDERER": "latex"})
+    assert proc.returncode == 2 and "renderer" in proc.stderr and "latex" in proc.stderr
