@@ -129,7 +129,11 @@ def test_target_origins_reads_the_source_and_the_illustrative_column(tiny_outcom
     assert list(card["founding"]) == [True, False, False, False, False]
     assert not card["illustrative"].any()  # the tiny targets.csv has no illustrative column
     shown = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: m))
-    assert "Illustrative" in shown.columns
+    # an illustrative target says so in its name, not in a column empty in most rows
+    assert "Illustrative" not in shown.columns and not shown["Target"].str.contains("illustrative").any()
+    marked = views.scorecard_table(card.assign(illustrative=[False, True, False, False, False]), SimpleNamespace(mineral=lambda m: m))
+    assert marked["Target"].iloc[1].endswith(", illustrative)") and not marked["Target"].iloc[0].endswith(", illustrative)")
+    assert "\u00a0" in shown["Change"].iloc[0] and " " not in shown["Change"].iloc[0]  # "−1.1 pp" never wraps between number and unit
     assert shown["Change"].iloc[0] != ""  # an assessed target with a previous value shows its change
     # a provisional value is not compared with a complete one: no change beside it
     planted = views.scorecard_table(card.assign(status=[ind.PROVISIONAL] + list(card["status"].iloc[1:])), SimpleNamespace(mineral=lambda m: m))

@@ -268,8 +268,9 @@ def displayed_change(value, before, unit: str) -> str:
 def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
     """The executive scorecard as display strings; status words carry the meaning, colours repeat it.
 
-    `card` may carry `illustrative` (narrative.target_origins): the column marks targets
-    made up for the sample, so a reader never takes them for the Alliance's.
+    `card` may carry `illustrative` (narrative.target_origins): the target's name says so
+    ("(target, illustrative)"), so a reader never takes a target made up for the sample for the
+    Alliance's; a column of its own was empty in most rows.
     """
     from review.analysis.text import unit_of
 
@@ -277,6 +278,8 @@ def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
     for r in card.itertuples(index=False):
         unit = unit_of(r.indicator)
         label = _target_name(r, ch)
+        if getattr(r, "illustrative", False) and label.endswith(")"):
+            label = label[:-1] + ", illustrative)"
         rows.append(
             {
                 "Target": label,
@@ -287,8 +290,8 @@ def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
                 "Previous": _published(r.previous_value, r.previous_status, unit),
                 "Previous status": status_word(r.previous_status),
                 # a provisional figure sums fewer members than the figure it would be compared with
-                "Change": "" if ind.PROVISIONAL in (r.status, r.previous_status) else displayed_change(r.value, r.previous_value, unit),
-                "Illustrative": "yes" if getattr(r, "illustrative", False) else "",
+                # a change and its unit on one line ("−1.1" above "pp" in a narrow column)
+                "Change": "" if ind.PROVISIONAL in (r.status, r.previous_status) else displayed_change(r.value, r.previous_value, unit).replace(" ", "\u00a0"),
             }
         )
     return pd.DataFrame(rows).rename(columns={"status": "Status"})
@@ -378,6 +381,8 @@ def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
     for r in comparison.itertuples(index=False):
         unit = unit_of(r.indicator)
         label = _target_name(r, ch)
+        if getattr(r, "illustrative", False) and label.endswith(")"):
+            label = label[:-1] + ", illustrative)"
         rows.append(
             {
                 "Target": label,
