@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
 
-.PHONY: env report test bench clean
+.PHONY: env report test bench bench-render clean
 
 env: $(SYNCED)
 
@@ -35,6 +35,10 @@ test: $(SYNCED)
 
 bench: $(SYNCED)
 	$(VENV)/bin/python bench/run.py
+
+# Each renderer's HTML and PDF render of the sample book (Quarto where it is on the PATH).
+bench-render: $(SYNCED)
+	$(VENV)/bin/python bench/render.py
 
 # Removes every build (outputs/<year>/) and the cache (outputs/.cache/); keeps .venv and the inputs.
 clean:

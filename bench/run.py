@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -298,7 +299,9 @@ def write_report(results: dict, quick: bool) -> None:
         f"The warm server (`review/build/server.py`), which the cold build starts in the background, keeps those imports loaded between builds: validation runs in a fork of it and only re-checks the table that changed, and the kernels are forks of it too, so the rebuild takes {rb['one_row']:.1f} s, of which rendering the whole book again is about 2 s.",
         "",
     ]
-    REPORT.write_text("\n".join(lines))
+    # the rendering section is bench/render.py's (make bench-render): kept as it was written
+    kept = re.search(r"^## Rendering: Quarto and the built-in renderer\n.*?(?=^## |\Z)", REPORT.read_text(), re.S | re.M) if REPORT.exists() else None
+    REPORT.write_text("\n".join(lines) + ("\n" + kept.group(0) if kept else ""))
 
 
 def main() -> None:
