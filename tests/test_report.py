@@ -18,12 +18,11 @@ OUT = Path("2026") / "public"
 
 
 def chapter_headings(book: Path) -> dict[str, str]:
-    """id -> title of every chapter's level-1 heading, in the book's order."""
-    settings = yaml.safe_load((book / "_quarto.yml").read_text())
-    files = []
-    for entry in settings["book"]["chapters"]:
-        files += entry["chapters"] if isinstance(entry, dict) else [entry]
-    files += settings["book"]["appendices"]
+    """id -> title of every chapter's level-1 heading, in the book's order (the HTML's: with
+    the HTML-only chapters that the book's default profile, _quarto-html.yml, appends)."""
+    from review.report.render import book_settings, reading_order
+
+    files = [name for _, name in reading_order(book_settings(book))]
     found = {}
     for name in files:
         match = re.search(r"^# (.+?) \{.*?#(sec-[\w-]+).*?\}", (book / name).read_text(), re.M)

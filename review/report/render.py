@@ -73,7 +73,7 @@ def failure_summary(output: str, tail: int = 10) -> str:
     return "\n".join(parts)
 
 
-def _settings(book: Path) -> dict:
+def book_settings(book: Path) -> dict:
     """The book's settings as Quarto reads them for its HTML: `_quarto.yml` with the default
     (`html`) profile's chapters appended. The built-in renderer makes both formats from these
     chapters; filters/layout.lua keeps the HTML-only ones out of its PDF."""
@@ -151,7 +151,7 @@ class PandocRenderer:
         import yaml
 
         book, report = Path(book).resolve(), Path(report).resolve()  # pandoc runs in the book folder
-        settings = _settings(book)
+        settings = book_settings(book)
         meta = settings["book"]
         reader = READER
         report.mkdir(parents=True, exist_ok=True)
