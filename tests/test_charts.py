@@ -91,7 +91,7 @@ def test_a_long_legend_leaves_the_panels_their_height():
     fig.canvas.draw()
     panel = fig.axes[0].get_window_extent()
     legend = fig.legends[0].get_window_extent()
-    assert panel.height / fig.dpi >= 1.0  # inches: the panel as drawn, not squeezed by the legend
+    assert panel.height / fig.dpi >= 0.9  # inches: the panel as drawn, not squeezed by the legend (it was about 0.4)
     assert legend.y1 < fig.axes[0].xaxis.get_tightbbox(fig.canvas.get_renderer()).y0  # the legend sits under the tick labels
 
 

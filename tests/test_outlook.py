@@ -416,10 +416,3 @@ def test_the_chances_table_has_a_row_per_stage_and_a_column_per_scenario():
     no_ambition = view.chance_columns(wide.assign(ambition=float("nan")), "central")
     assert "Ambition, central demand" not in no_ambition.columns
 
-
-def test_the_effects_table_leaves_out_projects_that_do_not_move_the_chance():
-    from review.report import outlook as view
-
-    ranking = pd.DataFrame(dict(project_id=["A", "B", "C", "D"], effect=[0.2, 0.0005, 0.0004, 0.0]))
-    shown, left_out = view.noticeable_effects(ranking)
-    assert list(shown["project_id"]) == ["A", "B"] and left_out == 2

@@ -58,3 +58,18 @@ def test_capacity_charts_stack_only_projects_hosted_by_members_and_partners():
     # the cancelled Brazilian project is neither charted nor counted as left out
     assert views.capacity_outside(ch, current) == " 1 project hosted outside the Alliance (4,000 t a year) is left out."
     assert views.capacity_outside(ch, current[current["host_country"] != "MYS"]) == ""
+
+
+def test_the_projects_table_carries_each_projects_chance_added_once():
+    """One table per mineral: the outlook's effect beside each project, '–' where it has none."""
+    ch = SimpleNamespace(mineral=lambda m: "Rare earths", country=lambda c: {"USA": "United States", "MYS": "Malaysia"}[c])
+    changes = pd.DataFrame(
+        [
+            ("P1", "Refinery", "rare-earths", "refining", "USA", "construction", "advanced", 1000.0, 2028, 1),
+            ("P2", "Kuantan", "rare-earths", "refining", "MYS", "operating", "unchanged", 4000.0, 2020, 0),
+        ],
+        columns=["project_id", "name", "mineral", "stage", "host_country", "status", "change", "capacity_t", "expected_online", "slippage_years"],
+    )
+    shown = views.project_table(ch, changes, with_mineral=False, effects=pd.Series({"P1": 0.123}))
+    assert list(shown["Chance added"]) == ["+12.3 pp", "–"]
+    assert "Chance added" not in views.project_table(ch, changes, with_mineral=False).columns

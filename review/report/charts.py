@@ -141,7 +141,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
     `paths`: stage, year, value, kind ('target' or 'ambition').
     """
     stages = list(dict.fromkeys(shares["stage"]))
-    fig, axes = _facets(len(stages), height=1.9)
+    fig, axes = _facets(len(stages), height=1.7)
     for ax, stage in zip(axes, stages):
         part = shares[shares["stage"] == stage]
         wide = part.pivot_table(index="year", columns="origin", values="share", aggfunc="sum", sort=False).fillna(0.0)
@@ -261,7 +261,7 @@ def capacity_panels(capacity: pd.DataFrame) -> plt.Figure:
     panels = list(dict.fromkeys(shown["panel"]))
     cols = 3
     rows = int(np.ceil(len(panels) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, 1.25 * rows + 0.9), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, 1.05 * rows + 0.8), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     for ax, panel in zip(axes.flat, panels):
@@ -366,12 +366,19 @@ def heatmap(values: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def count_bars(counts: pd.DataFrame, x: str, color: str = ALIGNED_COLOR) -> plt.Figure:
-    """Vertical bars of counts. `counts`: <x>, count."""
-    fig, ax = plt.subplots(figsize=(WIDTH * 0.7, 2.3))
-    ax.bar(counts[x].astype(str), counts["count"], color=color)
-    ax.set_ylabel("projects")
-    ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
+def count_bars(counts: pd.DataFrame, x: str, label: str, color: str = ALIGNED_COLOR) -> plt.Figure:
+    """Horizontal bars of project counts, each labelled with its count, one bar per value of <x>
+    (named `label`), in the order given. A bar a quarter of an inch tall: four vertical bars
+    had filled half a page. `counts`: <x>, count."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.25 * len(counts) + 0.7))
+    ax.barh(counts[x].astype(str), counts["count"], color=color, height=0.6)
+    for y, n in enumerate(counts["count"]):
+        ax.text(n, y, f" {int(n)}", va="center", fontsize=7)
+    ax.set_xlim(0, 1.15 * counts["count"].max() if len(counts) else 1)
+    ax.invert_yaxis()
+    ax.set_ylabel(label)
+    ax.set_xlabel("projects")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     fig.tight_layout()
     return fig
 

@@ -153,13 +153,6 @@ def chance_columns(wide: pd.DataFrame, headline: str) -> pd.DataFrame:
     return out
 
 
-def noticeable_effects(ranking: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The projects whose certain delivery moves the chance of the target by at least 0.05
-    percentage points (what the table shows as other than +0.0), and how many others there are."""
-    shown = ranking[ranking["effect"].abs() >= 0.0005]
-    return shown, len(ranking) - len(shown)
-
-
 def chance_sentence(found: pd.DataFrame, lines: pd.DataFrame, headline: str, stages: list[str]) -> str | None:
     """'Chance of meeting the 60.0% target by 2030: 11.6% in refining, 0.0% in magnets (central demand);
     of the 50.0% ambition: 0.0% and 0.0%.' None when the build has no chance."""

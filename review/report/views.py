@@ -140,8 +140,12 @@ def world_shares(ch, production: pd.DataFrame) -> pd.DataFrame:
 # --- projects -----------------------------------------------------------------------------
 
 
-def project_table(ch, changes: pd.DataFrame, with_mineral: bool = True) -> pd.DataFrame:
-    """Projects as the report lists them (display strings); a mineral's chapter leaves the mineral out."""
+def project_table(ch, changes: pd.DataFrame, with_mineral: bool = True, effects: pd.Series | None = None) -> pd.DataFrame:
+    """Projects as the report lists them (display strings); a mineral's chapter leaves the mineral out.
+
+    `effects` (project id -> `project_probability_effect`) adds the outlook's "Chance added"
+    column: one table per mineral lists each project once, with its effect on the chance of the
+    target where the outlook has one (aligned projects not yet operating), "–" elsewhere."""
     rows = []
     for r in changes.sort_values(["mineral", "stage", "project_id"]).itertuples():
         status = r.status if isinstance(r.status, str) else "(no longer reported)"
@@ -157,6 +161,7 @@ def project_table(ch, changes: pd.DataFrame, with_mineral: bool = True) -> pd.Da
                 "Online": "" if pd.isna(r.expected_online) else str(int(r.expected_online)),
                 "Slip, yr": "" if pd.isna(slip) else f"{int(slip):+d}" if slip else "0",
             }
+            | ({} if effects is None else {"Chance added": format_value(effects[r.project_id], "share_diff") if r.project_id in effects.index else "–"})
         )
     return pd.DataFrame(rows)
 
@@ -277,7 +282,9 @@ def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
     rows = []
     for r in card.itertuples(index=False):
         unit = unit_of(r.indicator)
-        label = _target_name(r, ch)
+        # "dependency" for "single-supplier dependency": the caption says so once, and the label
+        # takes two lines instead of three in the PDF
+        label = _target_name(r, ch).replace("single-supplier dependency", "dependency", 1)
         if getattr(r, "illustrative", False) and label.endswith(")"):
             label = label[:-1] + ", illustrative)"
         rows.append(
@@ -380,7 +387,9 @@ def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in comparison.itertuples(index=False):
         unit = unit_of(r.indicator)
-        label = _target_name(r, ch)
+        # "dependency" for "single-supplier dependency": the caption says so once, and the label
+        # takes two lines instead of three in the PDF
+        label = _target_name(r, ch).replace("single-supplier dependency", "dependency", 1)
         if getattr(r, "illustrative", False) and label.endswith(")"):
             label = label[:-1] + ", illustrative)"
         rows.append(

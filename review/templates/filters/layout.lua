@@ -115,6 +115,24 @@ local function book_margins(meta)
   return "\n#set page(margin: (x: " .. x .. ", y: " .. y .. "))"
 end
 
+-- The annexes in smaller type, as reference matter is set in the USGS Mineral Commodity
+-- Summaries and the IEA's outlooks: everything after the Annexes part heading.
+local function annexes_in_smaller_type(doc)
+  local blocks, inside = pandoc.List(), false
+  for _, block in ipairs(doc.blocks) do
+    if not inside and block.t == "Header" and block.identifier == "part-annexes" then
+      inside = true
+      blocks:insert(block)
+      blocks:insert(pandoc.RawBlock("typst", "#[\n#set text(size: 9pt)\n#set par(leading: 0.58em)"))
+    else
+      blocks:insert(block)
+    end
+  end
+  if inside then blocks:insert(pandoc.RawBlock("typst", "]")) end
+  doc.blocks = blocks
+  return doc
+end
+
 local function place_contents(doc)
   local blocks, placed = pandoc.List(), false
   for _, block in ipairs(doc.blocks) do
@@ -172,7 +190,7 @@ function Pandoc(doc)
   if FORMAT:match("typst") then
     doc = doc:walk({Table = content_widths})
     if quarto == nil then
-      doc = place_contents(doc)
+      doc = annexes_in_smaller_type(place_contents(doc))
     else  -- orange-book prints its contents; its part pages list chapters only (it lists sections too)
       doc.blocks:insert(1, pandoc.RawBlock("typst", PART_PAGE_DEPTH .. book_margins(doc.meta)))
     end
