@@ -89,7 +89,7 @@ def test_sentences_with_the_gap_rows():
         "against the founding target of under 60.0% by 2030 (ambition 50.0%): refining is off track; magnets is on track."
     )
     assert second.startswith("With the project pipeline weighted by status (the expected projection), 2030 dependency would be 66.0% in refining and 50.0% in magnets, and 70.0% and 55.0% if projects slip a year")
-    assert "; if every listed aligned project is delivered in full on time (the best case), 62.0% and 45.0%" in second
+    assert "; if every active aligned project is delivered in full on its expected date (the best case), 62.0% and 45.0%" in second
     assert second.endswith("refining misses 60.0% even in the best case.")
     # magnets need nothing for the target (gap 0), refining 21,000 t against a 14,900 t pipeline
     assert third == "Reaching 60.0% by 2030 needs new aligned supply of 21,000 t in refining, against a weighted pipeline of 14,900 t."
@@ -267,6 +267,8 @@ def test_one_line_per_pillar_without_the_outlook():
     assert stockpiles == ("Stockpiles: 2 stockpile targets (rare earths and gallium) are assessed only in the restricted edition, "
                           "because the Alliance totals would reveal confidential holdings.")
     assert recycling.startswith("Recycling: 1 of 2 recycling targets assessed: 1 off track (cobalt); 1 recycling target (lithium) is assessed only")
+    # a recycling share's total would reveal a consumption, not a holding (the old line said holdings for both)
+    assert recycling.endswith("because the Alliance totals would reveal a confidential consumption.")
     assert markets == "Markets: the yearly cost of the price-gap payments in force is not known; the United States floor on NdPr oxide is not compared (no NdPr oxide price in the inputs)."
     assert traceability == "Traceability: from 2.0% (lithium refining) to 9.6% (cobalt refining) of Alliance sourcing has a verified origin (2026)."
     assert to_set.startswith("Targets still to set") and to_set.endswith("gallium (refining 95.6% in 2026) and antimony (refining 80.0% in 2026) have no dependency target.")
@@ -279,6 +281,9 @@ def test_the_diversification_line_uses_the_outlook_when_its_rows_are_there():
     assert "best-case" not in line
     # the indicators table sorts its rows (magnets before refining): the line keeps the stages' own order
     assert glance.diversification_line(pillar_card(), pillar_table(True).iloc[::-1], Names().mineral) == line
+    # another target on track or off track today says its chance too (lithium read "on track" while the outlook gave it 16%)
+    table = pd.concat([pillar_table(True), pd.DataFrame([("target_probability", "lithium", "refining", "alliance", 2030, 0.16, "share", "", "target:central")], columns=COLUMNS)])
+    assert glance.diversification_line(pillar_card(), table, Names().mineral).endswith("1 off track (lithium refining); chance of meeting each by its year: lithium refining 16%.")
 
 
 def test_the_projects_that_matter_most_are_the_outlooks_ranking_when_it_is_there():
@@ -290,10 +295,14 @@ def test_the_projects_that_matter_most_are_the_outlooks_ranking_when_it_is_there
     tables = pillar_tables(table)
     tables["projects"] = pd.DataFrame([dict(project_id=f"P{i}", name=f"Project {i}") for i in range(1, 6)])
     line = glance.projects_line(table, tables["projects"], Names().mineral)
-    assert line == ("Projects that matter most: delivered on time, these would raise the chance of meeting a dependency target most: "
+    assert line == ("Projects that matter most: made certain on their expected dates, these would raise the chance of meeting a dependency target most: "
                     "Project 1 (rare earths refining, +30.0 pp), Project 2 (rare earths magnets, +30.0 pp) and Project 3 (rare earths refining, +5.0 pp); "
                     "3 projects are expected later than first reported.")
     assert "priority" not in line  # the other measure (dependency taken off) is not a second ranking here
+    # with founding targets, only their stages' projects: the list At a glance's What it would take gives
+    founding = pd.DataFrame([dict(mineral="rare-earths", stage="refining")])
+    only = glance.projects_line(table, tables["projects"], Names().mineral, founding)
+    assert "chance of meeting the founding rare earths target most: Project 1 (rare earths refining, +30.0 pp), Project 3" in only and "Project 2" not in only
 
 
 def test_a_floor_cost_in_force_is_summed():

@@ -138,3 +138,11 @@ def test_coverage_rows_of_identical_consecutive_years_are_one_row():
     runs = [(c["table"], years, c["missing"]) for c, years in year_runs(full + partial)]
     # 2023 is absent: 2022 and 2024 are not one run; a year with another member missing stays apart
     assert runs == [("dependency", "2020\u20132022", ""), ("dependency", "2024", ""), ("dependency", "2025", "NZL")]
+
+
+def test_the_stock_year_is_said_beside_days_worked_out_on_its_loss():
+    from review.report.monitoring import years_phrase
+
+    assert years_phrase([2025, 2025]) == "2025"
+    assert years_phrase([2025, 2024]) == "2024 or 2025"
+    assert years_phrase([2023, 2025, 2024]) == "2023 to 2025"

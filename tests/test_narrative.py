@@ -186,7 +186,7 @@ def test_key_messages_quote_the_expected_case_with_its_slip_and_best_cases_and_t
     ree = next(m for m in messages if m.startswith("Rare earths, refining"))
     # tiny: 2030 expected 67.0% (16 t weighted pipeline), slip case: T1 online 2028 + 1 still by 2030, so also 67.0%;
     # best case: T1's 20 t in full, (200 - 50 - 20) x 150/150 / 200 = 65.0%
-    assert "2030: 67.0% expected (status-weighted), 67.0% if every project slips a year, 65.0% in the best case (every active aligned project delivered in full on its expected date) (expected above the 60.0% target and the 50.0% ambition)" in ree
+    assert "2030: 67.0% expected (status-weighted), 67.0% if every project slips a year, 65.0% in the best case (expected above the 60.0% target and the 50.0% ambition)" in ree
     # on track today, but the expected projection (67.0%) misses the target: the status says so
     assert "Target 60.0% by 2030: on track, but the expected 2030 projection (67.0%) misses it; ambition 50.0% by 2030: at risk." in ree
     # capacity_gap_t by hand in tests/test_coverage.py: 30 t (target), 50 t (ambition)
@@ -250,7 +250,7 @@ def test_projection_clause_states_the_ambition_and_says_provisional():
     )
     # only full delivery of every listed project is the best case
     with_full = pd.concat([table, pd.DataFrame([dict(table.iloc[0], indicator="projected_dependency_full", value=0.45)])], ignore_index=True)
-    assert ", 45.0% in the best case (every active aligned project delivered in full on its expected date) (expected at or below" in narrative.projection_clause(with_full, "re", "mining", 2030, {"target": 0.60})
+    assert ", 45.0% in the best case (expected at or below" in narrative.projection_clause(with_full, "re", "mining", 2030, {"target": 0.60})
     # 55% would meet the target but not the ambition
     table.loc[0, "value"] = 0.55
     assert narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60}).endswith("(expected at or below the 60.0% target; above the 50.0% ambition)")
@@ -278,3 +278,18 @@ def test_a_price_that_fell_from_a_peak_says_so_beside_the_windows_change():
     # a fall of exactly 20% from the peak is not "larger than 20%": not said; an unknown change is left out
     flat = SimpleNamespace(product="p", year=2024, window="2020-2024", change=float("nan"), change_1y=0.05, change_from_peak=-0.2, peak_year=2022)
     assert narrative.price_facts(flat, "8 USD/kg", "10 USD/kg") == "p 8 USD/kg in 2024 (the latest published): +5.0% in the last year"
+
+
+def test_the_scorecard_gives_the_chance_beside_a_status_that_looks_safe():
+    """Lithium refining read 'on track' in the scorecard while the outlook gave it 16%."""
+    from review.report import outlook
+
+    card = pd.DataFrame([dict(mineral="lithium", stage="refining", indicator="single_supplier_dependency", kind="target", comparator="max", target=0.65,
+                              target_year=2030, year=2026, value=0.615, path=0.649, status=ind.ON_TRACK, previous_value=0.631, previous_status=ind.ON_TRACK)])
+    table = pd.DataFrame([
+        dict(indicator="target_probability", mineral="lithium", stage="refining", scope=ind.ALLIANCE, year=2030, value=0.16, status="", detail="target:central"),
+        dict(indicator="target_probability", mineral="lithium", stage="refining", scope=ind.ALLIANCE, year=2030, value=0.40, status="", detail="target:low"),
+    ])
+    shown = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Lithium"), outlook.headline_chances(table, "central"))
+    assert shown.loc[0, "Status"] == "on track" and shown.loc[0, "Chance"] == "16%"
+    assert "Chance" not in views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Lithium")).columns

@@ -355,7 +355,7 @@ def test_what_it_would_take_names_the_three_projects_that_raise_the_chance_most(
     # the name is plain text here: the chapter escapes it where it becomes Markdown
     assert view.takes_sentence(takes, ranking, 0.6, "central") == (
         "For an 80% chance of the 60.0% target (central demand), aligned capacity certain by 2030 would have to grow beyond the listed pipeline by 8,995 t in refining (weighted pipeline 18,500 t). "
-        "The projects whose delivery on time would raise the chance most: Coral Coast <refinery> (refining, +63.7 pp), Coromandel refinery (refining, +17.9 pp) and La Rochelle (refining, +10.0 pp)."
+        "The projects that would raise the chance most if made certain on their expected dates: Coral Coast <refinery> (refining, +63.7 pp), Coromandel refinery (refining, +17.9 pp) and La Rochelle (refining, +10.0 pp)."
     )
 
 

@@ -44,3 +44,11 @@ def test_angle_brackets_and_ampersands_are_entities_that_read_as_the_text():
     escaped = markdown_text(text)
     assert "<" not in escaped and "&amp;amp;" in escaped  # an entity typed in the input stays text
     assert pypandoc.convert_text(escaped, "plain", format="markdown").strip() == text
+
+
+def test_a_table_keeps_a_number_and_its_unit_together():
+    from review.report.markdown import pipe_table
+
+    table = pipe_table(["Change", "Cover"], [["+34.4 pp", "70 days"], ["in 2030 the plan", "5 t"]])
+    assert "34\\.4\u00a0pp" in table and "70\u00a0days" in table and "5\u00a0t" in table
+    assert "2030 the" in table  # only a unit after a number, not any word

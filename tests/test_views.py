@@ -73,3 +73,15 @@ def test_the_projects_table_carries_each_projects_chance_added_once():
     shown = views.project_table(ch, changes, with_mineral=False, effects=pd.Series({"P1": 0.123}))
     assert list(shown["Chance added"]) == ["+12.3 pp", "–"]
     assert "Chance added" not in views.project_table(ch, changes, with_mineral=False).columns
+
+
+def test_the_largest_producers_are_said_in_words_and_all_others_is_not_a_producer():
+    world = pd.DataFrame(
+        [
+            ("mining", 2025, "CHN", "China", 0.692), ("mining", 2025, "MMR", "Myanmar", 0.11), ("mining", 2025, "XXX", "All others", 0.15),
+            ("mining", 2025, "AUS", "Australia", 0.061), ("mining", 2025, "USA", "United States", 0.04), ("refining", 2024, "CHN", "China", 0.9),
+        ],
+        columns=["stage", "year", "country", "label", "share"],
+    )
+    assert views.largest_producers(world) == "Largest producers: mining, China 69.2%, Myanmar 11.0% and Australia 6.1%; refining, China 90.0%."
+    assert views.largest_producers(world.iloc[0:0]) == ""

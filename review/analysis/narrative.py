@@ -59,7 +59,7 @@ def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year
     """The projection to a target year as the report quotes it: the expected case with its slip and best cases.
 
     'at the current pipeline, 2030: 73.3% expected (status-weighted), 79.0% if every project
-    slips a year, 61.0% in the best case (every active aligned project delivered in full on its expected date) (expected above the
+    slips a year, 61.0% in the best case (expected above the
     60.0% target and the 50.0% ambition)'. `goals` maps each kind (target, ambition) to its
     value. The expected projection weights each project by the probability of its status; only
     the full delivery of every listed project is called the best case (issue 21). A
@@ -79,7 +79,7 @@ def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year
     if slip is not None and not is_missing(slip["value"]):
         text += f", {pct(slip['value'])} if every project slips a year"
     if full is not None and not is_missing(full["value"]):
-        text += f", {pct(full['value'])} in the best case (every active aligned project delivered in full on its expected date)"
+        text += f", {pct(full['value'])} in the best case"  # defined once, in About this review
     sides = [("above" if best["value"] > value + 1e-12 else "at or below", f"the {pct(value)} {kind}") for kind, value in sorted(goals.items(), key=lambda kv: kv[0] != "target")]
     if len(sides) == 2 and sides[0][0] == sides[1][0]:
         return text + f" (expected {sides[0][0]} {sides[0][1]} and {sides[1][1]})"

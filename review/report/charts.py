@@ -278,7 +278,7 @@ def cover_bars(cover: pd.DataFrame, label: str, unit: str = "days of consumption
 
     The stress test passes its own unit (days of the lost supply) and no targets: targets are
     in days of consumption, so no target mark may sit on an axis of another unit."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.2 * len(cover) + 0.8))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.17 * len(cover) + 0.75))
     ax.barh(cover[label], cover["value"], color=ALIGNED_COLOR, label=unit)
     targets = cover.dropna(subset=["target_days"]) if "target_days" in cover else cover.iloc[0:0]
     if len(targets):
@@ -333,7 +333,7 @@ def recycling_ranks(latest: pd.DataFrame) -> plt.Figure:
     cols = 3
     rows = int(np.ceil(len(panels) / cols))
     longest = latest.groupby("panel").size().max()
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.12 * longest + 0.5) * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, (0.105 * longest + 0.5) * rows), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     for ax, panel in zip(axes.flat, panels):
@@ -574,7 +574,7 @@ def finance_bars(finance: pd.DataFrame) -> plt.Figure:
     """Capex and, inside it, public finance of the pipeline, in million USD. `finance`: label, capex_musd, public_finance_musd.
 
     A stage whose capex no project reports has no bar and says "not reported" (a 0 bar would claim a figure)."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(finance) + 1.3))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.22 * len(finance) + 1.0))
     ax.barh(finance["label"], finance["capex_musd"].fillna(0.0), color="#B3CDE3", label="capital expenditure")
     ax.barh(finance["label"], finance["public_finance_musd"].fillna(0.0), color=ALIGNED_COLOR, height=0.45, label="of which public finance")
     for y, v in enumerate(finance["capex_musd"]):
@@ -598,7 +598,7 @@ def outlook_fan(fan: pd.DataFrame, points: pd.DataFrame, lines: pd.DataFrame) ->
     value, where every draw starts."""
     stages = list(dict.fromkeys(fan["stage"]))
     fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 2.7), squeeze=False, sharey=True)
-    markers = {"today": ("o", COUNTRY_COLORS["CHN"], "today"), "expected": ("D", "black", "expected (status-weighted)"), "best case": ("*", ALIGNED_COLOR, "best case (every project on time)")}
+    markers = {"today": ("o", COUNTRY_COLORS["CHN"], "today"), "expected": ("D", "black", "expected (status-weighted)"), "best case": ("*", ALIGNED_COLOR, "best case (every active project in full on its date)")}
     for ax, stage in zip(axes.flat, stages):
         band = fan[fan["stage"] == stage].sort_values("year")
         mark = points[points["stage"] == stage]

@@ -144,7 +144,7 @@ def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gap
         if len(slip):
             second += ", and " + joined([pct(v) for v in slip["value"]]) + " if projects slip a year"
         if len(best):
-            second += "; if every listed aligned project is delivered in full on time (the best case), " + joined([pct(v) for v in best["value"]])
+            second += "; if every active aligned project is delivered in full on its expected date (the best case), " + joined([pct(v) for v in best["value"]])
         if target is not None and len(best):
             missing = [r.stage for r in best.itertuples() if r.value > target + ind.EPS and r.status != PROVISIONAL]
             second += f": {joined(missing)} {'misses' if len(missing) == 1 else 'miss'} {pct(target)} even in the best case" if missing else f": every stage reaches {pct(target)} in the best case"
@@ -196,12 +196,18 @@ def _statuses(card: pd.DataFrame, label) -> str:
     return ", ".join(parts)
 
 
+#: What an Alliance total of each kind of target would reveal (the disclosure rule withholds it):
+#: cover is held stock over consumption, a recycling share recycled output over consumption.
+CONFIDENTIAL_PART = {"stockpile": "confidential holdings", "recycling": "a confidential consumption"}
+
+
 def _withheld_line(card: pd.DataFrame, what: str, mineral_name) -> str:
     """'3 stockpile targets (rare earths, gallium and antimony) are assessed only in the restricted edition, because ...'."""
     names = joined([mineral_name(m).lower() for m in card["mineral"]])
     verb = "is" if len(card) == 1 else "are"
+    revealed = CONFIDENTIAL_PART.get(what, "confidential figures")
     return (f"{len(card)} {what} target{'s' if len(card) != 1 else ''} ({names}) {verb} assessed only in the restricted edition, "
-            "because the Alliance totals would reveal confidential holdings")
+            f"because the Alliance totals would reveal {revealed}")
 
 
 def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) -> str | None:
@@ -248,7 +254,14 @@ def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) 
     others = card[(card["indicator"] == DEPENDENCY) & ~card["founding"]]
     if len(others):
         label = "Other dependency targets" + (" (illustrative)" if others["illustrative"].all() else "")
-        line += f" {label}: " + (_statuses(others, lambda r: f"{mineral_name(r.mineral).lower()} {r.stage}") or f"none of {len(others)} assessed") + "."
+        line += f" {label}: " + (_statuses(others, lambda r: f"{mineral_name(r.mineral).lower()} {r.stage}") or f"none of {len(others)} assessed")
+        # a status is today's; the chance is the outlook's: a target on track today may well be missed
+        odds = []
+        for r in others[others["kind"] == "target"].itertuples():
+            found = table[(table["indicator"] == "target_probability") & (table["detail"] == "target:central") & (table["mineral"] == r.mineral) & (table["stage"] == r.stage) & (table["status"] != PROVISIONAL)]
+            if len(found):
+                odds.append(f"{mineral_name(r.mineral).lower()} {r.stage} {outlook.chance(float(found['value'].iloc[0]))}")
+        line += (f"; chance of meeting each by its year: {joined(odds)}" if odds else "") + "."
     return line
 
 
@@ -256,14 +269,19 @@ def narrative_status(status: str) -> str:
     return "withheld" if status in WITHHELD_STATUSES else (status or ind.NO_DATA)
 
 
-def projects_line(table: pd.DataFrame, projects: pd.DataFrame, mineral_name) -> str | None:
+def projects_line(table: pd.DataFrame, projects: pd.DataFrame, mineral_name, founding: pd.DataFrame | None = None) -> str | None:
     """The projects that matter most, and how many slipped.
 
     One ranking, the outlook's, as in each mineral's chapter: the projects whose delivery on
     time would raise the chance of meeting a dependency target most (`project_probability_effect`).
     A build without the outlook ranks the priority projects by how much dependency they take off
-    (`priority_project_effect`), and says that is what it ranks."""
+    (`priority_project_effect`), and says that is what it ranks. With `founding` (the founding
+    dependency targets' rows of the scorecard) only the projects of their mineral stages are
+    ranked, as What it would take ranks them above: one list, not a second one that mixes the
+    founding targets with the illustrative ones."""
     chances = table[(table["indicator"] == "project_probability_effect") & (table["value"] > ind.EPS)].dropna(subset=["value"])
+    if founding is not None and len(founding):
+        chances = chances.merge(founding[["mineral", "stage"]].drop_duplicates(), on=["mineral", "stage"])
     effects = table[table["indicator"] == "priority_project_effect"].dropna(subset=["value"])
     slipped = table[(table["indicator"] == "projects_slipped") & (table["detail"] == "all")]["value"].sum()
     names = projects.drop_duplicates("project_id", keep="last").set_index("project_id")["name"] if len(projects) else pd.Series(dtype=str)
@@ -272,7 +290,8 @@ def projects_line(table: pd.DataFrame, projects: pd.DataFrame, mineral_name) -> 
     text = "Projects that matter most: "
     if len(chances):
         top = chances.sort_values(["value", "detail"], ascending=[False, True], kind="mergesort").head(outlook.TOP_PROJECTS)
-        text += ("delivered on time, these would raise the chance of meeting a dependency target most: "
+        target = f"the founding {joined(sorted({mineral_name(m).lower() for m in founding['mineral']}))} target" if founding is not None and len(founding) else "a dependency target"
+        text += (f"made certain on their expected dates, these would raise the chance of meeting {target} most: "
                  + joined([f"{names.get(r.detail, r.detail)} ({mineral_name(r.mineral).lower()} {r.stage}, {format_value(r.value, 'share_diff')})" for r in top.itertuples()]))
     elif len(effects):
         top = effects.sort_values(["value", "detail"], ascending=[False, True]).iloc[0]
@@ -374,7 +393,7 @@ def pillar_points(card: pd.DataFrame, table: pd.DataFrame, tables: dict, names, 
     `name_of(card_row)` names a target. A pillar without rows in this build has no line."""
     lines = [
         diversification_line(card, table, names.mineral),
-        projects_line(table, tables["projects"], names.mineral),
+        projects_line(table, tables["projects"], names.mineral, card[(card["indicator"] == DEPENDENCY) & card["founding"].astype(bool)]),
         held_line(card, "stockpile_cover_days", "Stockpiles", "stockpile", names.mineral),
         held_line(card, "recycling_share", "Recycling", "recycling", names.mineral),
         markets_line(table, tables["price_floors"], names.country, names.mineral),

@@ -49,8 +49,14 @@ def pipe_table(columns: list[str], rows: list[list], right: tuple[str, ...] = ()
     widths = [min(60, max(4, len(str(c)), _long_cell(len(r[i]) for r in cells))) for i, c in enumerate(columns)]
     header = "| " + " | ".join(markdown_text(c) for c in columns) + " |"
     rule = "|" + "|".join(("-" * (w - 1) + ":") if c in right else (":" + "-" * (w - 1)) for c, w in zip(columns, widths)) + "|"
-    body = ["| " + " | ".join(status_span(t) if mark else markdown_text(t) for t in row) + " |" for row in cells]
+    # a number and its unit on one line in a narrow column ("+34.4" above "pp" read as two cells):
+    # a no-break space, put in after escaping (which makes every space an ordinary one)
+    body = ["| " + " | ".join(_UNIT_SPACE.sub("\u00a0", status_span(t) if mark else markdown_text(t)) for t in row) + " |" for row in cells]
     return Markdown("\n".join([header, rule, *body]))
+
+
+#: The space between a number and a short unit that follows it ("12.3 pp", "3,000 t", "25 days").
+_UNIT_SPACE = re.compile(r"(?<=\d) (?=(pp|t|days|%)(\W|$))")
 
 
 def _long_cell(lengths) -> int:

@@ -208,6 +208,13 @@ def stress_cover(ch, table: pd.DataFrame, mineral: str | None = None) -> pd.Data
     return cover
 
 
+def years_phrase(years) -> str:
+    """'2025', or '2024 or 2025' when holders' latest year ends differ: the stock's year is said
+    beside days of cover, which are worked out on that year's loss, not the latest one."""
+    found = sorted({int(y) for y in years})
+    return " or ".join(map(str, found)) if len(found) <= 2 else f"{found[0]} to {found[-1]}"
+
+
 #: The stress test's unit, on every axis, column and caption that shows it: days of the lost supply, never of consumption.
 BRIDGED = "days of the lost supply"
 

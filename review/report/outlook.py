@@ -54,6 +54,15 @@ def chances(table: pd.DataFrame, mineral: str, stages: list[str] | None = None) 
     return _in_order(out[["stage", "year", "kind", "scenario", "value", "status"]], stages)
 
 
+def headline_chances(table: pd.DataFrame, headline: str) -> pd.DataFrame:
+    """Every mineral's `target_probability` in the headline scenario, provisional ones left out
+    (as the scorecard leaves them unassessed): mineral, stage, kind, value."""
+    rows = table[(table["indicator"] == "target_probability") & (table["scope"] == ind.ALLIANCE) & (table["status"] != ind.PROVISIONAL)]
+    kind_scenario = rows["detail"].str.split(":", n=1, expand=True).reindex(columns=[0, 1])
+    rows = rows.assign(kind=kind_scenario[0], scenario=kind_scenario[1])
+    return rows[rows["scenario"] == headline][["mineral", "stage", "kind", "value"]].reset_index(drop=True)
+
+
 def fan(table: pd.DataFrame, mineral: str, scenario: str, stages: list[str] | None = None) -> pd.DataFrame:
     """The fan of one mineral in one scenario: stage, year, p10, p50, p90 (stages in the order given)."""
     parts = []
@@ -220,7 +229,7 @@ def takes_sentence(takes: pd.DataFrame, ranking: pd.DataFrame, target: float | N
         )
     top = ranking[ranking["effect"] > 0].head(TOP_PROJECTS)
     if len(top):
-        text += (" " if text else "") + "The projects whose delivery on time would raise the chance most: " + joined([f"{r.name} ({r.stage}, {format_value(r.effect, 'share_diff')})" for r in top.itertuples()]) + "."
+        text += (" " if text else "") + "The projects that would raise the chance most if made certain on their expected dates: " + joined([f"{r.name} ({r.stage}, {format_value(r.effect, 'share_diff')})" for r in top.itertuples()]) + "."
     elif len(ranking):
         text += (" " if text else "") + "No single listed project, delivered for certain on time, changes the chance of the target."
     return text or None

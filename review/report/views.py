@@ -137,6 +137,20 @@ def world_shares(ch, production: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["stage", "year", "country", "label", "share"])
 
 
+def largest_producers(world: pd.DataFrame, count: int = 3) -> str:
+    """'Largest producers: mining, China 69.2%, Myanmar 11.0% and Australia 6.1%; refining, ...':
+    what the world-production chart shows, in words, for the PDF (the chart is in the HTML).
+    `world` is world_shares'; "All others" is never a producer. '' without rows."""
+    from review.analysis.narrative import joined
+
+    parts = []
+    for stage, part in world.groupby("stage", sort=False):
+        named = part[part["country"] != ind.UNATTRIBUTED].sort_values("share", ascending=False, kind="mergesort").head(count)
+        if len(named):
+            parts.append(f"{stage}, " + joined([f"{r.label} {format_value(r.share, 'share')}" for r in named.itertuples()]))
+    return ("Largest producers: " + "; ".join(parts) + ".") if parts else ""
+
+
 # --- projects -----------------------------------------------------------------------------
 
 
@@ -270,13 +284,21 @@ def displayed_change(value, before, unit: str) -> str:
     return format_value(value - before, unit, signed=True)
 
 
-def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
+def scorecard_table(card: pd.DataFrame, ch, chances: pd.DataFrame | None = None) -> pd.DataFrame:
     """The executive scorecard as display strings; status words carry the meaning, colours repeat it.
 
     `card` may carry `illustrative` (narrative.target_origins): the target's name says so
     ("(target, illustrative)"), so a reader never takes a target made up for the sample for the
     Alliance's; a column of its own was empty in most rows.
+
+    `chances` (mineral, stage, kind, value: the outlook's `target_probability` in the headline
+    scenario) adds a column with the chance of meeting each dependency target by its year: a
+    target on track today that the outlook expects to miss (lithium refining, 16%) is not read as
+    safe from its status alone.
     """
+    from review.report.outlook import chance
+
+    odds = {} if chances is None else {(r.mineral, r.stage, r.kind): r.value for r in chances.itertuples()}
     from review.analysis.text import unit_of
 
     rows = []
@@ -300,6 +322,7 @@ def scorecard_table(card: pd.DataFrame, ch) -> pd.DataFrame:
                 # a change and its unit on one line ("−1.1" above "pp" in a narrow column)
                 "Change": "" if ind.PROVISIONAL in (r.status, r.previous_status) else displayed_change(r.value, r.previous_value, unit).replace(" ", "\u00a0"),
             }
+            | ({} if chances is None else {"Chance": chance(odds[(r.mineral, r.stage, r.kind)]) if (r.mineral, r.stage, r.kind) in odds else ""})
         )
     return pd.DataFrame(rows).rename(columns={"status": "Status"})
 
