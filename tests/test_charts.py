@@ -112,3 +112,12 @@ def test_lines_and_markers_are_told_apart_and_labels_stay_inside_the_axes():
     (ax,) = fig.axes
     text = next(t for t in ax.texts if "10.00" in t.get_text())
     assert text.get_window_extent().x1 <= ax.get_window_extent().x1
+
+
+def test_recycling_panels_share_their_years_and_read_small_shares():
+    charts.use_house_style()
+    series = pd.DataFrame([("Cobalt", 2020, 0.2), ("Cobalt", 2025, 0.22), ("Rare earths", 2020, 0.01), ("Rare earths", 2023, 0.012)], columns=["panel", "year", "value"])
+    fig = charts.recycling_paths(series, pd.DataFrame(columns=["panel", "year", "value"]))
+    cobalt, rare = fig.axes[:2]
+    assert cobalt.get_xlim() == rare.get_xlim()
+    assert len([t for t in rare.get_yticks() if 0 <= t <= rare.get_ylim()[1]]) >= 3

@@ -108,6 +108,12 @@ def test_no_legend_covers_tick_labels_or_data_in_any_chart_of_the_sample(sample_
 def test_the_sample_pdf_opens_with_the_answer_and_says_it_is_a_sample(sample_build):
     text = subprocess.run(["pdftotext", "-layout", str(sample_build.out / "report" / "alliance-review-2026.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     pages = text.split("\f")
+    # the whole review in at most 50 pages (74 before issue 22), with no page left near-empty
+    # but the cover and the last: every other page holds at least 10 lines
+    pages = pages[:-1] if not pages[-1].strip() else pages
+    assert len(pages) <= 50, len(pages)
+    lines = [sum(1 for line in page.splitlines() if line.strip()) for page in pages]
+    assert min(lines[1:-1]) >= 10, lines
     # the first two pages after the cover: the answer (the chance per founding stage) and a line per pillar to decide on
     assert "At a glance" in pages[1] and "Chance of meeting the 60.0% target by 2030" in pages[1] and "founding target" in pages[1]
     first_two = pages[1] + pages[2]

@@ -307,9 +307,12 @@ def recycling_paths(series: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
     `series`: panel, year, value (Alliance). `paths`: panel, year, value."""
     panels = list(dict.fromkeys(series["panel"]))
     fig, axes = _facets(len(panels), height=1.35)
+    years = pd.concat([series["year"], paths["year"]]).dropna()
     for ax, panel in zip(axes, panels):
         _recycling_path(ax, series[series["panel"] == panel], paths[paths["panel"] == panel])
         ax.set_title(panel)
+        ax.set_xlim(years.min() - 0.3, years.max() + 0.3)  # every panel over the same years: one ended in 2023, another in 2025
+        ax.yaxis.set_major_locator(plt.MaxNLocator(nbins=3, min_n_ticks=3))  # 0% and 20% alone could not read 1%
     for ax in axes:  # own scales: cobalt's 20% would flatten rare earths' 2%
         ax.yaxis.set_tick_params(labelleft=True)
     _shared_legend(fig, axes, columns=3, bottom=0.06, second_row=0.0)

@@ -123,7 +123,7 @@ local function annexes_in_smaller_type(doc)
     if not inside and block.t == "Header" and block.identifier == "part-annexes" then
       inside = true
       blocks:insert(block)
-      blocks:insert(pandoc.RawBlock("typst", "#[\n#set text(size: 9pt)\n#set par(leading: 0.58em)"))
+      blocks:insert(pandoc.RawBlock("typst", "#[\n#set text(size: 9pt)\n#set par(leading: 0.58em)\n#show table: set text(size: 7.2pt)"))
     else
       blocks:insert(block)
     end
