@@ -452,13 +452,19 @@ def test_quarto_pdf_has_the_banner_on_every_page_and_a_length_close_to_the_built
     pages = pdf_pages(report / "alliance-review-2026.pdf")
     assert all("Alliance Review 2026 · public edition" in p for p in pages)
     built_in = outputs / OUT / "report" / "alliance-review-2026.pdf"
-    # The chapters take as many pages, within 15%. orange-book adds pages the built-in PDF has
-    # not (two-page contents on the sample, a page per part): the whole books differ by 16%
-    # on the sample (86 and 74 pages) and 25% on this short book (35 and 28).
+    # The chapters take as many pages, within 15%, once the layouts' one difference is allowed
+    # for: orange-book opens every chapter and annex on a new page (and gives each part a page,
+    # not counted here), where the built-in PDF runs a part's chapters on after its first, and
+    # the annexes after the first, each of which saves at most a page. Lost or repeated content
+    # (the leaked markers, the overprinted rows) would fall outside these bounds.
+    from review.report.render import book_settings, reading_order
+
     ours = pdf_pages(built_in)
     quarto_body = len(pages) - first_chapter_page(pages) - sum(bool(re.search(r"^\s*([IVX]+|Appendices)\s*$", p, re.M)) for p in pages)
     built_in_body = len(ours) - first_chapter_page(ours)
-    assert abs(quarto_body - built_in_body) <= 0.15 * built_in_body, (quarto_body, built_in_body)
+    order = [(part, name) for part, name in reading_order(book_settings(outputs / OUT / "book")) if not name.startswith("member-") and name != "index.qmd"]
+    run_on = sum(1 for (before, _), (part, _) in zip(order, order[1:]) if part is not None and part == before)
+    assert 0.85 * built_in_body <= quarto_body <= 1.15 * (built_in_body + run_on), (quarto_body, built_in_body, run_on)
     with pdfplumber.open(report / "alliance-review-2026.pdf") as doc, pdfplumber.open(built_in) as theirs:
         assert sum(len(p.images) for p in doc.pages) >= sum(len(p.images) for p in theirs.pages)
 
