@@ -52,3 +52,5 @@ def test_a_table_keeps_a_number_and_its_unit_together():
     table = pipe_table(["Change", "Cover"], [["+34.4 pp", "70 days"], ["in 2030 the plan", "5 t"]])
     assert "34\\.4\u00a0pp" in table and "70\u00a0days" in table and "5\u00a0t" in table
     assert "2030 the" in table  # only a unit after a number, not any word
+    chances = pipe_table(["Chance"], [["over 99%"], ["under 1%"], ["moreover 5 things"]])
+    assert "over\u00a099" in chances and "under\u00a01" in chances and "moreover 5" in chances

@@ -55,8 +55,9 @@ def pipe_table(columns: list[str], rows: list[list], right: tuple[str, ...] = ()
     return Markdown("\n".join([header, rule, *body]))
 
 
-#: The space between a number and a short unit that follows it ("12.3 pp", "3,000 t", "25 days").
-_UNIT_SPACE = re.compile(r"(?<=\d) (?=(pp|t|days|%)(\W|$))")
+#: The space between a number and a short unit that follows it ("12.3 pp", "3,000 t", "25 days"),
+#: and after the words that bound a chance ("under 1%", "over 99%").
+_UNIT_SPACE = re.compile(r"(?<=\d) (?=(pp|t|days|%)(\W|$))|(?<=\bunder) (?=\d)|(?<=\bover) (?=\d)")
 
 
 def _long_cell(lengths) -> int:
