@@ -121,3 +121,17 @@ def test_recycling_panels_share_their_years_and_read_small_shares():
     cobalt, rare = fig.axes[:2]
     assert cobalt.get_xlim() == rare.get_xlim()
     assert len([t for t in rare.get_yticks() if 0 <= t <= rare.get_ylim()[1]]) >= 3
+
+
+def test_a_filled_band_is_not_taken_for_markers_under_the_legend():
+    """A fill_between band's offsets are a placeholder (0, 0) in pixels: a legend reaching the
+    figure's corner was reported as covering it."""
+    charts.use_house_style()
+    stages = ("mining", "refining", "magnets")
+    fan = pd.DataFrame([(s, y, 0.4, 0.6, 0.8) for s in stages for y in (2027, 2028, 2029, 2030)], columns=["stage", "year", "p10", "p50", "p90"])
+    points = pd.DataFrame([(s, c, y, v) for s in stages for c, y, v in (("today", 2026, 0.7), ("expected", 2030, 0.6), ("best case", 2030, 0.5))], columns=["stage", "case", "year", "value"])
+    lines = pd.DataFrame([(s, k, v) for s in stages for k, v in (("target", 0.6), ("ambition", 0.5))], columns=["stage", "kind", "value"])
+    fig = charts.outlook_fan(fan, points, lines)
+    assert charts.legend_collisions(fig) == []
+    fig.canvas.draw()
+    assert fig.legends[0].get_window_extent().x1 <= fig.bbox.x1  # the legend fits the figure's width

@@ -12,8 +12,9 @@ from review.build.pipeline import BuildRequest, build
 
 
 def chapter(outputs, name: str, edition: str = "public") -> str:
-    """A chapter's source with text as the reader sees it (Markdown escapes undone, review.analysis.text)."""
-    return re.sub(r"\\(.)", r"\1", (outputs / "2026" / edition / "book" / f"{name}.qmd").read_text())
+    """A chapter's source with text as the reader sees it (Markdown escapes undone, review.analysis.text;
+    the no-break spaces that keep a table's number and unit together read as spaces)."""
+    return re.sub(r"\\(.)", r"\1", (outputs / "2026" / edition / "book" / f"{name}.qmd").read_text()).replace("\u00a0", " ")
 
 
 def test_a_cycle_without_the_optional_tables_says_which_sections_have_no_data(tiny_build):

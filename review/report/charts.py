@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.transforms import IdentityTransform
 
 WIDTH = 7.0  # inches: the text width of the PDF page
 GREY = "#9A9A9A"
@@ -417,6 +418,8 @@ def legend_collisions(fig: plt.Figure) -> list[str]:
                 if _inside(box, points):
                     found.append(f"line {line.get_label()!r} of {ax.get_title() or 'an axes'}")
             for collection in ax.collections:
+                if isinstance(collection.get_offset_transform(), IdentityTransform):
+                    continue  # no markers: a filled band's offsets are a placeholder (0, 0) in pixels
                 offsets = collection.get_offsets()
                 if len(offsets) and _inside(box, collection.get_offset_transform().transform(offsets)):
                     found.append(f"markers {collection.get_label()!r} of {ax.get_title() or 'an axes'}")
@@ -601,7 +604,7 @@ def outlook_fan(fan: pd.DataFrame, points: pd.DataFrame, lines: pd.DataFrame) ->
     value, where every draw starts."""
     stages = list(dict.fromkeys(fan["stage"]))
     fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 2.7), squeeze=False, sharey=True)
-    markers = {"today": ("o", COUNTRY_COLORS["CHN"], "today"), "expected": ("D", "black", "expected (status-weighted)"), "best case": ("*", ALIGNED_COLOR, "best case (every active project in full on its date)")}
+    markers = {"today": ("o", COUNTRY_COLORS["CHN"], "today"), "expected": ("D", "black", "expected (status-weighted)"), "best case": ("*", ALIGNED_COLOR, "best case (all active projects in full)")}
     for ax, stage in zip(axes.flat, stages):
         band = fan[fan["stage"] == stage].sort_values("year")
         mark = points[points["stage"] == stage]
@@ -623,5 +626,5 @@ def outlook_fan(fan: pd.DataFrame, points: pd.DataFrame, lines: pd.DataFrame) ->
         ax.set_ylim(0, 1.02)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=4))
         _percent(ax)
-    _shared_legend(fig, list(axes.flat), columns=4, bottom=0.14, second_row=0.06)
+    _shared_legend(fig, list(axes.flat), columns=3, bottom=0.14, second_row=0.06)
     return fig
