@@ -135,3 +135,14 @@ def test_a_filled_band_is_not_taken_for_markers_under_the_legend():
     assert charts.legend_collisions(fig) == []
     fig.canvas.draw()
     assert fig.legends[0].get_window_extent().x1 <= fig.bbox.x1  # the legend fits the figure's width
+
+
+def test_the_target_path_panels_end_their_ticks_on_the_target_year_and_show_the_slip_case():
+    charts.use_house_style()
+    series = pd.DataFrame([("Rare earths, refining", y, 0.8) for y in range(2020, 2027)], columns=["panel", "year", "value"])
+    paths = pd.DataFrame([("Rare earths, refining", 2024, 0.8, "target"), ("Rare earths, refining", 2030, 0.6, "target")], columns=["panel", "year", "value", "kind"])
+    projections = pd.DataFrame([("Rare earths, refining", 2030, 0.7, "projection"), ("Rare earths, refining", 2030, 0.7, "slip")], columns=["panel", "year", "value", "kind"])
+    ax = charts.target_paths(series, paths, projections).axes[0]
+    assert list(ax.get_xticks())[-1] == 2030
+    expected, slip = (c.get_offsets()[0] for c in ax.collections)
+    assert tuple(expected) != tuple(slip)  # the same value, not the same spot

@@ -85,3 +85,12 @@ def test_the_largest_producers_are_said_in_words_and_all_others_is_not_a_produce
     )
     assert views.largest_producers(world) == "Largest producers: mining, China 69.2%, Myanmar 11.0% and Australia 6.1%; refining, China 90.0%."
     assert views.largest_producers(world.iloc[0:0]) == ""
+
+
+def test_a_status_that_worsened_while_the_value_improved_says_both():
+    """Rare-earth magnets read 'worsened' though dependency fell 2 points: the path tightened faster."""
+    row = dict(mineral="rare-earths", stage="magnets", indicator="single_supplier_dependency", kind="target", comparator="max", target=0.6, target_year=2030,
+               value_before=0.872, status_before="at risk", value_now=0.852, status_now="off track", movement="worsened")
+    ch = SimpleNamespace(mineral=lambda m: "Rare earths")
+    shown = views.since_last_review_table(ch, pd.DataFrame([row, dict(row, value_now=0.88, stage="refining")]))
+    assert list(shown["Movement"]) == ["status worsened; value closer to target", "worsened"]

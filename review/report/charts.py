@@ -195,17 +195,19 @@ def target_paths(series: pd.DataFrame, paths: pd.DataFrame, projections: pd.Data
             if len(p):
                 ax.plot(p["year"], p["value"], style, color="black", linewidth=1.1, label=f"{kind} path")
         pr = projections[projections["panel"] == panel]
-        for kind, marker in (("projection", "D"), ("slip", "x")):
+        # the slip case drawn above and beside the expected case: at the same value it hid under it
+        for kind, marker, color, shift, order in (("projection", "D", ALIGNED_COLOR, 0.0, 3), ("slip", "x", "black", 0.35, 4)):
             point = pr[pr["kind"] == kind]
             if len(point):
-                ax.scatter(point["year"], point["value"], marker=marker, color=ALIGNED_COLOR, s=22, zorder=3, label="projection, expected (status-weighted)" if kind == "projection" else "slip case (every project a year late)")
+                ax.scatter(point["year"] + shift, point["value"], marker=marker, color=color, s=24, zorder=order, label="projection, expected (status-weighted)" if kind == "projection" else "slip case (every project a year late)")
         ax.set_title(panel)
         ax.set_ylim(0, 1)
-        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
+        years = pd.concat([s["year"], paths[paths["panel"] == panel]["year"], pr["year"]]).dropna().astype(int)
+        # ticks every two years, ending on the last year drawn (they ended on 2029 beside 2030's markers)
+        ax.set_xticks(list(range(int(years.max()), int(years.min()) - 1, -2))[::-1])
+        ax.set_xlim(years.min() - 0.3, years.max() + 0.6)
         _percent(ax)
-    handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower center", ncol=5, bbox_to_anchor=(0.5, -0.01))
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    _shared_legend(fig, axes, columns=3, bottom=0.1, second_row=0.05)  # five columns ran past the figure's sides
     return fig
 
 

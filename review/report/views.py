@@ -423,10 +423,24 @@ def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
                 "Now": _published(r.value_now, r.status_now, unit),
                 "Status now": status_word(r.status_now),
                 "Change": displayed_change(r.value_now, r.value_before, unit),
-                "Movement": r.movement,
+                "Movement": _movement_words(r),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _movement_words(r) -> str:
+    """The comparison's movement as a reader takes it: a status that worsened while the value came
+    closer to the target (the path tightened faster) says both, not "worsened" alone."""
+    movement = r.movement
+    comparator = getattr(r, "comparator", None)
+    if movement in ("improved", "worsened") and comparator in ("max", "min") and not (pd.isna(r.value_before) or pd.isna(r.value_now)) and r.value_now != r.value_before:
+        closer = (r.value_now < r.value_before) == (comparator == "max")
+        if closer and movement == "worsened":
+            return "status worsened; value closer to target"
+        if not closer and movement == "improved":
+            return "status improved; value further from target"
+    return movement
 
 
 # --- recycling charts ---------------------------------------------------------------------
