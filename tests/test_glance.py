@@ -217,7 +217,7 @@ class Names:
 
 
 def pillar_tables(table: pd.DataFrame) -> dict:
-    targets = pd.DataFrame([dict(mineral=m, indicator="single_supplier_dependency") for m in ("rare-earths", "lithium")])
+    targets = pd.DataFrame([dict(mineral=m, stage=st, indicator="single_supplier_dependency") for m, st in (("rare-earths", "refining"), ("rare-earths", "magnets"), ("lithium", "refining"))])
     minerals = pd.DataFrame({"id": ["rare-earths", "lithium", "gallium", "antimony"]})
     projects = pd.DataFrame([dict(project_id="P1", name="Mountain Pass expansion"), dict(project_id="P2", name="Other")])
     floors = pd.DataFrame([dict(mineral="rare-earths", stage="refining", scope="USA", status="in force", product="NdPr oxide")])
@@ -270,8 +270,10 @@ def test_one_line_per_pillar_without_the_outlook():
     # a recycling share's total would reveal a consumption, not a holding (the old line said holdings for both)
     assert recycling.endswith("because the Alliance totals would reveal a confidential consumption.")
     assert markets == "Markets: the yearly cost of the price-gap payments in force is not known; the United States floor on NdPr oxide is not compared (no NdPr oxide price in the inputs)."
-    assert traceability == "Traceability: from 2.0% (lithium refining) to 9.6% (cobalt refining) of Alliance sourcing has a verified origin (2026)."
-    assert to_set.startswith("Targets still to set") and to_set.endswith("gallium (refining 95.6% in 2026) and antimony (refining 80.0% in 2026) have no dependency target.")
+    # the share is over the stages that report traceability, and the line says how few those are
+    assert traceability == "Traceability: from 2.0% (lithium refining) to 9.6% (cobalt refining) of Alliance sourcing has a verified origin, in the 2 of 5 mineral stages that report it (2026)."
+    # every stage without a target, not only minerals without any: antimony's mining is listed beside its refining
+    assert to_set.startswith("Targets still to set") and to_set.endswith("gallium refining 95.6%; antimony refining 80.0% and mining 50.0% (2026) have no dependency target.")
 
 
 def test_the_diversification_line_uses_the_outlook_when_its_rows_are_there():
