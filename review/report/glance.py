@@ -256,11 +256,9 @@ def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) 
         label = "Other dependency targets" + (" (illustrative)" if others["illustrative"].all() else "")
         line += f" {label}: " + (_statuses(others, lambda r: f"{mineral_name(r.mineral).lower()} {r.stage}") or f"none of {len(others)} assessed")
         # a status is today's; the chance is the outlook's: a target on track today may well be missed
-        odds = []
-        for r in others[others["kind"] == "target"].itertuples():
-            found = table[(table["indicator"] == "target_probability") & (table["detail"] == "target:central") & (table["mineral"] == r.mineral) & (table["stage"] == r.stage) & (table["status"] != PROVISIONAL)]
-            if len(found):
-                odds.append(f"{mineral_name(r.mineral).lower()} {r.stage} {outlook.chance(float(found['value'].iloc[0]))}")
+        central = outlook.headline_chances(table, "central").set_index(["mineral", "stage", "kind"])["value"]
+        odds = [f"{mineral_name(r.mineral).lower()} {r.stage} {outlook.chance(float(central[(r.mineral, r.stage, 'target')]))}"
+                for r in others[others["kind"] == "target"].itertuples() if (r.mineral, r.stage, "target") in central.index]
         line += (f"; chance of meeting each by its year: {joined(odds)}" if odds else "") + "."
     return line
 

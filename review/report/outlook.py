@@ -46,11 +46,15 @@ def _in_order(frame: pd.DataFrame, stages: list[str] | None) -> pd.DataFrame:
     return frame.assign(_rank=frame["stage"].map(rank).fillna(len(rank))).sort_values(["_rank", "year"], kind="mergesort").drop(columns="_rank").reset_index(drop=True)
 
 
+def _kind_and_scenario(rows: pd.DataFrame) -> pd.DataFrame:
+    """`target_probability` rows with their detail ("target:central") split into kind and scenario."""
+    kind_scenario = rows["detail"].str.split(":", n=1, expand=True).reindex(columns=[0, 1])
+    return rows.assign(kind=kind_scenario[0], scenario=kind_scenario[1])
+
+
 def chances(table: pd.DataFrame, mineral: str, stages: list[str] | None = None) -> pd.DataFrame:
     """`target_probability` of one mineral: stage, year, kind, scenario, value, status (stages in the order given)."""
-    rows = _alliance(table, "target_probability", mineral)
-    kind_scenario = rows["detail"].str.split(":", n=1, expand=True).reindex(columns=[0, 1])
-    out = rows.assign(kind=kind_scenario[0], scenario=kind_scenario[1])
+    out = _kind_and_scenario(_alliance(table, "target_probability", mineral))
     return _in_order(out[["stage", "year", "kind", "scenario", "value", "status"]], stages)
 
 
@@ -58,8 +62,7 @@ def headline_chances(table: pd.DataFrame, headline: str) -> pd.DataFrame:
     """Every mineral's `target_probability` in the headline scenario, provisional ones left out
     (as the scorecard leaves them unassessed): mineral, stage, kind, value."""
     rows = table[(table["indicator"] == "target_probability") & (table["scope"] == ind.ALLIANCE) & (table["status"] != ind.PROVISIONAL)]
-    kind_scenario = rows["detail"].str.split(":", n=1, expand=True).reindex(columns=[0, 1])
-    rows = rows.assign(kind=kind_scenario[0], scenario=kind_scenario[1])
+    rows = _kind_and_scenario(rows)
     return rows[rows["scenario"] == headline][["mineral", "stage", "kind", "value"]].reset_index(drop=True)
 
 

@@ -260,6 +260,14 @@ def _target_name(r, ch) -> str:
     return label.replace(" ≤ ", " under ", 1) if comparator_word(r) == "under" else label
 
 
+def _table_target_name(r, ch) -> str:
+    """A target's name in a table: "dependency" for "single-supplier dependency" (the caption says
+    so once, and the label takes two lines instead of three in the PDF), and an illustrative
+    target marked in its name ("(target, illustrative)")."""
+    label = _target_name(r, ch).replace("single-supplier dependency", "dependency", 1)
+    return label[:-1] + ", illustrative)" if getattr(r, "illustrative", False) and label.endswith(")") else label
+
+
 def _published(value, status: str, unit: str) -> str:
     """A scorecard value as printed: the withheld mark where disclosure suppressed it; days with their unit."""
     if status == ind.SUPPRESSED:
@@ -304,11 +312,7 @@ def scorecard_table(card: pd.DataFrame, ch, chances: pd.DataFrame | None = None)
     rows = []
     for r in card.itertuples(index=False):
         unit = unit_of(r.indicator)
-        # "dependency" for "single-supplier dependency": the caption says so once, and the label
-        # takes two lines instead of three in the PDF
-        label = _target_name(r, ch).replace("single-supplier dependency", "dependency", 1)
-        if getattr(r, "illustrative", False) and label.endswith(")"):
-            label = label[:-1] + ", illustrative)"
+        label = _table_target_name(r, ch)
         rows.append(
             {
                 "Target": label,
@@ -410,11 +414,7 @@ def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in comparison.itertuples(index=False):
         unit = unit_of(r.indicator)
-        # "dependency" for "single-supplier dependency": the caption says so once, and the label
-        # takes two lines instead of three in the PDF
-        label = _target_name(r, ch).replace("single-supplier dependency", "dependency", 1)
-        if getattr(r, "illustrative", False) and label.endswith(")"):
-            label = label[:-1] + ", illustrative)"
+        label = _table_target_name(r, ch)
         rows.append(
             {
                 "Target": label,
