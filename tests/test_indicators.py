@@ -264,7 +264,7 @@ def test_projection_by_hand():
 def test_projection_rows_and_a_mineral_without_projects():
     t = targets([("re", "refining", "single_supplier_dependency", "max", 0.60, 2030, "target", 2024, "s")])
     alliance = ind.dependency(TODAY, ALIGNED, by_member=False)
-    rows = ind.projection_rows(t, alliance, PIPELINE, ALIGNED, config())
+    rows = ind.projection_rows(t, ind.ProjectionBasis(alliance, PIPELINE, ALIGNED, config()))
     assert one(rows, indicator="projected_dependency").value == pytest.approx(0.601991, abs=1e-6)
     assert one(rows, indicator="projected_dependency").status == "misses target"
     assert one(rows, indicator="projected_dependency_slip").value == pytest.approx(0.628987, abs=1e-6)
@@ -273,7 +273,7 @@ def test_projection_rows_and_a_mineral_without_projects():
     assert one(rows, indicator="projected_dependency_full").value == pytest.approx(133.10125 * 0.9375 / 243.10125)
     assert one(rows, indicator="ramp_up_capacity_t").value == 0.0
     # no projects: aligned stays 40, non-aligned 203.10125 * 0.9375 / 243.10125 = 0.783234
-    empty = ind.projection_rows(t, alliance, PIPELINE.iloc[0:0], ALIGNED, config())
+    empty = ind.projection_rows(t, ind.ProjectionBasis(alliance, PIPELINE.iloc[0:0], ALIGNED, config()))
     assert one(empty, indicator="projected_dependency").value == pytest.approx(203.10125 * 0.9375 / 243.10125)
 
 

@@ -71,8 +71,8 @@ def test_a_project_outside_aligned_countries_has_no_effect():
     targets = pd.DataFrame([dict(mineral="re", stage="refining", indicator="single_supplier_dependency", year=2030)])
     project = dict(project_id="P", mineral="re", stage="refining", host_country="MMR", status="construction", capacity_t=20.0, expected_online=2028, priority=True)
     config = ReviewConfig(cycle=2026, demand_growth=0.0)
-    effects = ind.priority_effects(targets, dep, pd.DataFrame([project]), frozenset({"USA", "AUS"}), config)
+    effects = ind.priority_effects(targets, ind.ProjectionBasis(dep, pd.DataFrame([project]), frozenset({"USA", "AUS"}), config))
     assert effects["value"].tolist() == [0.0]
     # hosted in the USA it counts: 0.08 as above
-    effects = ind.priority_effects(targets, dep, pd.DataFrame([project | dict(host_country="USA")]), frozenset({"USA", "AUS"}), config)
+    effects = ind.priority_effects(targets, ind.ProjectionBasis(dep, pd.DataFrame([project | dict(host_country="USA")]), frozenset({"USA", "AUS"}), config))
     assert effects["value"].tolist() == [pytest.approx(0.08)]

@@ -49,7 +49,7 @@ def config(**outlook) -> ReviewConfig:
 
 
 def outlook(projects: list[dict], cfg: ReviewConfig | None = None, demand: pd.DataFrame | None = None, **target_args) -> pd.DataFrame:
-    return ind.outlook_rows(targets(**target_args), TODAY, pd.DataFrame(projects), ALIGNED, cfg or config(), frozenset(), demand)
+    return ind.outlook_rows(targets(**target_args), ind.ProjectionBasis(TODAY, pd.DataFrame(projects), ALIGNED, cfg or config(), frozenset(), demand))
 
 
 def value(rows: pd.DataFrame, indicator: str, detail: str, year: int = 2030) -> float:
@@ -205,12 +205,12 @@ def test_outlook_settings_are_checked(tiny, text, expected):
 
 def test_expected_best_and_slip_cases():
     # one 12 t project (0.5) online 2030: expected adds 6 t -> 0.8 x 54 / 100; best case 12 t -> 0.8 x 48 / 100; a year late, nothing
-    rows = ind.projection_rows(targets(), TODAY, pd.DataFrame([project("A", "financing", 12, online=2030)]), ALIGNED, config())
+    rows = ind.projection_rows(targets(), ind.ProjectionBasis(TODAY, pd.DataFrame([project("A", "financing", 12, online=2030)]), ALIGNED, config()))
     assert value(rows, "projected_dependency", "CHN") == pytest.approx(0.432)
     assert value(rows, "projected_dependency_full", "CHN") == pytest.approx(0.384)
     assert value(rows, "projected_dependency_slip", "CHN") == pytest.approx(0.48)
     # cancelled and suspended projects are out of the best case too
-    rows = ind.projection_rows(targets(), TODAY, pd.DataFrame([project("A", "cancelled", 12), project("B", "suspended", 12)]), ALIGNED, config())
+    rows = ind.projection_rows(targets(), ind.ProjectionBasis(TODAY, pd.DataFrame([project("A", "cancelled", 12), project("B", "suspended", 12)]), ALIGNED, config()))
     assert value(rows, "projected_dependency_full", "CHN") == pytest.approx(0.48)
 
 
@@ -227,7 +227,7 @@ def test_a_ramping_plant():
     assert list(ind.ramp_up_residuals(plants, 2026, 2)) == [20.0, 10.0, 0.0, 5.0]
     assert list(ind.ramp_up_residuals(plants, 2026, 4)) == [20.0, 15.0, 10.0, 5.0]
     # B's 10 t not yet in supply close the 10 t gap with certainty, in every case
-    rows = ind.projection_rows(targets(), TODAY, plants.iloc[[1]], ALIGNED, config())
+    rows = ind.projection_rows(targets(), ind.ProjectionBasis(TODAY, plants.iloc[[1]], ALIGNED, config()))
     assert value(rows, "ramp_up_capacity_t", "from 2026") == 10.0
     assert value(rows, "projected_dependency", "CHN") == pytest.approx(0.40)
     assert value(outlook(plants.iloc[[1]].to_dict("records"), target=0.41), "target_probability", "target:central") == 1.0
@@ -239,7 +239,7 @@ def test_the_expected_projection_is_the_mean_draw_when_the_projection_is_linear(
     # while non-aligned supply stays positive the projection is linear in the capacity added: the mean of the draws
     # is the status-weighted projection (0.8 x (60 - 0.5 x 12 - 0.8 x 6) / 100)
     projects = [project("A", "financing", 12, online=2030), project("B", "construction", 6, online=2027)]
-    expected = value(ind.projection_rows(targets(), TODAY, pd.DataFrame(projects), ALIGNED, config()), "projected_dependency", "CHN")
+    expected = value(ind.projection_rows(targets(), ind.ProjectionBasis(TODAY, pd.DataFrame(projects), ALIGNED, config())), "projected_dependency", "CHN")
     assert expected == pytest.approx(0.8 * (60 - 6 - 4.8) / 100)
     cfg = config()
     listed = pd.DataFrame(projects)
@@ -288,7 +288,7 @@ def test_the_methodologys_worked_example():
     assert value(rows, "projected_dependency_p90", "central") == pytest.approx(0.48)
     assert value(rows, "capacity_needed_p80_t", "target:central") == pytest.approx(4.0)
     assert near(value(rows, "project_probability_effect", "A"), 0.52) and near(value(rows, "project_probability_effect", "B"), 0.07)
-    cases = ind.projection_rows(targets(), TODAY, pd.DataFrame([project("A", "permitting", 6), project("B", "construction", 6)]), ALIGNED, config())
+    cases = ind.projection_rows(targets(), ind.ProjectionBasis(TODAY, pd.DataFrame([project("A", "permitting", 6), project("B", "construction", 6)]), ALIGNED, config()))
     assert value(cases, "projected_dependency", "CHN") == pytest.approx(0.8 * (60 - 6.9) / 100)
     assert value(cases, "projected_dependency_full", "CHN") == pytest.approx(0.384)
     assert near(value(outlook([project("A", "permitting", 12), project("B", "construction", 12)]), "target_probability", "target:central"), 0.87)

@@ -122,6 +122,8 @@ from review.analysis.indicators.stockpiles import (  # noqa: F401
     stockpile_totals,
 )
 from review.analysis.indicators.targets import (  # noqa: F401
+    ProjectionBasis,
+    ProjectionStart,
     alliance_series,
     assessed_years,
     capacity_gap,
@@ -163,18 +165,19 @@ def compute_all(tables: dict[str, pd.DataFrame], config: ReviewConfig) -> pd.Dat
     observed = mark_provisional(pd.concat(parts, ignore_index=True), cover, config.coverage_threshold)
     provisional = frozenset((m, s, y) for table, m, s, y in provisional_keys(cover, config.coverage_threshold) if table == "dependency")
     current_projects, _, as_of, _ = project_snapshots(tables["projects"], config.cycle)
+    basis = ProjectionBasis(alliance_dep, current_projects, aligned, config, provisional, tables.get("demand"))
     lost = lost_share(tables["dependency"], alliance_dep, config.disruption_severity)
     derived = [
         cover,
         target_rows(tables["targets"], observed, config),
-        projection_rows(tables["targets"], alliance_dep, current_projects, aligned, config, provisional, tables.get("demand")),
-        outlook_rows(tables["targets"], alliance_dep, current_projects, aligned, config, provisional, tables.get("demand")),
+        projection_rows(tables["targets"], basis),
+        outlook_rows(tables["targets"], basis),
         project_rows(tables["projects"], tables["minerals"], config.cycle),
         mark_provisional(disruption_rows(lost, stress_cover(tables["stockpiles"], totals, lost)), cover, config.coverage_threshold),
         price_rows(tables["prices"]),
         floor_rows(floor_gaps(tables["price_floors"], tables["prices"])),
         finance_rows(finance_totals(current_projects, as_of)),
-        priority_rows(priority_effects(tables["targets"], alliance_dep, current_projects, aligned, config, provisional, tables.get("demand"))),
+        priority_rows(priority_effects(tables["targets"], basis)),
         mark_provisional(traceability_rows(traceability_share(tables["traceability"], tables["dependency"])), cover, config.coverage_threshold),
     ]
     table = pd.concat([observed] + derived, ignore_index=True)

@@ -94,12 +94,12 @@ def provisional_summary(table: pd.DataFrame) -> list[str]:
     `review validate`, `review indicators` and `review build` print the same lines.
     """
     cov = table[table["indicator"] == "coverage"]
+    marked = table[(table["scope"] == ALLIANCE) & (table["status"] == PROVISIONAL)]
+    provisional = {(i, m, s, int(y)) for i, m, s, y in zip(marked["indicator"], marked["mineral"], marked["stage"], marked["year"]) if isinstance(m, str) and isinstance(s, str)}
     lines = []
     for r in cov.sort_values(["detail", "mineral", "stage", "year"]).itertuples(index=False):
         source, _, who = r.detail.partition("; ")
-        indicators = COVERED[source][2]
-        sel = table[table["indicator"].isin(indicators) & (table["scope"] == ALLIANCE) & (table["mineral"] == r.mineral) & (table["stage"] == r.stage) & (table["year"] == r.year) & (table["status"] == PROVISIONAL)]
-        if sel.empty:
+        if not any((indicator, r.mineral, r.stage, int(r.year)) in provisional for indicator in COVERED[source][2]):
             continue
         where = " ".join(p for p in (r.mineral, r.stage) if p)
         lines.append(f"{where} {int(r.year)} ({source}): coverage {r.value * 100:.1f}%, {who}")

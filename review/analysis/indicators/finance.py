@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis.indicators.common import ALLIANCE, MUSD, NO_DATA, PROVISIONAL, SHARE_DIFF, rows
-from review.analysis.indicators.targets import demand_scenarios, pipeline_capacity, projection, projection_start, ramp_up_capacity
-from review.inputs.config import ReviewConfig
+from review.analysis.indicators.targets import ProjectionBasis, pipeline_capacity, projection
 
 
 def finance_totals(current: pd.DataFrame, as_of: int | None) -> pd.DataFrame:
@@ -58,40 +57,31 @@ def public_finance_share(projects: pd.DataFrame) -> dict:
     return dict(capex_musd=capex, public_finance_musd=public, share=share, counted=int(both.sum()), left_out=int((~both).sum()))
 
 
-def priority_effects(
-    targets: pd.DataFrame,
-    alliance_dep: pd.DataFrame,
-    current: pd.DataFrame,
-    aligned: frozenset[str],
-    config: ReviewConfig,
-    provisional: frozenset = frozenset(),
-    demand: pd.DataFrame | None = None,
-) -> pd.DataFrame:
+def priority_effects(targets: pd.DataFrame, basis: ProjectionBasis) -> pd.DataFrame:
     """Each priority project's effect on the expected (status-weighted) projection at each dependency target year of its mineral and stage.
 
     The effect is the projected single-supplier dependency without the project minus with
     it (the projection of `targets.projection`, slip 0): how many points the project takes
-    off; ramp-up capacity and the headline demand scenario are counted as in the projection. It is 0 for a project the projection does not count (hosted outside aligned
+    off; ramp-up capacity and the headline demand scenario are counted as in the projection
+    (both start from `basis.start`). It is 0 for a project the projection does not count (hosted outside aligned
     countries, online after the target year, or not in the pipeline). A priority project
     whose mineral and stage have no dependency target, or no supply to start from, has no row.
-    When the year the projection starts from is in `provisional` ((mineral, stage, year) of
-    provisional Alliance dependency), the effect is `provisional` like the projection.
+    When the year the projection starts from is provisional, the effect is `provisional` like the projection.
     Returns columns mineral, stage, year, project_id, with_project, without_project, value, status.
     """
+    current, aligned, weights = basis.projects, basis.aligned, basis.config.status_weights
     dep_targets = targets[targets["indicator"] == "single_supplier_dependency"]
     out = []
     for p in current[current["priority"].fillna(False).astype(bool)].sort_values("project_id").itertuples(index=False):
-        today = projection_start(alliance_dep, p.mineral, p.stage, config.cycle)
-        if today is None:
+        start = basis.start(p.mineral, p.stage)
+        if start is None:
             continue
         years = sorted(set(dep_targets[(dep_targets["mineral"] == p.mineral) & (dep_targets["stage"] == p.stage)]["year"].astype(int)))
         others = current[current["project_id"] != p.project_id]
-        growth = demand_scenarios(demand, config, p.mineral, p.stage)[config.headline_scenario]
-        ramp = ramp_up_capacity(current, aligned, p.mineral, p.stage, int(today.year), config.ramp_up_years)
         for year in years:
-            with_project, _ = projection(today, ramp + pipeline_capacity(current, aligned, config.status_weights, p.mineral, p.stage, year), growth, year)
-            without, _ = projection(today, ramp + pipeline_capacity(others, aligned, config.status_weights, p.mineral, p.stage, year), growth, year)
-            status = PROVISIONAL if (p.mineral, p.stage, int(today.year)) in provisional else ""
+            with_project, _ = projection(start.today, start.ramp + pipeline_capacity(current, aligned, weights, p.mineral, p.stage, year), start.growth, year)
+            without, _ = projection(start.today, start.ramp + pipeline_capacity(others, aligned, weights, p.mineral, p.stage, year), start.growth, year)
+            status = PROVISIONAL if start.provisional else ""
             out.append(dict(mineral=p.mineral, stage=p.stage, year=year, project_id=p.project_id, with_project=with_project, without_project=without, value=without - with_project, status=status))
     return pd.DataFrame(out, columns=["mineral", "stage", "year", "project_id", "with_project", "without_project", "value", "status"])
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis.indicators.common import ALLIANCE, EPS, NOT_IN_PIPELINE, PROVISIONAL, SHARE, SHARE_DIFF, TONNES, rows
-from review.analysis.indicators.targets import capacity_gap, demand_scenarios, projection, projection_start, ramp_up_capacity
+from review.analysis.indicators.targets import ProjectionBasis, capacity_gap, projection
 from review.inputs.config import ReviewConfig
 
 #: Fewer projects than this in the latest list make no delay history: the outlook then assumes no delay and says so.
@@ -96,15 +96,7 @@ def _quantile(values: np.ndarray, q: float) -> float:
     return float(np.quantile(values, q, method="inverted_cdf"))
 
 
-def outlook_rows(
-    targets: pd.DataFrame,
-    alliance_dep: pd.DataFrame,
-    current_projects: pd.DataFrame,
-    aligned: frozenset[str],
-    config: ReviewConfig,
-    provisional: frozenset = frozenset(),
-    demand: pd.DataFrame | None = None,
-) -> pd.DataFrame:
+def outlook_rows(targets: pd.DataFrame, basis: ProjectionBasis) -> pd.DataFrame:
     """The outlook's indicators for every dependency target year of every mineral and stage (scope alliance).
 
     - `target_probability` (year = target year, detail "<kind>:<scenario>"): the share of
@@ -117,21 +109,21 @@ def outlook_rows(
     - `project_probability_effect` (target year, detail = project id): in the headline
       scenario, for the target (kind `target`), the chance with the project certain on
       its `expected_online` minus the chance as it is, computed on the same draws.
-    Rows that start from a provisional Alliance figure are `provisional`.
+    Rows that start from a provisional Alliance figure are `provisional`. Each mineral and
+    stage starts where the deterministic projection does (`basis.start`).
     """
+    config, current_projects = basis.config, basis.projects
     delays, source = delay_distribution(current_projects, config)
     out = []
     dep_targets = targets[targets["indicator"] == "single_supplier_dependency"]
     for (mineral, stage, year), group in dep_targets.groupby(["mineral", "stage", "year"], sort=True):
-        today = projection_start(alliance_dep, mineral, stage, config.cycle)
-        if today is None:
+        begin = basis.start(mineral, stage)
+        if begin is None:
             continue
-        year, start = int(year), int(today.year)
-        status = PROVISIONAL if (mineral, stage, start) in provisional else ""
-        scenarios = demand_scenarios(demand, config, mineral, stage)
+        year, start, today, scenarios, ramp = int(year), begin.year, begin.today, begin.scenarios, begin.ramp
+        status = PROVISIONAL if begin.provisional else ""
         goals = group.groupby("kind", sort=True)["value"].min()
-        ramp = ramp_up_capacity(current_projects, aligned, mineral, stage, start, config.ramp_up_years)
-        projects = pipeline(current_projects, aligned, mineral, stage)
+        projects = pipeline(current_projects, basis.aligned, mineral, stage)
         capacity = projects["capacity_t"].astype(float).fillna(0.0).to_numpy()
         delivered, online = draws(projects, config.status_weights, delays, config.outlook.draws, _rng(config.outlook.seed, mineral, stage, year))
         years = sorted(set(range(start + 1, year + 1)) | {year})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -226,15 +227,58 @@ def full_pipeline_capacity(projects: pd.DataFrame, aligned: frozenset[str], mine
     return pipeline_capacity(projects, aligned, every, mineral, stage, year)
 
 
-def projection_rows(
-    targets: pd.DataFrame,
-    alliance_dep: pd.DataFrame,
-    current_projects: pd.DataFrame,
-    aligned: frozenset[str],
-    config: ReviewConfig,
-    provisional: frozenset = frozenset(),
-    demand: pd.DataFrame | None = None,
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class ProjectionStart:
+    """Where the projections of one mineral and stage start: `today` is the Alliance
+    dependency row of the latest year with supply (`year`); `provisional` when that
+    figure is; the yearly demand growth of each scenario (`scenarios`, the headline
+    one is `growth`); the ramp-up capacity of operating plants the sourcing data does not
+    hold yet (`ramp`)."""
+
+    today: pd.Series
+    year: int
+    provisional: bool
+    scenarios: dict[str, float]
+    growth: float
+    ramp: float
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectionBasis:
+    """What every projection to a dependency target year reads: the Alliance dependency,
+    the current project list, the aligned countries, the settings, the provisional
+    Alliance figures ((mineral, stage, year)) and demand.csv.
+
+    The deterministic cases (`projection_rows`), the outlook's draws
+    (review.analysis.indicators.outlook) and the priority projects' effects
+    (review.analysis.indicators.finance) all start from it, so they start from the same
+    year, demand and ramp-up, worked out once per mineral and stage (`start`).
+    """
+
+    alliance_dep: pd.DataFrame
+    projects: pd.DataFrame
+    aligned: frozenset[str]
+    config: ReviewConfig
+    provisional: frozenset = frozenset()
+    demand: pd.DataFrame | None = None
+    _starts: dict = field(default_factory=dict, init=False, repr=False)
+
+    def start(self, mineral: str, stage: str) -> ProjectionStart | None:
+        """The start of `mineral` `stage`'s projections (None: no year with supply to start from)."""
+        if (mineral, stage) not in self._starts:
+            today = projection_start(self.alliance_dep, mineral, stage, self.config.cycle)
+            if today is None:
+                self._starts[(mineral, stage)] = None
+            else:
+                year = int(today.year)
+                scenarios = demand_scenarios(self.demand, self.config, mineral, stage)
+                ramp = ramp_up_capacity(self.projects, self.aligned, mineral, stage, year, self.config.ramp_up_years)
+                growth = scenarios.get(self.config.headline_scenario, math.nan)
+                self._starts[(mineral, stage)] = ProjectionStart(today, year, (mineral, stage, year) in self.provisional, scenarios, growth, ramp)
+        return self._starts[(mineral, stage)]
+
+
+def projection_rows(targets: pd.DataFrame, basis: ProjectionBasis) -> pd.DataFrame:
     """The deterministic cases of the projection to each dependency target year, the pipeline, and the gap in tonnes.
 
     `projected_dependency` is the **expected** (status-weighted) projection: each project
@@ -246,32 +290,30 @@ def projection_rows(
     every tonne of new aligned capacity is taken to serve members first. Demand grows at
     the headline scenario's rate (`demand_scenarios`). `capacity_gap_t` (detail `target`
     or `ambition`) is the aligned supply to add by the target year to reach each, set
-    beside `pipeline_weighted_capacity_t`. When the year the projection starts from is in
-    `provisional` ((mineral, stage, year) of provisional Alliance dependency), its rows
-    are `provisional`, never meets or misses.
+    beside `pipeline_weighted_capacity_t`. When the year the projection starts from is
+    provisional (`basis.provisional`), its rows are `provisional`, never meets or misses.
     """
     out = []
+    projects, aligned, weights = basis.projects, basis.aligned, basis.config.status_weights
     dep_targets = targets[targets["indicator"] == "single_supplier_dependency"]
     for (mineral, stage, year), group in dep_targets.groupby(["mineral", "stage", "year"], sort=True):
-        today = projection_start(alliance_dep, mineral, stage, config.cycle)
-        if today is None:
+        start = basis.start(mineral, stage)
+        if start is None:
             continue
-        uncertain = (mineral, stage, int(today.year)) in provisional
-        growth = demand_scenarios(demand, config, mineral, stage)[config.headline_scenario]
-        ramp = ramp_up_capacity(current_projects, aligned, mineral, stage, int(today.year), config.ramp_up_years)
+        today, uncertain, growth, ramp = start.today, start.provisional, start.growth, start.ramp
         target_value = float(group[group["kind"] == "target"]["value"].min()) if (group["kind"] == "target").any() else float(group["value"].min())
         cases = (
-            ("projected_dependency", pipeline_capacity(current_projects, aligned, config.status_weights, mineral, stage, int(year))),
-            ("projected_dependency_full", full_pipeline_capacity(current_projects, aligned, mineral, stage, int(year))),
-            ("projected_dependency_slip", pipeline_capacity(current_projects, aligned, config.status_weights, mineral, stage, int(year), 1)),
+            ("projected_dependency", pipeline_capacity(projects, aligned, weights, mineral, stage, int(year))),
+            ("projected_dependency_full", full_pipeline_capacity(projects, aligned, mineral, stage, int(year))),
+            ("projected_dependency_slip", pipeline_capacity(projects, aligned, weights, mineral, stage, int(year), 1)),
         )
         for indicator, added in cases:
             value, _ = projection(today, added + ramp, growth, int(year))
             status = PROVISIONAL if uncertain else MEETS if value <= target_value + EPS else MISSES
             out.append(dict(indicator=indicator, mineral=mineral, stage=stage, year=int(year), value=value, status=status, detail=today.supplier, unit=SHARE))
             if indicator == "projected_dependency":
-                out.append(dict(indicator="pipeline_weighted_capacity_t", mineral=mineral, stage=stage, year=int(year), value=added, status=PROVISIONAL if uncertain else "", detail=f"from {int(today.year)}", unit=TONNES))
-        out.append(dict(indicator="ramp_up_capacity_t", mineral=mineral, stage=stage, year=int(year), value=ramp, status=PROVISIONAL if uncertain else "", detail=f"from {int(today.year)}", unit=TONNES))
+                out.append(dict(indicator="pipeline_weighted_capacity_t", mineral=mineral, stage=stage, year=int(year), value=added, status=PROVISIONAL if uncertain else "", detail=f"from {start.year}", unit=TONNES))
+        out.append(dict(indicator="ramp_up_capacity_t", mineral=mineral, stage=stage, year=int(year), value=ramp, status=PROVISIONAL if uncertain else "", detail=f"from {start.year}", unit=TONNES))
         for kind, value in group.groupby("kind", sort=True)["value"].min().items():
             gap = capacity_gap(today, float(value), growth, int(year))
             out.append(dict(indicator="capacity_gap_t", mineral=mineral, stage=stage, year=int(year), value=gap, status=PROVISIONAL if uncertain else "", detail=kind, unit=TONNES))
