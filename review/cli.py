@@ -195,34 +195,42 @@ def indicators(
     inputs: Optional[Path] = typer.Option(None, metavar="DIR", help=INPUTS_HELP),
     format: Format = typer.Option(Format.table, "--format", "-f", help="table (the scorecard, for reading), csv or json (every indicator)."),
     edition: Optional[Edition] = typer.Option(None, help=EDITION_HELP),
+    outputs: Path = typer.Option(Path("outputs"), metavar="DIR", help=OUTPUTS_HELP),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Print a cycle's indicators, without building the report.
 
     `table` prints the scorecard of every target; `csv` and `json` print the whole tidy
-    table (indicator, mineral, stage, scope, year, value, unit, status, detail).
+    table (indicator, mineral, stage, scope, year, value, unit, status, detail). Nothing
+    is built: after `review validate` of the same inputs (OUT/validated/, or a build's)
+    the indicators are read from that snapshot; otherwise only the tables changed since
+    a validation into OUTPUTS are checked again.
     """
     import tempfile
 
     import pandas as pd
 
-    from review.analysis.indicators import compute_all, scorecard
+    from review.analysis.indicators import scorecard
     from review.analysis.narrative import status_word
     from review.analysis.text import format_with_unit, indicator_name, unit_of
-    from review.build.validated import make_snapshot
+    from review.build.validated import make_snapshot, previous_review_dir
     from review.inputs import snapshot
-    from review.inputs.paths import default_inputs
+    from review.inputs.paths import cache_dir, default_inputs, out_dir
     from review.report.views import displayed_change
 
     with exits(verbose):
         inputs = inputs or default_inputs()
-        _config_or_report(inputs)
+        config = _config_or_report(inputs)
+        chosen = edition.value if edition else config.edition
+        # the snapshot `review validate` (or a build) made of the same inputs, edition, code and previous review
+        validated = out_dir(outputs, config.cycle, chosen) / "validated"
+        previous = previous_review_dir(inputs, outputs, config, chosen)
         with tempfile.TemporaryDirectory() as tmp:
-            result = make_snapshot(inputs, Path(tmp), edition.value if edition else None)
+            result = make_snapshot(inputs, Path(tmp), chosen, reuse_from=validated, previous=previous, passed=cache_dir(outputs) / "validation")
             tables = {name: snapshot.read_table(result.path, name) for name in result.meta["tables"]}
             config = snapshot.read_config(result.path)
             _print_warnings(result.path)
-        table = compute_all(tables, config)
+        table = tables["indicators"]
         if format is Format.csv:
             from review.analysis.text import spreadsheet_safe
 

@@ -148,14 +148,33 @@ def test_a_bad_mineral_is_reported_once(tiny):
     assert [(p.column, p.value) for p in problems] == [("mineral", "'cobalt'")]  # not also ('cobalt', 'refining') for the stage
 
 
-def test_the_indicators_table_fits_80_columns_with_names_and_units():
-    proc = run_review("indicators", "--inputs", TINY, env=NARROW)
+def test_the_indicators_table_fits_80_columns_with_names_and_units(tmp_path):
+    proc = run_review("indicators", "--inputs", TINY, "--outputs", tmp_path, env=NARROW)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert max(map(len, out.splitlines())) <= 80
     assert "Single-supplier dependency (%): targets" in out and "Stockpile cover (days of consumption): targets" in out
     assert "Rare earths" in out and "≥ 60 days" in out
     assert not re.search(r"rare-earths|single_supplier|stockpile_cover_days", out)
+
+
+def test_indicators_after_validate_read_its_snapshot_and_check_nothing_again(tiny, tmp_path):
+    """The guide's `review validate` then `review indicators`: the second reads the first's
+    snapshot (same inputs, edition, code) instead of validating again, so it runs with
+    Great Expectations unimportable; a changed input is validated again (and then needs it)."""
+    outputs = tmp_path / "out"
+    run_review("validate", "--inputs", tiny, "--outputs", outputs, check=True)
+    no_gx = tmp_path / "no-gx" / "great_expectations"
+    no_gx.mkdir(parents=True)
+    (no_gx / "__init__.py").write_text("raise ImportError('great_expectations was imported')\n")
+    blocked = {"PYTHONPATH": os.pathsep.join([str(no_gx.parent), str(ROOT)]), **NARROW}
+    fresh = run_review("indicators", "--inputs", tiny, "--outputs", tmp_path / "elsewhere", "--format", "csv", check=True)
+    reused = run_review("indicators", "--inputs", tiny, "--outputs", outputs, "--format", "csv", env=blocked)
+    assert reused.returncode == 0, reused.stderr
+    assert reused.stdout == fresh.stdout
+    rewrite(tiny / "stockpiles.csv", 2, "90", "91")
+    changed = run_review("indicators", "--inputs", tiny, "--outputs", outputs, "--format", "csv", env=blocked)
+    assert changed.returncode != 0 and "great_expectations was imported" in changed.stderr + changed.stdout
 
 
 def test_previous_must_name_a_review(tiny, tmp_path):
