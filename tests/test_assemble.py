@@ -72,3 +72,70 @@ def test_markdown_table_from_a_frame():
     import pandas as pd
 
     assert markdown_table(pd.DataFrame({"A": ["x"], "B": ["at risk"]})).splitlines()[2] == "| x | [at risk]{.status .status-at-risk} |"
+
+
+def _about(**extra) -> str:
+    from review.analysis.text import Markdown
+    from review.report.annexes import render_template
+
+    values = dict(title="Review", cycle=2026, previous_cycle=2025, edition="public", edition_label="public edition", date="2026-12-05",
+                  illustrative="", first_mineral=Markdown("sec-mineral-x"), first_member=Markdown("sec-members"))
+    return render_template("about.md.j2", **(values | extra))
+
+
+def test_the_terms_paragraph_defines_priority_project_and_illustrative_target():
+    """'priority project' and 'illustrative target' were used throughout without definition."""
+    terms = next(p for p in _about().split("\n\n") if p.startswith("Terms used throughout"))
+    for term in ("**priority project**", "**illustrative target**", "**pp**", "**HHI**", "(N-1)", "**expected**", "**best case**"):
+        assert term in terms
+
+
+def test_what_the_html_version_adds_is_said_once_in_about_this_review_not_in_every_chapter():
+    """'the HTML version draws them here' and '(every holder's figures in the HTML version)' were
+    repeated in every mineral chapter; About this review says it once."""
+    from pathlib import Path
+
+    import review
+
+    assert _about().count("the HTML version draws the full figures and tables") == 1
+    notebooks = Path(review.__file__).parent / "notebooks"
+    sources = {nb.name: "".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"]) for nb in notebooks.glob("*.ipynb")}
+    for phrase in ("HTML version draws them", "figures in the HTML version", "the HTML version also lists them"):
+        assert not [name for name, text in sources.items() if phrase in text], phrase
+
+
+def test_the_methodology_prints_this_reviews_members_partners_and_status_weights_from_the_inputs():
+    """The annex referred to the status weights and the partner countries without printing them."""
+    import pandas as pd
+
+    from review.inputs.config import ReviewConfig
+    from review.report.annexes import WEIGHTS_AT, review_settings
+
+    config = ReviewConfig(cycle=2026, status_weights={"permitting": 0.37})
+    members = pd.DataFrame({"code": ["USA", "DEU", "EUU", "AUS"], "name": ["United States", "Germany", "European Union", "Australia"], "group": ["G7", "G7", "G7", "partner"]})
+    partners = pd.DataFrame({"code": ["NOR", "AUT"], "name": ["Norway", "Austria"], "basis": ["aligned non-member", "EU member state"]})
+    said = review_settings(config, members, partners)
+    assert said["Who counts as aligned"] == (
+        "**In this review**, members: United States, Germany and European Union (G7); Australia (partner). "
+        "Partners: Norway (aligned non\\-member); Austria (EU member state).")  # the hyphen escaped: text from the inputs
+    weights = said[WEIGHTS_AT]
+    assert "permitting 0.37" in weights and "announced 0.10" in weights and "operating 1.00" in weights  # from the settings, defaults filled
+    # names from the inputs are data: markup in a name is escaped
+    odd = members.assign(name=["*Bold*", "Germany", "European Union", "Australia"])
+    assert "\\*Bold\\*" in review_settings(config, odd, partners)["Who counts as aligned"]
+
+
+def test_the_methodology_annex_closes_each_section_with_its_settings(tmp_path, monkeypatch):
+    from review.report import annexes
+
+    monkeypatch.setattr(annexes, "review_settings", lambda *a: {"Who counts as aligned": "MEMBERS HERE", annexes.WEIGHTS_AT: "WEIGHTS HERE"})
+    from review.inputs import snapshot as snap
+
+    monkeypatch.setattr(snap, "read_config", lambda d: None)
+    monkeypatch.setattr(snap, "read_table", lambda d, name: None)
+    text = annexes.methodology(tmp_path)
+    members_at, next_section = text.index("MEMBERS HERE"), text.index("## Single-supplier dependency")
+    assert text.index("## Who counts as aligned") < members_at < next_section
+    weights_at = text.index("WEIGHTS HERE")  # where the text refers to the weights, in the expected projection's definition
+    assert text.index("the **expected** projection") < weights_at < text.index("the **best case**")
+    assert "MEMBERS HERE" not in annexes.methodology()  # without a snapshot: the document as written

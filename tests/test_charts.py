@@ -63,6 +63,36 @@ def test_the_stress_chart_shows_the_alliance_per_stage_and_every_member():
     assert charts.legend_collisions(fig) == []
 
 
+def test_every_stress_test_dot_is_labelled_with_its_member_and_close_labels_do_not_overlap():
+    """The dots were unlabelled: a reader could not tell which member was which. Five members
+    within two points of each other (the rare-earth refining cluster) each get a readable label."""
+    close = pd.concat([_lost(), pd.DataFrame(
+        [("refining", code, code, v) for code, v in (("EUU", 0.86), ("GBR", 0.865), ("KOR", 0.87), ("CAN", 0.872), ("FRA", 0.874))],
+        columns=["stage", "scope", "label", "value"])], ignore_index=True)
+    fig = charts.lost_share_dots(close)
+    (ax,) = fig.axes
+    labels = {t.get_text(): t for t in ax.texts}
+    assert sorted(labels) == ["AUS", "CAN", "EU", "FRA", "GBR", "JPN", "KOR", "USA"]  # codes; the EU's as "EU"
+    assert len(ax.texts) == 9  # one label per dot (the United States is in both stages)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    from matplotlib.text import Text
+
+    boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]  # the label itself, not its line to the dot
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]  # no label hides another
+    # each label is joined to its own dot
+    for t in ax.texts:
+        assert round(t.xy[0], 3) in {0.9, 0.5, 0.7, 0.95, 0.86, 0.865, 0.87, 0.872, 0.874}
+    assert charts.legend_collisions(fig) == []
+
+
+def test_labels_are_spread_apart_in_order_and_stay_on_the_axis():
+    at = charts.spread_labels([0.99, 0.5, 0.98, 1.0], width=0.04)
+    assert at[1] == 0.5  # a label with room stays over its dot
+    assert sorted(at[i] for i in (2, 0, 3)) == [at[2], at[0], at[3]]  # in the dots' order
+    assert max(at) <= 1.0 and min(b - a for a, b in zip(sorted(at), sorted(at)[1:])) >= 0.04 - 1e-12
+
+
 def test_a_published_figure_is_the_png_savefig_crops_tight_and_its_collisions():
     # png_and_collisions crops to the collision check's layout instead of letting savefig lay
     # the figure out again: the bytes must be those of bbox_inches="tight" all the same.

@@ -146,3 +146,28 @@ def test_the_stock_year_is_said_beside_days_worked_out_on_its_loss():
     assert years_phrase([2025, 2025]) == "2025"
     assert years_phrase([2025, 2024]) == "2024 or 2025"
     assert years_phrase([2023, 2025, 2024]) == "2023 to 2025"
+
+
+def test_a_source_line_names_sources_in_order_of_what_the_figure_draws():
+    """Alliance figures of rare earths were led by Eurostat's EU-only import statistic (sorted by
+    name, published first): the EU's rows are a small part of the tonnes drawn."""
+    from review.report.chapter import Chapter, source_weights
+    from review.report.views import drawn_rows
+
+    dependency = pd.DataFrame(
+        [("EUU", "re", "refining", 10.0, "Eurostat: EU imports"), ("USA", "re", "refining", 60.0, "USGS: US imports"),
+         ("JPN", "re", "refining", 100.0, "Illustrative sample data (not official statistics)"), ("KOR", "re", "refining", 30.0, "Illustrative sample data (not official statistics)"),
+         ("EUU", "li", "refining", 5000.0, "Eurostat: EU lithium")],
+        columns=["member", "mineral", "stage", "quantity_t", "source"],
+    )
+    ch = Chapter.__new__(Chapter)
+    ch.tables = {"dependency": dependency}
+    rare_earths = drawn_rows(dependency, pd.DataFrame({"mineral": ["re"], "stage": ["refining"]}))
+    # of the 200 t drawn: illustrative 130 t, USGS 60 t, Eurostat 10 t; the lithium rows are not drawn
+    assert list(source_weights([rare_earths])) == ["Illustrative sample data (not official statistics)", "USGS: US imports", "Eurostat: EU imports"]
+    line = ch.source_line((rare_earths,))
+    assert line == "Source: Illustrative sample data (not official statistics); USGS: US imports; Eurostat: EU imports."
+    assert not line.startswith("Source: Eurostat")
+    # a table without tonnes weighs by rows; a source marked illustrative says so
+    prices = pd.DataFrame({"source": ["A", "B", "B"], "illustrative": [False, True, True]})
+    assert ch.source_line((prices,)) == "Source: B (illustrative); A."

@@ -173,6 +173,50 @@ def test_a_founding_ceiling_is_under_and_a_value_exactly_at_it_does_not_meet_it(
     assert label == "Rare earths refining: dependency under 60.0% by 2030 (target)"  # the caption says "single-supplier"
 
 
+def test_the_founding_ambition_is_as_soon_as_possible_as_its_source_says_not_by_its_paths_year():
+    """The scorecard said 'dependency ≤ 50.0% by 2030 (ambition)' while targets.csv's source (the
+    founding text) says 'ambition of 50% as soon as possible (path drawn to 2030)'."""
+    targets = pd.DataFrame([
+        dict(mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", comparator="max", value=0.60, year=2030, kind="target",
+             source="Alliance founding text: under 60% by 2030", illustrative=False),
+        dict(mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", comparator="max", value=0.50, year=2030, kind="ambition",
+             source="Alliance founding text: ambition of 50% as soon as possible (path drawn to 2030)", illustrative=False),
+    ])
+    card = pd.DataFrame([dict(mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", kind=k, comparator="max", target=t, target_year=2030,
+                              year=2026, value=0.48, path=0.55, status=ind.ON_TRACK, previous_value=None, previous_status="") for k, t in (("target", 0.6), ("ambition", 0.5))])
+    card = narrative.target_origins(card, targets)
+    assert card["asap"].tolist() == [False, True]
+    assert [narrative.by_when(r) for r in card.itertuples()] == ["by 2030", "as soon as possible (path drawn to 2030)"]
+    assert narrative.target_status_sentence(card) == (
+        "Target under 60.0% by 2030: on track, already met; ambition 50.0% as soon as possible (path drawn to 2030): on track, already met.")
+    labels = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Rare earths"))["Target"].tolist()
+    assert labels == ["Rare earths refining: dependency under 60.0% by 2030 (target)", "Rare earths refining: dependency ≤ 50.0% as soon as possible (ambition, path drawn to 2030)"]
+    assert not any("50.0% by 2030" in label for label in labels)
+    # a row without the flag (the since-last-review comparison) is looked up in targets.csv
+    row = SimpleNamespace(mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", kind="ambition", target_year=2030)
+    assert narrative.by_when(row, targets) == "as soon as possible (path drawn to 2030)"
+    assert narrative.by_when(SimpleNamespace(**{**vars(row), "kind": "target"}), targets) == "by 2030"
+
+
+def test_the_eu_beside_its_member_states_is_said_as_the_sums_treat_it():
+    """The EU and France, Germany and Italy are all members and the Alliance's sums add every
+    member's rows: the report said nothing of the overlap. It says the sums make no adjustment."""
+    members = pd.DataFrame({"code": ["USA", "DEU", "FRA", "ITA", "EUU"], "name": ["United States", "Germany", "France", "Italy", "European Union"]})
+    text = narrative.eu_overlap_sentence(members)
+    assert text.startswith("The European Union and Germany, France and Italy, EU member states, are all members.")
+    assert "no adjustment for this overlap" in text and "(Germany, France and Italy report for themselves)" in text
+    assert "not check" in text  # never claimed to be removed
+    one = narrative.eu_overlap_sentence(members[members["code"].isin(["EUU", "DEU"])])
+    assert "Germany, an EU member state, are both members" in one and "(Germany reports for itself)" in one
+    assert narrative.eu_overlap_sentence(members[members["code"] != "EUU"]) is None
+    assert narrative.eu_overlap_sentence(members[~members["code"].isin(["DEU", "FRA", "ITA"])]) is None
+    # the sums do add every member's rows: an EU row and Germany's both count in the Alliance's total
+    from review.analysis.indicators.dependency import dependency
+
+    sourcing = pd.DataFrame({"member": ["EUU", "DEU"], "mineral": ["re"] * 2, "stage": ["refining"] * 2, "year": [2026] * 2, "origin": ["CHN"] * 2, "quantity_t": [100.0, 40.0]})
+    assert dependency(sourcing, frozenset({"EUU", "DEU"}), by_member=False)["total_t"].tolist() == [140.0]
+
+
 def _tiny_ch(tables, config):
     names = {"CHN": "China", "USA": "United States"}
     return SimpleNamespace(config=config, tables=tables, country=lambda c: names.get(c, c), mineral=lambda m: {"rare-earths": "Rare earths", "lithium": "Lithium"}[m])

@@ -56,8 +56,42 @@ def test_capacity_charts_stack_only_projects_hosted_by_members_and_partners():
     capacity = views.capacity_panels(ch, current)
     assert list(zip(capacity["stage"], capacity["capacity_t"])) == [("mining", 500.0), ("refining", 1000.0)]
     # the cancelled Brazilian project is neither charted nor counted as left out
-    assert views.capacity_outside(ch, current) == " 1 project hosted outside the Alliance (4,000 t a year) is left out."
+    assert views.capacity_outside(ch, current) == " 1 project hosted outside the Alliance is left out (rare earths refining 4,000 t a year)."
     assert views.capacity_outside(ch, current[current["host_country"] != "MYS"]) == ""
+
+
+def test_capacity_is_never_summed_across_products():
+    """Projects outside the Alliance were said as one total: ore concentrate, oxide and magnets
+    (and another mineral's metal) added into one number of tonnes. Each mineral and stage is said apart."""
+    ch = SimpleNamespace(
+        tables={
+            "members": pd.DataFrame({"code": ["USA"]}), "partners": pd.DataFrame({"code": ["AUS"]}),
+            "minerals": pd.DataFrame({"id": ["rare-earths", "copper"], "stages": ["mining;refining;magnets", "mining;refining"]}),
+        },
+        mineral=lambda m: {"rare-earths": "Rare earths", "copper": "Copper"}[m],
+    )
+    current = pd.DataFrame(
+        [
+            ("P1", "copper", "refining", "ZMB", "construction", 300000.0),
+            ("P2", "rare-earths", "magnets", "CHN", "operating", 1000.0),
+            ("P3", "rare-earths", "mining", "MWI", "financing", 6000.0),
+            ("P4", "rare-earths", "mining", "BRA", "suspended", 3000.0),
+            ("P5", "rare-earths", "refining", "MYS", "operating", 5000.0),
+            ("P6", "rare-earths", "magnets", "USA", "construction", 2000.0),
+        ],
+        columns=["project_id", "mineral", "stage", "host_country", "status", "capacity_t"],
+    )
+    text = views.capacity_outside(ch, current)
+    # the old caption said '5 projects ... (315,000 t a year)': copper cathode, rare-earth ore, oxide and magnets in one sum
+    assert "315,000" not in text and "15,000" not in text
+    assert text == (" 5 projects hosted outside the Alliance are left out (rare earths mining 9,000 t, rare earths refining 5,000 t, "
+                    "rare earths magnets 1,000 t, copper refining 300,000 t a year).")
+    # one mineral's chapter names the stage alone, still one figure per stage
+    one = current[current["mineral"] == "rare-earths"]
+    assert views.capacity_outside(ch, one, with_mineral=False) == " 4 projects hosted outside the Alliance are left out (mining 9,000 t, refining 5,000 t, magnets 1,000 t a year)."
+    # the chart's alt text, from the aligned capacity: per mineral and stage, never one sum per mineral
+    capacity = views.capacity_panels(ch, current)
+    assert views.capacity_by_product(ch, capacity) == "rare earths magnets 2,000 t"
 
 
 def test_the_projects_table_carries_each_projects_chance_added_once():
@@ -94,3 +128,37 @@ def test_a_status_that_worsened_while_the_value_improved_says_both():
     ch = SimpleNamespace(mineral=lambda m: "Rare earths")
     shown = views.since_last_review_table(ch, pd.DataFrame([row, dict(row, value_now=0.88, stage="refining")]))
     assert list(shown["Movement"]) == ["status worsened; value closer to target", "worsened"]
+
+
+def test_a_members_recycling_is_compared_in_one_named_year_never_an_older_published_one():
+    """Table 11.3 set Japan's 2023 rare-earth share (its 2024 and 2025 shares are withheld) beside
+    its 2025 copper share in one column, with no year: a withheld latest year is not replaced
+    by an older one, and the year compared is said."""
+    from review.analysis import indicators as ind
+
+    ch = SimpleNamespace(mineral=lambda m: {"rare-earths": "Rare earths", "copper": "Copper"}[m])
+
+    def row(scope, mineral, year, value, status=""):
+        return dict(indicator="recycling_share", mineral=mineral, stage="", scope=scope, year=year, value=value, unit="share", status=status, detail="")
+
+    table = pd.DataFrame([
+        row("JPN", "rare-earths", 2023, 0.018), row("JPN", "rare-earths", 2025, float("nan"), ind.CONFIDENTIAL),
+        row(ind.ALLIANCE, "rare-earths", 2023, 0.012), row(ind.ALLIANCE, "rare-earths", 2025, float("nan"), ind.SUPPRESSED),
+        row("JPN", "copper", 2025, 0.251), row(ind.ALLIANCE, "copper", 2025, 0.236),
+    ])
+    text = views.recycling_against_alliance(ch, table, "JPN")
+    assert text == "2025: above the Alliance's share in 1 of 1 mineral with both figures: copper 25.1% against 23.6%"
+    assert "rare earths" not in text and "1.8%" not in text  # the 2023 share is not set among the 2025 ones
+    # minerals whose latest years differ are said year by year, each with its year
+    older = table[~((table["scope"] == "JPN") & (table["mineral"] == "copper"))]
+    older = pd.concat([older, pd.DataFrame([row("JPN", "copper", 2024, 0.20), row(ind.ALLIANCE, "copper", 2024, 0.22)])])
+    assert views.recycling_against_alliance(ch, older, "JPN") == "2024: above the Alliance's share in 0 of 1 mineral with both figures"
+    both = pd.concat([table, pd.DataFrame([row("JPN", "nickel", 2024, 0.3), row(ind.ALLIANCE, "nickel", 2024, 0.2)])])
+    ch.mineral = lambda m: m.capitalize()
+    assert views.recycling_against_alliance(ch, both, "JPN") == (
+        "2025: above the Alliance's share in 1 of 1 mineral with both figures: copper 25.1% against 23.6%; "
+        "2024: above the Alliance's share in 1 of 1 mineral with both figures: nickel 30.0% against 20.0%")
+    # only withheld figures: the year is said, and why nothing is compared
+    hidden = table[table["mineral"] == "rare-earths"]
+    assert views.recycling_against_alliance(ch, hidden, "JPN").startswith("reported (2025), but no figure")
+    assert views.recycling_against_alliance(ch, table, "USA") == "none reported"

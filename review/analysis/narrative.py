@@ -151,11 +151,36 @@ def status_counts_sentence(card: pd.DataFrame) -> str:
 
 
 def target_origins(card: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """The scorecard with `founding` (source is the founding text) and `illustrative` (targets.csv) columns."""
+    """The scorecard with `founding` (source is the founding text), `illustrative` (targets.csv)
+    and `asap` (the source sets no date: no_deadline) columns."""
     keys = ["mineral", "stage", "indicator", "kind"]
-    flags = targets.assign(stage=targets["stage"].fillna(""), founding=is_founding(targets["source"]) if "source" in targets else False)
+    flags = targets.assign(stage=targets["stage"].fillna(""), founding=is_founding(targets["source"]) if "source" in targets else False,
+                           asap=no_deadline(targets["source"]) if "source" in targets else False)
     flags["illustrative"] = flags["illustrative"].fillna(False).astype(bool) if "illustrative" in flags else False
-    return card.merge(flags[keys + ["founding", "illustrative"]].drop_duplicates(keys), on=keys, how="left").fillna({"founding": False, "illustrative": False})
+    return card.merge(flags[keys + ["founding", "illustrative", "asap"]].drop_duplicates(keys), on=keys, how="left").fillna({"founding": False, "illustrative": False, "asap": False})
+
+
+#: How the founding text words a goal it gives no date: targets.csv gives such a goal a year only
+#: to draw its path (the ambition: "50% as soon as possible (path drawn to 2030)").
+NO_DEADLINE = "as soon as possible"
+
+
+def no_deadline(sources: pd.Series) -> pd.Series:
+    """Targets whose source says they are to be met as soon as possible, not by their year."""
+    return sources.fillna("").str.lower().str.contains(NO_DEADLINE, regex=False)
+
+
+def by_when(target, targets: pd.DataFrame | None = None) -> str:
+    """When a goal is to be met, as its source says: 'by 2030', or 'as soon as possible (path
+    drawn to 2030)' for a goal the founding text sets without a date (`asap`, from
+    target_origins, or looked up in `targets` by mineral, stage, indicator and kind). The
+    scorecard said '≤ 50% by 2030' where the founding text says 'as soon as possible'."""
+    year = int(target.target_year)
+    asap = getattr(target, "asap", None)
+    if asap is None and targets is not None and "source" in targets:
+        match = targets[(targets["mineral"] == target.mineral) & (targets["stage"].fillna("") == (target.stage or "")) & (targets["indicator"] == target.indicator) & (targets["kind"] == target.kind)]
+        asap = bool(no_deadline(match["source"]).any())
+    return f"{NO_DEADLINE} (path drawn to {year})" if asap else f"by {year}"
 
 
 def dependency_changes(table: pd.DataFrame, cycle: int, previous_cycle: int) -> pd.DataFrame:
@@ -354,7 +379,7 @@ def target_status_sentence(group: pd.DataFrame, expected: float | None = None) -
         status = status_word(r.status) + (", already met" if met and r.status in ASSESSED else "")
         if expected is not None and not is_missing(expected) and r.status == ind.ON_TRACK and not meets(expected, r.target, r.comparator, strict=is_under(r)):
             status += f", but the expected {r.target_year} projection ({format_value(expected, 'share')}) misses it"
-        parts.append(f"{r.kind} {'under ' if is_under(r) else ''}{format_value(r.target, 'share')} by {r.target_year}: {status}")
+        parts.append(f"{r.kind} {'under ' if is_under(r) else ''}{format_value(r.target, 'share')} {by_when(r)}: {status}")
     return sentence_start("; ".join(parts)) + "."
 
 
@@ -408,6 +433,33 @@ def member_intro(name: str, group: str, joined: int) -> str:
     if group == "G7":
         return f"{who} is a G7 member of the Alliance (since {joined})."
     return f"{who} is a member of the Alliance from outside the G7 (joined as a partner country in {joined})."
+
+
+#: The EU's 27 member states: a member that is one of them reports beside the EU's own rows.
+EU_MEMBER_STATES = frozenset(
+    "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL PRT ROU SVK SVN ESP SWE".split()
+)
+EU = "EUU"
+
+
+def eu_overlap_sentence(members: pd.DataFrame) -> str | None:
+    """How the Alliance's sums treat the EU beside its member states that are members too, as
+    the code does it: every member's rows are added as they are (indicators.dependency sums
+    over members), with no adjustment. None when the EU and its member states are not both members.
+
+    'The European Union and Germany, France and Italy, EU member states, are all members. The
+    Alliance's totals add every member's rows with no adjustment for this overlap: ...'"""
+    states = members[members["code"].isin(EU_MEMBER_STATES)]
+    if not (members["code"] == EU).any() or states.empty:
+        return None
+    both, one = joined(list(states["name"])), len(states) == 1
+    return (
+        f"The European Union and {both}, {'an EU member state, are both' if one else 'EU member states, are all'} members. "
+        "The Alliance's totals add every member's rows as they are, with no adjustment for this overlap: the EU's rows must cover "
+        f"only the EU member states that are not members in their own right ({both} {'reports for itself' if one else 'report for themselves'}), "
+        f"or {'its' if one else 'their'} supply is counted twice. The review does not check this; where an EU row rests on a statistic of the whole EU "
+        f"(such as EU imports by partner), that statistic includes {both} too."
+    )
 
 
 #: HHI bands (see the methodology annex): below 1,500, 1,500 to 2,500, above 2,500.

@@ -32,17 +32,64 @@ def render_template(template: str, **values) -> str:
     return env.get_template(template).render(**values)
 
 
-def methodology() -> str:
-    """docs/methodology.md, with the heading ids and annex class the book needs."""
+def methodology(snapshot_dir: Path | None = None) -> str:
+    """docs/methodology.md, with the heading ids and annex class the book needs, and, from a
+    snapshot, this review's own settings printed where the text refers to them
+    (review_settings): who the members and partners are, and the status weights. They are
+    read from the inputs, never typed into the text."""
     text = shipped("docs/methodology.md").read_text()
+    inserts = {}
+    if snapshot_dir is not None:
+        from review.inputs import snapshot as snap
+
+        inserts = review_settings(snap.read_config(snapshot_dir), snap.read_table(snapshot_dir, "members"), snap.read_table(snapshot_dir, "partners"))
+    weights = inserts.pop(WEIGHTS_AT, None)
+    if weights is not None:
+        text = text.replace(WEIGHTS_AT, weights, 1)
     lines = text.splitlines()
-    for i, line in enumerate(lines):
+    out = []
+    section = None
+    for line in lines:
+        if line.startswith("## ") and section in inserts:  # a section's own settings close its last paragraph
+            while out and not out[-1].strip():
+                out.pop()
+            out += [inserts.pop(section), ""]
         if line.startswith("# "):
-            lines[i] = f"{line} {{#sec-methodology .appendix}}"
+            line = f"{line} {{#sec-methodology .appendix}}"
         elif line.startswith("## "):
-            title = line[3:]
-            lines[i] = f"{line} {{#sec-methodology-{re.sub(r'[^a-z0-9]+', '-', title.lower()).strip('-')}}}"
-    return "\n".join(lines) + "\n"
+            section = line[3:]
+            line = f"{line} {{#sec-methodology-{re.sub(r'[^a-z0-9]+', '-', section.lower()).strip('-')}}}"
+        out.append(line)
+    if section in inserts:
+        out += ["", inserts.pop(section)]
+    return "\n".join(out) + "\n"
+
+
+#: Where the methodology refers to the status weights: this review's are printed there.
+WEIGHTS_AT = "(`status_weights` in `review.yml`)"
+
+
+def review_settings(config, members, partners) -> dict[str, str]:
+    """The settings the methodology refers to, as this review's inputs give them (Markdown;
+    names from the inputs escaped): keyed by the methodology section they close ('Who counts
+    as aligned': the members by group, the partners by basis), or by the text they replace
+    (WEIGHTS_AT: the status weights of review.yml). The annex named neither: the reader could
+    not check which countries are aligned or what weight a project in permitting gets."""
+    from review.analysis.narrative import joined
+
+    def names(frame) -> str:
+        return joined([str(markdown_text(n)) for n in frame["name"]])
+
+    members_said = "; ".join(f"{names(part)} ({markdown_text(group)})" for group, part in members.groupby("group", sort=False))
+    if "basis" in partners and len(partners):
+        partners_said = "; ".join(f"{names(part)} ({markdown_text(basis)})" for basis, part in partners.fillna({"basis": "aligned"}).groupby("basis", sort=False))
+    else:
+        partners_said = names(partners) or "none"
+    weights = ", ".join(f"{markdown_text(status)} {weight:.2f}" for status, weight in config.status_weights.items())
+    return {
+        "Who counts as aligned": f"**In this review**, members: {members_said}. Partners: {partners_said}.",
+        WEIGHTS_AT: f"(`status_weights` in `review.yml`; in this review {weights})",
+    }
 
 
 ANNEX_FILE = "annex.json"
@@ -265,7 +312,7 @@ def annex_sources(snapshot_dir: Path, identity: dict) -> tuple[dict[str, str], s
     edition = snap.edition(snapshot_dir)
     return (
         {
-            "methodology": methodology(),
+            "methodology": methodology(snapshot_dir),
             "data-quality": data_quality(snapshot_dir),
             "reproducibility": reproducibility(identity, snap.read_config(snapshot_dir).cycle, f"{edition} edition"),
             "sources": sources_text,

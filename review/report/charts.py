@@ -552,26 +552,60 @@ def event_timeline(events: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+#: A dot's label: the member's ISO code, the EU's as "EU".
+SHORT_CODES = {"EUU": "EU"}
+#: How far apart two labels' centres must be, in shares of the 0-100% axis (three letters at 5.5 pt on the page's width, and a gap).
+LABEL_WIDTH = 0.034
+
+
+def spread_labels(values, width: float = LABEL_WIDTH, low: float = 0.0, high: float = 1.0) -> list[float]:
+    """Where each value's label goes along the axis: as near its value as it can be with every
+    two labels at least `width` apart, in the values' order, and all within [low, high]
+    (dots that sit close together get labels side by side, each joined to its dot by a line).
+    Returned in the order of `values`."""
+    order = sorted(range(len(values)), key=lambda i: (values[i], i))
+    x = [min(max(float(values[i]), low), high) for i in order]
+    for k in range(1, len(x)):  # push right past the label before
+        x[k] = max(x[k], x[k - 1] + width)
+    if x and x[-1] > high:  # the last ones past the end: push back left
+        x[-1] = high
+        for k in range(len(x) - 2, -1, -1):
+            x[k] = min(x[k], x[k + 1] - width)
+    out = [0.0] * len(values)
+    for k, i in enumerate(order):
+        out[i] = x[k]
+    return out
+
+
 def lost_share_dots(lost: pd.DataFrame) -> plt.Figure:
     """Share of supply lost if the largest non-aligned supplier stopped: one row per stage, the
-    Alliance as a black bar, each member as a dot.
+    Alliance as a black bar, each member as a dot labelled with its code (spread_labels puts
+    the labels of dots that sit close together side by side, each joined to its dot).
 
     A row per stage rather than a bar per member: the members' losses sit close together, and
-    what a reader needs is the Alliance's loss and the spread around it (names would collide;
-    the caption names the extremes and the table beside it gives each holder's figure).
-    `lost`: stage, label, value (Alliance rows labelled "Alliance"), stages in reading order.
+    what a reader needs is the Alliance's loss and the spread around it. The dots were not
+    labelled: a reader could not tell which member was which.
+    `lost`: stage, scope (member code), label, value (Alliance rows labelled "Alliance"), stages in reading order.
     """
     stages = list(dict.fromkeys(lost["stage"]))
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.25 * len(stages) + 0.7))
-    for y, stage in enumerate(stages):
+    step = 1.1  # a stage's bar, its dots and their labels
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(stages) * step + 0.7))
+    for i, stage in enumerate(stages):
+        y = i * step
         part = lost[lost["stage"] == stage]
         alliance = part[part["label"] == "Alliance"]["value"]
         members = part[part["label"] != "Alliance"].dropna(subset=["value"])
         if len(alliance):
-            ax.barh(y, float(alliance.iloc[0]), height=0.35, color="black", label="Alliance" if y == 0 else None)
-        ax.scatter(members["value"], [y - 0.32] * len(members), s=16, color=COUNTRY_COLORS["CHN"], alpha=0.7, zorder=3, label="members" if y == 0 else None)
-    ax.set_yticks(range(len(stages)), [s.capitalize() for s in stages])
-    ax.set_ylim(len(stages) - 0.5, -0.7)
+            ax.barh(y, float(alliance.iloc[0]), height=0.35, color="black", label="Alliance" if i == 0 else None)
+        dots = y - 0.32
+        ax.scatter(members["value"], [dots] * len(members), s=16, color=COUNTRY_COLORS["CHN"], alpha=0.7, zorder=3, label="members (labelled by code)" if i == 0 else None)
+        codes = members["scope"] if "scope" in members else members["label"]
+        values = [float(v) for v in members["value"]]
+        for value, code, at in zip(values, codes, spread_labels(values)):
+            ax.annotate(SHORT_CODES.get(code, code), (value, dots - 0.06), xytext=(at, dots - 0.36), textcoords="data", ha="center", va="bottom", fontsize=5.5, color="#333333",
+                        arrowprops=dict(arrowstyle="-", color=GREY, linewidth=0.4, shrinkA=0, shrinkB=0))
+    ax.set_yticks([i * step for i in range(len(stages))], [s.capitalize() for s in stages])
+    ax.set_ylim((len(stages) - 1) * step + 0.3, -0.85)
     ax.set_xlim(-0.02, 1.02)  # a dot at 0% or 100% is drawn whole
     _percent(ax, "x")
     _shared_legend(fig, [ax], columns=2, bottom=0.22 if len(stages) == 1 else 0.16, second_row=0.0)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.narrative import ASSESSED, joined, plural
+from review.analysis.narrative import ASSESSED, by_when, joined, plural
 from review.analysis.text import format_value, is_missing
 from review.report import outlook
 
@@ -225,7 +225,8 @@ def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) 
     mineral = mineral_name(dep["mineral"].iloc[0]).lower()
     parts = []
     for kind, group in dep.groupby("kind", sort=False):
-        goal = f"{'under ' if kind == 'target' else ''}{pct(group['target'].iloc[0])} by {int(group['target_year'].iloc[0])}"
+        when = by_when(group.iloc[0]).replace(" (path", "; path").rstrip(")")  # said inside parentheses below
+        goal = f"{'under ' if kind == 'target' else ''}{pct(group['target'].iloc[0])} {when}"
         by_status: dict[str, list[str]] = {}
         for r in group.itertuples():
             by_status.setdefault(narrative_status(r.status), []).append(r.stage)

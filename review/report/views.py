@@ -205,13 +205,30 @@ def capacity_panels(ch, current: pd.DataFrame) -> pd.DataFrame:
     return summed
 
 
-def capacity_outside(ch, current: pd.DataFrame) -> str:
-    """' Projects hosted outside the Alliance (4,000 t a year) are left out.', or '' when there
-    are none: the sentence a capacity chart's caption ends with. Cancelled projects are not counted."""
+def capacity_outside(ch, current: pd.DataFrame, with_mineral: bool = True) -> str:
+    """' 1 project hosted outside the Alliance is left out (rare earths refining 4,000 t a year).',
+    or '' when there are none: the sentence a capacity chart's caption ends with. Cancelled
+    projects are not counted. Capacity is summed per mineral and stage only: each stage is in
+    tonnes of its own product (ore concentrate, oxide, magnets), so tonnes of two stages or two
+    minerals are never added into one total. `with_mineral`: name the mineral too (a chapter
+    of one mineral names the stage alone)."""
     outside = current[~current["host_country"].isin(_aligned(ch)) & (current["status"] != "cancelled")]
     if outside.empty:
         return ""
-    return f" {plural(len(outside), 'project')} hosted outside the Alliance ({format_value(outside['capacity_t'].sum(), 't')} t a year) {'is' if len(outside) == 1 else 'are'} left out."
+    return f" {plural(len(outside), 'project')} hosted outside the Alliance {'is' if len(outside) == 1 else 'are'} left out ({capacity_by_product(ch, outside, with_mineral)} a year)."
+
+
+def capacity_by_product(ch, projects: pd.DataFrame, with_mineral: bool = True) -> str:
+    """Project capacity said per mineral and stage, never summed across them: 'rare earths mining
+    9,000 t, rare earths refining 5,000 t' (or 'mining 9,000 t, refining 5,000 t' without the
+    mineral), minerals and stages in the order of minerals.csv."""
+    order = stage_order(ch)
+    summed = projects.groupby(["mineral", "stage"], as_index=False)["capacity_t"].sum()
+    summed["rank"] = [order.get((m, s), len(order)) for m, s in zip(summed["mineral"], summed["stage"])]
+    summed = summed.sort_values(["rank", "mineral", "stage"])
+    return ", ".join(
+        (f"{ch.mineral(r.mineral).lower()} {r.stage}" if with_mineral else str(r.stage)) + f" {format_value(r.capacity_t, 't')} t" for r in summed.itertuples()
+    )
 
 
 # --- stockpiles and recycling ------------------------------------------------------------
@@ -256,7 +273,13 @@ def _target_name(r, ch) -> str:
     from review.analysis.narrative import comparator_word
     from review.analysis.text import target_label
 
+    from review.analysis.narrative import by_when
+
     label = target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
+    tables = getattr(ch, "tables", None) or {}
+    when = by_when(r, tables.get("targets"))
+    if when != f"by {r.target_year}":  # the founding text's own words, not a deadline it does not set
+        label = label.replace(f" by {r.target_year} ({r.kind})", f" {when.split(' (')[0]} ({r.kind}, path drawn to {r.target_year})")
     return label.replace(" ≤ ", " under ", 1) if comparator_word(r) == "under" else label
 
 
@@ -332,6 +355,14 @@ def scorecard_table(card: pd.DataFrame, ch, chances: pd.DataFrame | None = None)
 
 
 # --- overview ---------------------------------------------------------------------------
+
+
+def drawn_rows(frame: pd.DataFrame, drawn: pd.DataFrame) -> pd.DataFrame:
+    """The rows of an input table (dependency, projects) for the (mineral, stage) pairs a figure
+    draws (`drawn` has mineral and stage columns): what its source line names, not the sources
+    of minerals the figure does not show."""
+    pairs = set(zip(drawn["mineral"], drawn["stage"]))
+    return frame[[pair in pairs for pair in zip(frame["mineral"], frame["stage"])]]
 
 
 def target_panels(ch, table: pd.DataFrame, targets: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -467,6 +498,42 @@ def recycling_latest(series: pd.DataFrame) -> pd.DataFrame:
     return latest.assign(label=latest["scope"], alliance=latest["code"] == ind.ALLIANCE)[["mineral", "panel", "label", "year", "value", "alliance"]].reset_index(drop=True)
 
 
+def recycling_against_alliance(ch, table: pd.DataFrame, member: str) -> str:
+    """A member's recycling share of each mineral beside the Alliance's, in the member's latest
+    year of that mineral, the year said: '2025: above the Alliance's share in 1 of 2 minerals
+    with both figures: copper 25.1% against 23.6%'.
+
+    Only the latest year is compared: a share withheld in that year is not replaced by an
+    older published one (a 2023 share beside 2025 ones read as current). Minerals whose latest
+    years differ are said year by year, each with its year."""
+    from review.analysis import narrative
+
+    recycled = rows_of(table, "recycling_share")
+    mine = recycled[recycled["scope"] == member]
+    if mine.empty:
+        return "none reported"
+    last = mine[mine["year"] == mine.groupby("mineral")["year"].transform("max")]
+    alliance = recycled[recycled["scope"] == ind.ALLIANCE][["mineral", "year", "value", "status"]]
+    both = last.merge(alliance, on=["mineral", "year"], suffixes=("", "_alliance"))
+    hidden = (ind.CONFIDENTIAL, ind.SUPPRESSED)
+    both = both[both["value"].notna() & both["value_alliance"].notna() & ~both["status"].isin(hidden) & ~both["status_alliance"].isin(hidden)]
+    if both.empty:
+        return f"reported ({years_phrase(last['year'])}), but no figure can be set beside a published Alliance share of the same year in this edition"
+    parts = []
+    for year, part in sorted(both.groupby("year"), key=lambda kv: -kv[0]):  # the latest year first
+        above = part[part["value"] > part["value_alliance"] + ind.EPS].sort_values("mineral")
+        parts.append(f"{int(year)}: above the Alliance's share in {len(above)} of {narrative.plural(len(part), 'mineral')} with both figures"
+                     + (": " + ", ".join(f"{ch.mineral(r.mineral).lower()} {narrative.pct(r.value)} against {narrative.pct(r.value_alliance)}" for r in above.itertuples()) if len(above) else ""))
+    return "; ".join(parts)
+
+
+def years_phrase(years) -> str:
+    """'2025', or '2024 and 2025': the distinct years of a column, in order."""
+    from review.analysis.narrative import joined
+
+    return joined([str(int(y)) for y in sorted(set(years))])
+
+
 def member_profile(ch, table: pd.DataFrame, projects: pd.DataFrame, member: str, cycle: int) -> pd.DataFrame:
     """What sets one member apart from the Alliance, as rows of a short table (Topic, Finding).
 
@@ -486,7 +553,9 @@ def member_profile(ch, table: pd.DataFrame, projects: pd.DataFrame, member: str,
         def where(r) -> str:
             return f"{ch.mineral(r.mineral).lower()} {r.stage} ({narrative.pct(r.value)} against {narrative.pct(r.alliance)})"
 
-        rows.append(("Dependency", f"above the Alliance in {len(more)} of {narrative.plural(len(versus), 'mineral stage')} it reports"
+        years = sorted({int(y) for y in versus["year"]})
+        when = "" if years == [int(cycle)] else f"{years_phrase(years)}: "  # a member that has not reported the cycle says its year
+        rows.append(("Dependency", f"{when}above the Alliance in {len(more)} of {narrative.plural(len(versus), 'mineral stage')} it reports"
                      + (f", most in {', '.join(where(r) for r in more.head(2).itertuples())}" if len(more) else "")
                      + (f"; below in {len(less)}, most in {where(less.iloc[0])}" if len(less) else "")))
     else:
@@ -504,18 +573,12 @@ def member_profile(ch, table: pd.DataFrame, projects: pd.DataFrame, member: str,
     if len(cover):
         said = [f"{ch.mineral(r.mineral).lower()} {WITHHELD}" if r.shown == WITHHELD
                 else f"{ch.mineral(r.mineral).lower()} {r.shown}" + (f" (target {r.target_days:,.0f}, {r.status})" if r.target_days == r.target_days else "") for r in cover.itertuples()]
-        rows.append(("Stockpiles", f"days of consumption, end of {int(cover['year'].max())}: " + "; ".join(said)))
+        years = [int(y) for y in cover["year"]]
+        if len(set(years)) == 1:
+            rows.append(("Stockpiles", f"days of consumption, end of {years[0]}: " + "; ".join(said)))
+        else:  # each holding at its own year end, said beside it
+            rows.append(("Stockpiles", "days of consumption at year end: " + "; ".join(f"{text} (end of {y})" for text, y in zip(said, years))))
     else:
         rows.append(("Stockpiles", "none reported"))
-    recycled = rows_of(table, "recycling_share").dropna(subset=["value"])
-    last = recycled[recycled["year"] == recycled.groupby(["scope", "mineral"])["year"].transform("max")]
-    both = last[last["scope"] == member].merge(last[last["scope"] == ind.ALLIANCE][["mineral", "year", "value"]], on=["mineral", "year"], suffixes=("", "_alliance"))
-    if len(both):
-        above = both[both["value"] > both["value_alliance"] + ind.EPS]
-        rows.append(("Recycling", f"above the Alliance's share in {len(above)} of {narrative.plural(len(both), 'mineral')} with both figures"
-                     + (": " + ", ".join(f"{ch.mineral(r.mineral).lower()} {narrative.pct(r.value)} against {narrative.pct(r.value_alliance)}" for r in above.itertuples()) if len(above) else "")))
-    elif (rows_of(table, "recycling_share")["scope"] == member).any():
-        rows.append(("Recycling", "reported, but no figure can be set beside a published Alliance share in this edition"))
-    else:
-        rows.append(("Recycling", "none reported"))
+    rows.append(("Recycling", recycling_against_alliance(ch, table, member)))
     return pd.DataFrame(rows, columns=["Topic", "Finding"])
