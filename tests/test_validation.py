@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -190,22 +191,59 @@ def test_tables_that_passed_are_not_checked_again(tiny, tmp_path, monkeypatch):
     passed = tmp_path / "passed"
     first = validate(tiny, passed)
     assert first.ok and len(list(passed.glob("*.json"))) == 9
-    checked = []
+    # every rule set run is noted in a file: part of them run in a forked copy of the process (_run_all)
+    log = tmp_path / "checked.txt"
+    log.write_text("")
+
+    def checked() -> list[str]:
+        names = sorted(log.read_text().split())
+        log.write_text("")
+        return names
+
+    def noting(source, name, *args):
+        with log.open("a") as f:
+            f.write(name + "\n")
+        return real_run(source, name, *args)
+
     real_run = validation._run
-    monkeypatch.setattr(validation, "_run", lambda source, name, *a: checked.append(name) or real_run(source, name, *a))
+    monkeypatch.setattr(validation, "_run", noting)
     again = validate(tiny, passed)
-    assert checked == [] and again.ok
+    assert checked() == [] and again.ok
     assert [(r.file, r.rule, r.checked) for r in again.results] == [(r.file, r.rule, r.checked) for r in first.results]
     edit_csv(tiny / "stockpiles.csv", 2, "holdings_t", "11")
-    assert validate(tiny, passed).ok and checked == ["stockpiles", "stockpiles"]  # its raw and its typed pass
-    checked.clear()
+    assert validate(tiny, passed).ok and checked() == ["stockpiles", "stockpiles"]  # its raw and its typed pass
     edit_csv(tiny / "minerals.csv", 3, "priority", "low")  # a reference table: every table is checked again
     validate(tiny, passed)
-    assert set(checked) == {"members", "partners", "minerals", "targets", "dependency", "production", "projects", "stockpiles", "recycling"}
-    checked.clear()
+    assert set(checked()) == {"members", "partners", "minerals", "targets", "dependency", "production", "projects", "stockpiles", "recycling"}
     edit_csv(tiny / "recycling.csv", 2, "recycled_output_t", "-1")
     assert not validate(tiny, passed).ok  # a bad table is never remembered
-    assert "recycling" in checked
+    assert "recycling" in checked()
+
+
+def test_rule_sets_run_in_two_processes_give_what_one_process_gives(tiny, tmp_path, monkeypatch):
+    """_run_all splits the rule sets between this process and a forked copy; the results,
+    the problems and their order are those of running them one after the other."""
+    import review.inputs.validation as validation
+
+    edit_csv(tiny / "recycling.csv", 2, "recycled_output_t", "-1")  # a problem in one table
+    edit_csv(tiny / "stockpiles.csv", 3, "member", "ZZZ")  # and one across tables
+    pids, real_run = tmp_path / "pids.txt", validation._run
+
+    def noting(*args):
+        with pids.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real_run(*args)
+
+    monkeypatch.setattr(validation, "_run", noting)
+    split = validate(tiny)
+    ran_in, _ = set(pids.read_text().split()), pids.write_text("")
+    monkeypatch.setattr(validation.os, "cpu_count", lambda: 1)
+    alone = validate(tiny)
+    assert len(ran_in) == 2 and set(pids.read_text().split()) == {str(os.getpid())}
+    assert not split.ok and len(split.problems) >= 2
+    assert split.problems == alone.problems and split.results == alone.results
+
+
 
 
 # --- numbers are finite and plausible, identifiers and texts have a length (issue 18) -----------------

@@ -544,6 +544,51 @@ def _run(source, name: str, frame, rules: list[_Rule], origins: list[tuple[str, 
     return problems, results
 
 
+def _run_all(source, tasks: list[tuple]) -> list[tuple[list[Problem], list[RuleResult]]]:
+    """`_run` of each task (table, frame, rules, origins), results in the tasks' order.
+
+    The rule sets are independent of each other, so on a machine with more than one core a
+    forked copy of this process runs part of them (balanced by their number of rules) while this
+    process runs the rest: a cold validation of the sample's 18 rule sets takes about
+    half the time, on the core that would otherwise wait for it. The copy sends its
+    results back pickled and leaves with `os._exit` (no clean-up of this process's files).
+    """
+    import pickle
+
+    if len(tasks) < 2 or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        return [_run(source, *task) for task in tasks]
+    # an expectation costs about 10 ms whatever the table's size (the sample's 10,440 sourcing rows add a few)
+    weight = [len(rules) + len(frame) / 5000 for _, frame, rules, _ in tasks]
+    mine, theirs, load = [], [], [0.0, 0.0]
+    for i in sorted(range(len(tasks)), key=lambda i: -weight[i]):
+        side = 0 if load[0] <= load[1] else 1
+        (mine, theirs)[side].append(i)
+        load[side] += weight[i]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the copy: run its share, send it, leave
+        os.close(read_end)
+        try:
+            payload = pickle.dumps((None, {i: _run(source, *tasks[i]) for i in theirs}))
+        except BaseException as exc:  # noqa: BLE001 - reported by the parent
+            payload = pickle.dumps((f"{type(exc).__name__}: {exc}", {}))
+        with os.fdopen(write_end, "wb") as out:
+            out.write(payload)
+        os._exit(0)
+    os.close(write_end)
+    try:
+        done = {i: _run(source, *tasks[i]) for i in mine}
+    finally:
+        with os.fdopen(read_end, "rb") as back:
+            payload = back.read()
+        os.waitpid(pid, 0)
+    error, theirs_done = pickle.loads(payload) if payload else ("the validation copy ended without a result", {})
+    if error:
+        raise RuntimeError(error)
+    done.update(theirs_done)
+    return [done[i] for i in range(len(tasks))]
+
+
 def _table_keys(inputs: Path, config: ReviewConfig | None) -> dict[str, str]:
     """What a table's validation depends on: its files, the reference tables, the settings and the code."""
     from review.inputs.fingerprint import code_hash, key
@@ -587,6 +632,7 @@ def validate(inputs: Path, passed: Path | None = None) -> Validation:
     absent = {name for name, raw in raws.items() if raw.absent}  # optional tables the cycle leaves out: no rule to check
     source = _context()[1] if len(remembered) + len(absent) < len(TABLES) else None
     usable, origins, raw_results, typed_results, failed = {}, {}, {}, {}, set()
+    tasks = []  # (pass's results, table, frame, rules, origins): every rule set to run, run together below
     for name, raw in raws.items():
         if raw.frame is None:
             continue
@@ -596,9 +642,8 @@ def validate(inputs: Path, passed: Path | None = None) -> Validation:
         if name in remembered:
             raw_results[name] = [RuleResult(**r) for r in remembered[name]["raw"]]
         else:
-            problems, raw_results[name] = _run(source, name, raw.frame, _raw_rules(raw), raw.origins)
-            outcome.problems += problems
-            failed |= {name} if problems else set()
+            raw_results[name] = None  # keeps the table's place in the results' order
+            tasks.append((raw_results, name, raw.frame, _raw_rules(raw), raw.origins))
         missing = [c.name for c in raw.spec.columns if c.required and c.name not in raw.frame.columns]
         if not missing:
             usable[name] = typed(raw)
@@ -611,7 +656,10 @@ def validate(inputs: Path, passed: Path | None = None) -> Validation:
         if name in remembered:
             typed_results[name] = [RuleResult(**r) for r in remembered[name]["typed"]]
             continue
-        problems, typed_results[name] = _run(source, name, _with_sourcing(name, _with_pairs(frame, ref), ref), _typed_rules(name, outcome.config, ref, iso3), origins[name])
+        typed_results[name] = None
+        tasks.append((typed_results, name, _with_sourcing(name, _with_pairs(frame, ref), ref), _typed_rules(name, outcome.config, ref, iso3), origins[name]))
+    for (results, name, *_), (problems, found) in zip(tasks, _run_all(source, [task[1:] for task in tasks])):
+        results[name] = found
         outcome.problems += problems
         failed |= {name} if problems else set()
     if passed is not None and not outcome.problems:
