@@ -372,16 +372,3 @@ def test_the_command_says_the_disk_is_full(capsys):
     assert stopped.value.exit_code == 1
     said = " ".join(capsys.readouterr().err.split())
     assert "the disk is full" in said and "earlier outputs are unchanged" in said
-
-
-@pytest.mark.quarto
-def test_quarto_renders_into_a_path_with_glob_characters(tiny_build, tmp_path):
-    from review.report.render import RENDERERS
-
-    if not shutil.which("quarto"):
-        pytest.skip("quarto is not installed")
-    _, outputs, _ = tiny_build
-    out = tmp_path / "drafts [1]" / "2026" / "public"
-    shutil.copytree(outputs / "2026" / "public" / "book", out / "book")
-    written = RENDERERS["quarto"]().render(out / "book", out / "report", ("html",), 2026, "public")
-    assert written == [out / "report" / "index.html"] and written[0].is_file()

@@ -325,14 +325,19 @@ needs_quarto = pytest.mark.skipif(QUARTO is None, reason="quarto is not on the P
 
 @pytest.fixture(scope="module")
 def quarto_report(tiny_build, tmp_path_factory):
-    """The tiny book rendered by Quarto into a copy of OUT (its book): (out, report, logs)."""
+    """The tiny book rendered by Quarto into a copy of OUT (its book): (out, report, logs).
+
+    The copy is in a folder whose name has glob characters ("drafts [1]", as a second
+    draft folder is often named): Quarto matches some paths as patterns, and a render there
+    once found no input files. Every Quarto test below reads this render."""
     from review.report.render import QuartoRenderer
 
     _, outputs, _ = tiny_build
-    out = tmp_path_factory.mktemp("quarto") / "out"
+    out = tmp_path_factory.mktemp("quarto") / "drafts [1]" / "out"
     shutil.copytree(outputs / OUT / "book", out / "book")
     written = QuartoRenderer().render(out / "book", out / "report", ("html", "pdf"), 2026, "public")
-    assert all(p.exists() for p in written)
+    assert written == [out / "report" / "index.html", out / "report" / "alliance-review-2026.pdf"]
+    assert all(p.is_file() for p in written)
     return out, out / "report", out / "logs"
 
 
@@ -452,19 +457,14 @@ def test_quarto_pdf_has_the_banner_on_every_page_and_a_length_close_to_the_built
     pages = pdf_pages(report / "alliance-review-2026.pdf")
     assert all("Alliance Review 2026 · public edition" in p for p in pages)
     built_in = outputs / OUT / "report" / "alliance-review-2026.pdf"
-    # The chapters take as many pages, within 15%, once the layouts' one difference is allowed
-    # for: orange-book opens every chapter and annex on a new page (and gives each part a page,
-    # not counted here), where the built-in PDF runs a part's chapters on after its first, and
-    # the annexes after the first, each of which saves at most a page. Lost or repeated content
-    # (the leaked markers, the overprinted rows) would fall outside these bounds.
-    from review.report.render import book_settings, reading_order
-
+    # The chapters take as many pages, within 15%: both PDFs run a part's chapters on after its
+    # first, and the annexes after the first (book.typ for orange-book); the part pages, which
+    # only orange-book has, are not counted. Lost or repeated content (the leaked markers, the
+    # overprinted rows) would fall outside these bounds.
     ours = pdf_pages(built_in)
-    quarto_body = len(pages) - first_chapter_page(pages) - sum(bool(re.search(r"^\s*([IVX]+|Appendices)\s*$", p, re.M)) for p in pages)
+    quarto_body = len(pages) - first_chapter_page(pages) - sum(bool(re.search(r"^\s*[IVX]+\s*$", p, re.M)) for p in pages)
     built_in_body = len(ours) - first_chapter_page(ours)
-    order = [(part, name) for part, name in reading_order(book_settings(outputs / OUT / "book")) if not name.startswith("member-") and name != "index.qmd"]
-    run_on = sum(1 for (before, _), (part, _) in zip(order, order[1:]) if part is not None and part == before)
-    assert 0.85 * built_in_body <= quarto_body <= 1.15 * (built_in_body + run_on), (quarto_body, built_in_body, run_on)
+    assert 0.85 * built_in_body <= quarto_body <= 1.15 * built_in_body, (quarto_body, built_in_body)
     with pdfplumber.open(report / "alliance-review-2026.pdf") as doc, pdfplumber.open(built_in) as theirs:
         assert sum(len(p.images) for p in doc.pages) >= sum(len(p.images) for p in theirs.pages)
 

@@ -116,14 +116,22 @@ local function book_margins(meta)
 end
 
 -- The annexes in smaller type, as reference matter is set in the USGS Mineral Commodity
--- Summaries and the IEA's outlooks: everything after the Annexes part heading.
+-- Summaries and the IEA's outlooks: everything after the built-in book's Annexes part
+-- heading, or from Quarto's first annex (its first level-1 heading of class `appendix`:
+-- Quarto's book has no part heading for them, and orange-book's appendices rule goes
+-- inside the block, so it still applies to every annex).
+local SMALLER = "#[\n#set text(size: 9pt)\n#set par(leading: 0.58em)\n#show table: set text(size: 7.2pt)"
+
 local function annexes_in_smaller_type(doc)
   local blocks, inside = pandoc.List(), false
   for _, block in ipairs(doc.blocks) do
-    if not inside and block.t == "Header" and block.identifier == "part-annexes" then
+    local part = block.t == "Header" and block.identifier == "part-annexes"
+    local first = block.t == "Header" and block.level == 1 and block.classes:includes("appendix")
+    if not inside and (part or first) then
       inside = true
-      blocks:insert(block)
-      blocks:insert(pandoc.RawBlock("typst", "#[\n#set text(size: 9pt)\n#set par(leading: 0.58em)\n#show table: set text(size: 7.2pt)"))
+      if part then blocks:insert(block) end
+      blocks:insert(pandoc.RawBlock("typst", SMALLER))
+      if first then blocks:insert(block) end
     else
       blocks:insert(block)
     end
@@ -192,6 +200,7 @@ function Pandoc(doc)
     if quarto == nil then
       doc = annexes_in_smaller_type(place_contents(doc))
     else  -- orange-book prints its contents; its part pages list chapters only (it lists sections too)
+      doc = annexes_in_smaller_type(doc)
       doc.blocks:insert(1, pandoc.RawBlock("typst", PART_PAGE_DEPTH .. book_margins(doc.meta)))
     end
   elseif FORMAT == "chunkedhtml" then
