@@ -217,7 +217,7 @@ class Names:
 
 
 def pillar_tables(table: pd.DataFrame) -> dict:
-    targets = pd.DataFrame([dict(mineral=m, stage=st, indicator="single_supplier_dependency") for m, st in (("rare-earths", "refining"), ("rare-earths", "magnets"), ("lithium", "refining"))])
+    targets = pd.DataFrame([dict(mineral=m, stage=st, indicator="single_supplier_dependency", illustrative=m == "lithium") for m, st in (("rare-earths", "refining"), ("rare-earths", "magnets"), ("lithium", "refining"))])
     minerals = pd.DataFrame({"id": ["rare-earths", "lithium", "gallium", "antimony"]})
     projects = pd.DataFrame([dict(project_id="P1", name="Mountain Pass expansion"), dict(project_id="P2", name="Other")])
     floors = pd.DataFrame([dict(mineral="rare-earths", stage="refining", scope="USA", status="in force", product="NdPr oxide")])
@@ -272,8 +272,11 @@ def test_one_line_per_pillar_without_the_outlook():
     assert markets == "Markets: the yearly cost of the price-gap payments in force is not known; the United States floor on NdPr oxide is not compared (no NdPr oxide price in the inputs)."
     # the share is over the stages that report traceability, and the line says how few those are
     assert traceability == "Traceability: from 2.0% (lithium refining) to 9.6% (cobalt refining) of Alliance sourcing has a verified origin, in the 2 of 5 mineral stages that report it (2026)."
-    # every stage without a target, not only minerals without any: antimony's mining is listed beside its refining
-    assert to_set.startswith("Targets still to set") and to_set.endswith("gallium refining 95.6%; antimony refining 80.0% and mining 50.0% (2026) have no dependency target.")
+    # every stage without a target, not only minerals without any: antimony's mining is listed beside its refining;
+    # and a stage whose only target is illustrative (lithium refining) has none the Alliance set
+    assert to_set.startswith("Targets still to set") and to_set.endswith(
+        "gallium refining 95.6%; antimony refining 80.0% and mining 50.0% have no dependency target; "
+        "lithium refining 90.0% has only an illustrative one, which this review uses to draw a path (2026).")
 
 
 def test_the_diversification_line_uses_the_outlook_when_its_rows_are_there():
@@ -298,13 +301,13 @@ def test_the_projects_that_matter_most_are_the_outlooks_ranking_when_it_is_there
     tables["projects"] = pd.DataFrame([dict(project_id=f"P{i}", name=f"Project {i}") for i in range(1, 6)])
     line = glance.projects_line(table, tables["projects"], Names().mineral)
     assert line == ("Projects that matter most: made certain on their expected dates, these would raise the chance of meeting a dependency target most: "
-                    "Project 1 (rare earths refining, +30.0 pp), Project 2 (rare earths magnets, +30.0 pp) and Project 3 (rare earths refining, +5.0 pp); "
+                    "Project 1 (rare earths refining, +30.0 pp of chance), Project 2 (rare earths magnets, +30.0 pp of chance) and Project 3 (rare earths refining, +5.0 pp of chance); "
                     "3 projects are expected later than first reported.")
     assert "priority" not in line  # the other measure (dependency taken off) is not a second ranking here
     # with founding targets, only their stages' projects: the list At a glance's What it would take gives
     founding = pd.DataFrame([dict(mineral="rare-earths", stage="refining")])
     only = glance.projects_line(table, tables["projects"], Names().mineral, founding)
-    assert "chance of meeting the founding rare earths target most: Project 1 (rare earths refining, +30.0 pp), Project 3" in only and "Project 2" not in only
+    assert "chance of meeting the founding rare earths target most: Project 1 (rare earths refining, +30.0 pp of chance), Project 3" in only and "Project 2" not in only
 
 
 def test_a_floor_cost_in_force_is_summed():

@@ -299,6 +299,9 @@ def test_project_changes_and_statistics():
     assert one(rows, indicator="projects_cancelled", mineral="re").value == 1
     assert one(rows, indicator="projects_new", mineral="li").value == 1
     assert one(rows, indicator="projects_slipped", mineral="re").value == 1
+    # T1 was due in 2027 in the 2025 list and is due in 2028 now: delayed since the previous list;
+    # T3 is new (no previous date) and T2 kept its date
+    assert one(rows, indicator="projects_delayed", mineral="re").value == 1 and one(rows, indicator="projects_delayed", mineral="li").value == 0
     # slippage of live projects in re: T1 1 year, T2 0 -> mean 0.5
     assert one(rows, indicator="projects_mean_slippage_years", mineral="re").value == pytest.approx(0.5)
     assert one(rows, indicator="projects_count", mineral="co", detail="all").value == 0  # a mineral with no projects

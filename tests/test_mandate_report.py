@@ -41,7 +41,7 @@ def full_build(tmp_path_factory):
 def test_every_new_section_shows_the_cycles_data(full_build):
     mineral = chapter(full_build, "mineral-rare-earths")
     # the window's change, the last year's and the fall from the 2022 peak (over 20%), with the age of the price
-    assert "refining, neodymium oxide 56 USD/kg in 2024 (the latest published): +14.3% over 2020–2024, −28.2% in the last year, 58.2% below its 2022 peak of 134 USD/kg" in mineral
+    assert "refining, neodymium oxide 56 USD/kg in 2024 (the latest in the inputs): +14.3% over 2020–2024, −28.2% in the last year, 58.2% below its 2022 peak of 134 USD/kg" in mineral
     # the US floor is on NdPr oxide: not compared with the neodymium-oxide price (the old row showed a 54 USD/kg gap and a cost)
     assert "| refining | United States | in force (since 2025) | 110 USD/kg (NdPr oxide) | not compared: the inputs price neodymium oxide, not NdPr oxide | cost not known: the gap is not known |" in mineral
     assert "The United States floor on NdPr oxide is not drawn: no NdPr oxide price is in the inputs." in mineral
@@ -49,7 +49,7 @@ def test_every_new_section_shows_the_cycles_data(full_build):
     markets = chapter(full_build, "markets")
     # the indexed prices draw USGS rows only: the mining concentrate (no complete window) and its source are not in it
     assert "![Annual average prices indexed" in markets and "(= 100). Source: USGS MCS 2025." in markets
-    assert "| Lithium | refining | Alliance | proposed (since 2026) | 15 USD/kg (lithium carbonate) | 1,000 USD/t (2024, the latest published) | 0.04 (on 40 t) |" in markets
+    assert "| Lithium | refining | Alliance | proposed (since 2026) | 15 USD/kg (lithium carbonate) | 1,000 USD/t (2024, the latest in the inputs) | 0.04 (on 40 t) |" in markets
     assert "Rare earths refining 37.5% (2026)" in markets
     projects = chapter(full_build, "projects")
     assert "| Alpha refinery | Rare earths | refining | United States | construction | 100 | 50 | +8.0 pp by 2030 | yes |" in projects

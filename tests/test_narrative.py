@@ -147,14 +147,14 @@ def test_the_ambition_is_stated_and_met_when_the_value_is_below_it():
             dict(kind="ambition", comparator="max", target=0.50, target_year=2030, value=0.497, status=ind.ON_TRACK),
         ]
     )
-    assert narrative.target_status_sentence(group) == "Target 60.0% by 2030: on track, already met; ambition 50.0% by 2030: on track, already met."
+    assert narrative.target_status_sentence(group) == "Target 60.0% by 2030: on track, today's value already meets it; ambition 50.0% by 2030: on track, today's value already meets it."
 
 
 def test_a_target_met_today_that_the_projection_misses_says_so():
-    """Lithium refining read 'on track, already met' beside a 2030 projection above the target."""
+    """Lithium refining read 'on track, today's value already meets it' beside a 2030 projection above the target."""
     group = pd.DataFrame([dict(kind="target", comparator="max", target=0.60, target_year=2030, value=0.45, status=ind.ON_TRACK)])
-    assert narrative.target_status_sentence(group, 0.62) == "Target 60.0% by 2030: on track, already met, but the expected 2030 projection (62.0%) misses it."
-    assert narrative.target_status_sentence(group, 0.58) == "Target 60.0% by 2030: on track, already met."
+    assert narrative.target_status_sentence(group, 0.62) == "Target 60.0% by 2030: on track, today's value already meets it, but the expected 2030 projection (62.0%) misses it."
+    assert narrative.target_status_sentence(group, 0.58) == "Target 60.0% by 2030: on track, today's value already meets it."
     # exactly at a founding "under 60%" target the projection misses it too
     assert narrative.target_status_sentence(group.assign(founding=True), 0.60).endswith("but the expected 2030 projection (60.0%) misses it.")
     # an off-track target needs no "but"
@@ -165,9 +165,9 @@ def test_a_founding_ceiling_is_under_and_a_value_exactly_at_it_does_not_meet_it(
     # the founding text says "under 60%": 60.0% exactly is not met (the old sentence said "already met")
     group = pd.DataFrame([dict(kind="target", comparator="max", target=0.60, target_year=2030, value=0.60, status=ind.ON_TRACK, founding=True)])
     assert narrative.target_status_sentence(group) == "Target under 60.0% by 2030: on track."
-    assert narrative.target_status_sentence(group.assign(value=0.599)) == "Target under 60.0% by 2030: on track, already met."
+    assert narrative.target_status_sentence(group.assign(value=0.599)) == "Target under 60.0% by 2030: on track, today's value already meets it."
     # a ceiling the founding text does not set is "at most": 60.0% meets it
-    assert narrative.target_status_sentence(group.assign(founding=False)) == "Target 60.0% by 2030: on track, already met."
+    assert narrative.target_status_sentence(group.assign(founding=False)) == "Target 60.0% by 2030: on track, today's value already meets it."
     card = group.assign(mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", year=2026, path=0.7, previous_value=None, previous_status="")
     label = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Rare earths"))["Target"].iloc[0]
     assert label == "Rare earths refining: dependency under 60.0% by 2030 (target)"  # the caption says "single-supplier"
@@ -188,7 +188,7 @@ def test_the_founding_ambition_is_as_soon_as_possible_as_its_source_says_not_by_
     assert card["asap"].tolist() == [False, True]
     assert [narrative.by_when(r) for r in card.itertuples()] == ["by 2030", "as soon as possible (path drawn to 2030)"]
     assert narrative.target_status_sentence(card) == (
-        "Target under 60.0% by 2030: on track, already met; ambition 50.0% as soon as possible (path drawn to 2030): on track, already met.")
+        "Target under 60.0% by 2030: on track, today's value already meets it; ambition 50.0% as soon as possible (path drawn to 2030): on track, today's value already meets it.")
     labels = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Rare earths"))["Target"].tolist()
     assert labels == ["Rare earths refining: dependency under 60.0% by 2030 (target)", "Rare earths refining: dependency ≤ 50.0% as soon as possible (ambition, path drawn to 2030)"]
     assert not any("50.0% by 2030" in label for label in labels)
@@ -317,11 +317,11 @@ def test_a_price_that_fell_from_a_peak_says_so_beside_the_windows_change():
     # lithium carbonate 10,100 (2020) -> 71,100 (2022) -> 41,300 -> 14,000 (2024): +38.6% over the window hides the fall
     r = SimpleNamespace(product="lithium carbonate", year=2024, window="2020-2024", change=14000 / 10100 - 1, change_1y=14000 / 41300 - 1, change_from_peak=14000 / 71100 - 1, peak_year=2022)
     text = narrative.price_facts(r, "14,000 USD/t", "71,100 USD/t")
-    assert text == ("lithium carbonate 14,000 USD/t in 2024 (the latest published): +38.6% over 2020\u20132024, \u221266.1% in the last year, "
+    assert text == ("lithium carbonate 14,000 USD/t in 2024 (the latest in the inputs): +38.6% over 2020\u20132024, \u221266.1% in the last year, "
                     "80.3% below its 2022 peak of 71,100 USD/t")
     # a fall of exactly 20% from the peak is not "larger than 20%": not said; an unknown change is left out
     flat = SimpleNamespace(product="p", year=2024, window="2020-2024", change=float("nan"), change_1y=0.05, change_from_peak=-0.2, peak_year=2022)
-    assert narrative.price_facts(flat, "8 USD/kg", "10 USD/kg") == "p 8 USD/kg in 2024 (the latest published): +5.0% in the last year"
+    assert narrative.price_facts(flat, "8 USD/kg", "10 USD/kg") == "p 8 USD/kg in 2024 (the latest in the inputs): +5.0% in the last year"
 
 
 def test_the_scorecard_gives_the_chance_beside_a_status_that_looks_safe():
@@ -337,3 +337,17 @@ def test_the_scorecard_gives_the_chance_beside_a_status_that_looks_safe():
     shown = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Lithium"), outlook.headline_chances(table, "central"))
     assert shown.loc[0, "Status"] == "on track" and shown.loc[0, "Chance"] == "16%"
     assert "Chance" not in views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Lithium")).columns
+
+
+def test_the_since_last_review_opening_says_a_status_worsened_while_the_value_came_closer():
+    """'3 worsened, 6 closer to target' read as three targets getting worse, when all nine values
+    came closer to the target and three statuses fell because the path tightened faster."""
+    row = dict(mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", kind="target", comparator="max", target=0.6, target_year=2030)
+    comparison = pd.DataFrame([
+        row | dict(value_before=0.754, value_now=0.743, movement="worsened"),  # the value fell: closer
+        row | dict(stage="magnets", value_before=0.85, value_now=0.87, movement="worsened"),  # the value rose: worse
+        row | dict(stage="mining", value_before=0.55, value_now=0.54, movement="closer to target"),
+    ])
+    text = narrative.since_last_review(comparison, dict(cycle=2025, available=True, edition="public", manifest_sha256="0" * 64), 2026)
+    assert text.startswith("Compared with the scorecard the 2025 review published, 1 worsened, "
+                           "1 worsened in status though the value came closer to the target (the path tightened faster), 1 closer to target.")

@@ -355,7 +355,7 @@ def test_what_it_would_take_names_the_three_projects_that_raise_the_chance_most(
     # the name is plain text here: the chapter escapes it where it becomes Markdown
     assert view.takes_sentence(takes, ranking, 0.6, "central") == (
         "For an 80% chance of the 60.0% target (central demand), aligned capacity certain by 2030 would have to grow beyond the listed pipeline by 8,995 t in refining (weighted pipeline 18,500 t). "
-        "The projects that would raise the chance most if made certain on their expected dates: Coral Coast <refinery> (refining, +63.7 pp), Coromandel refinery (refining, +17.9 pp) and La Rochelle (refining, +10.0 pp)."
+        "The projects that would raise the chance most if made certain on their expected dates: Coral Coast <refinery> (refining, +63.7 pp of chance), Coromandel refinery (refining, +17.9 pp of chance) and La Rochelle (refining, +10.0 pp of chance)."
     )
 
 
@@ -416,3 +416,15 @@ def test_the_chances_table_has_a_row_per_stage_and_a_column_per_scenario():
     no_ambition = view.chance_columns(wide.assign(ambition=float("nan")), "central")
     assert "Ambition, central demand" not in no_ambition.columns
 
+
+
+def test_what_it_would_take_names_the_plants_ramping_up_it_counts_as_certain():
+    """Magnets needed 23,697 t for the target beside a 4,200 t pipeline, yet an 80% chance needed
+    only 19,197 t more: 2,500 t of plants still ramping up count as certain, and the page did not say so."""
+    from review.report import outlook as view
+
+    takes = pd.DataFrame([dict(stage="magnets", year=2030, target_t=19_197.0, ambition_t=27_858.0, pipeline_t=4_200.0, ramp_up_t=2_500.0)])
+    assert view.takes_sentence(takes, pd.DataFrame(columns=["effect", "name", "stage"]), 0.6, "central") == (
+        "For an 80% chance of the 60.0% target (central demand), aligned capacity certain by 2030 would have to grow beyond the listed pipeline "
+        "and the plants still ramping up by 19,197 t in magnets (weighted pipeline 4,200 t; ramping up 2,500 t)."
+    )

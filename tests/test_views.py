@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
+from review.analysis import indicators as ind
 from review.report import views
 
 
@@ -130,6 +132,20 @@ def test_a_status_that_worsened_while_the_value_improved_says_both():
     assert list(shown["Movement"]) == ["status worsened; value closer to target", "worsened"]
 
 
+def test_the_since_last_review_table_names_targets_as_the_scorecard_does():
+    """Table 1.2 read "dependency ≤ 60.0% by 2030 (target)" for the founding "under 60%" target
+    (60.0% exactly does not meet it) and left cobalt's illustrative target unmarked."""
+    row = dict(mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", kind="target", comparator="max", target=0.6, target_year=2030,
+               value_before=0.80, status_before="at risk", value_now=0.75, status_now="at risk", movement="closer to target")
+    targets = pd.DataFrame([
+        dict(mineral="rare-earths", stage="refining", indicator="single_supplier_dependency", kind="target", source="Alliance founding text (2024)", illustrative=False),
+        dict(mineral="cobalt", stage="refining", indicator="single_supplier_dependency", kind="target", source="Illustrative", illustrative=True),
+    ])
+    ch = SimpleNamespace(mineral=lambda m: {"rare-earths": "Rare earths", "cobalt": "Cobalt"}[m], tables={"targets": targets})
+    shown = views.since_last_review_table(ch, pd.DataFrame([row, dict(row, mineral="cobalt", target=0.65)]))
+    assert list(shown["Target"]) == ["Rare earths refining: dependency under 60.0% by 2030 (target)", "Cobalt refining: dependency ≤ 65.0% by 2030 (target, illustrative)"]
+
+
 def test_a_members_recycling_is_compared_in_one_named_year_never_an_older_published_one():
     """Table 11.3 set Japan's 2023 rare-earth share (its 2024 and 2025 shares are withheld) beside
     its 2025 copper share in one column, with no year: a withheld latest year is not replaced
@@ -162,3 +178,20 @@ def test_a_members_recycling_is_compared_in_one_named_year_never_an_older_publis
     hidden = table[table["mineral"] == "rare-earths"]
     assert views.recycling_against_alliance(ch, hidden, "JPN").startswith("reported (2025), but no figure")
     assert views.recycling_against_alliance(ch, table, "USA") == "none reported"
+
+
+def test_targets_withheld_now_and_before_are_named_in_a_sentence_not_a_row_each():
+    """Seven scorecard rows read 'withheld' in every column (three lines each): they are named once."""
+    base = dict(stage="", kind="target", comparator="min", year=2025, value=np.nan, path=np.nan, previous_value=np.nan, target=0.1, target_year=2030)
+    card = pd.DataFrame([
+        base | dict(indicator="recycling_share", mineral="rare-earths", status=ind.SUPPRESSED, previous_status=ind.SUPPRESSED),
+        base | dict(indicator="recycling_share", mineral="lithium", status=ind.SUPPRESSED, previous_status=ind.SUPPRESSED),
+        base | dict(indicator="stockpile_cover_days", mineral="gallium", status=ind.SUPPRESSED, previous_status=ind.SUPPRESSED),
+        base | dict(indicator="recycling_share", mineral="cobalt", status=ind.SUPPRESSED, previous_status="on track", previous_value=0.2),  # shown before: a row
+    ])
+    ch = SimpleNamespace(mineral=lambda m: {"rare-earths": "Rare earths", "lithium": "Lithium", "gallium": "Gallium", "cobalt": "Cobalt"}[m])
+    assert views.withheld_in_full(card).tolist() == [True, True, True, False]
+    assert views.withheld_sentence(card, ch) == (
+        "The 3 other targets (recycling share: rare earths and lithium; stockpile cover: gallium) are withheld in this edition, now and at the previous review: "
+        "the Alliance totals would reveal confidential figures. The restricted edition assesses them; the table's data file lists them.")
+    assert views.withheld_sentence(card.iloc[3:], ch) is None

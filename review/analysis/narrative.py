@@ -247,7 +247,8 @@ def projects_sentence(table: pd.DataFrame, cycle: int) -> str | None:
         return None
     return (
         f"The {cycle} project list holds {count} projects: {total('projects_new')} new since the previous review, "
-        f"{total('projects_cancelled')} cancelled, and {total('projects_slipped')} expected later than first reported."
+        f"{total('projects_cancelled')} cancelled, {total('projects_delayed')} expected later than the previous list said, "
+        f"and {total('projects_slipped')} expected later than first reported."
     )
 
 
@@ -276,13 +277,13 @@ def signed_pct(value: float) -> str:
 def price_facts(r, price: str, peak: str) -> str:
     """One price as the report quotes it: the window's change, the last year's and, when larger than 20%, the fall from the peak.
 
-    'lithium carbonate 14,000 USD/t in 2024 (the latest published): +38.6% over 2020-2024,
+    'lithium carbonate 14,000 USD/t in 2024 (the latest in the inputs): +38.6% over 2020-2024,
     −66.1% in the last year, 80.3% below its 2022 peak of 71,100 USD/t'. `r` is a row of
     monitoring.price_table's data (product, year, window, change, change_1y,
     change_from_peak, peak_year); `price` and `peak` are the latest and the peak price
     formatted with their unit. A change that is not known is left out, never guessed.
     """
-    text = f"{r.product} {price} in {int(r.year)} (the latest published)"
+    text = f"{r.product} {price} in {int(r.year)} (the latest in the inputs)"
     changes = []
     if not is_missing(r.change):
         changes.append(f"{signed_pct(r.change)} over {r.window.replace('-', '–')}")
@@ -365,18 +366,18 @@ def meets(value, target: float, comparator: str, strict: bool = False) -> bool:
 
 
 def target_status_sentence(group: pd.DataFrame, expected: float | None = None) -> str:
-    """The status of a stage's target and of its ambition: 'Target 60.0% by 2030: on track (already met); ambition 50.0%: at risk.'
+    """The status of a stage's target and of its ambition: 'Target 60.0% by 2030: on track, today's value already meets it; ambition 50.0%: at risk.'
 
     The ambition is stated as well as the target: a value that already meets the
     ambition is news the target's status alone would hide. `expected` is the expected
     (status-weighted) projection to the target year: a target on track or met today that the
-    projection misses says so ('on track, already met, but the expected 2030 projection misses
+    projection misses says so ('on track, today's value already meets it, but the expected 2030 projection misses
     it'), so the status never reads as the outlook's verdict.
     """
     parts = []
     for r in group.sort_values("kind", key=lambda k: k.map({"target": 0, "ambition": 1}).fillna(2)).itertuples():
         met = meets(r.value, r.target, r.comparator, strict=is_under(r))
-        status = status_word(r.status) + (", already met" if met and r.status in ASSESSED else "")
+        status = status_word(r.status) + (", today's value already meets it" if met and r.status in ASSESSED else "")
         if expected is not None and not is_missing(expected) and r.status == ind.ON_TRACK and not meets(expected, r.target, r.comparator, strict=is_under(r)):
             status += f", but the expected {r.target_year} projection ({format_value(expected, 'share')}) misses it"
         parts.append(f"{r.kind} {'under ' if is_under(r) else ''}{format_value(r.target, 'share')} {by_when(r)}: {status}")
@@ -490,6 +491,34 @@ def concentration_sentence(latest: pd.DataFrame) -> str:
     return "World production: " + "; ".join(parts) if parts else ""
 
 
+def movement_words(r) -> str:
+    """A target's movement between two reviews as a reader takes it: a status that worsened
+    while the value came closer to the target (the path tightened faster) says both, not
+    "worsened" alone (and a status that improved while the value moved away likewise)."""
+    movement = r.movement
+    comparator = getattr(r, "comparator", None)
+    if movement in ("improved", "worsened") and comparator in ("max", "min") and not (pd.isna(r.value_before) or pd.isna(r.value_now)) and r.value_now != r.value_before:
+        closer = (r.value_now < r.value_before) == (comparator == "max")
+        if closer and movement == "worsened":
+            return "status worsened; value closer to target"
+        if not closer and movement == "improved":
+            return "status improved; value further from target"
+    return movement
+
+
+#: How the opening sentence counts each movement (movement_words), in this order.
+MOVEMENT_COUNTED = {
+    "improved": "improved",
+    "status improved; value further from target": "improved in status though the value moved further from the target",
+    "worsened": "worsened",
+    "status worsened; value closer to target": "worsened in status though the value came closer to the target (the path tightened faster)",
+    "closer to target": "closer to target",
+    "further from target": "further from target",
+    "unchanged": "unchanged",
+    "no new data": "no new data",
+}
+
+
 def since_last_review(comparison: pd.DataFrame, previous_review: dict, cycle: int) -> str:
     """The opening of the 'since the last review' section, from review.audit.compare.compare_scorecards."""
     prev = previous_review["cycle"]
@@ -499,7 +528,8 @@ def since_last_review(comparison: pd.DataFrame, previous_review: dict, cycle: in
             f"what that review reported. The scorecard's 'Previous' columns restate {prev} from this cycle's data instead."
         )
     counts = comparison["movement"].value_counts()
-    parts = [f"{counts.get(m, 0)} {m}" for m in ("improved", "worsened", "closer to target", "further from target", "unchanged", "no new data") if counts.get(m, 0)]
+    said = pd.Series([movement_words(r) for r in comparison.itertuples(index=False)], dtype=object).value_counts()
+    parts = [f"{said.get(m, 0)} {words}" for m, words in MOVEMENT_COUNTED.items() if said.get(m, 0)]
     if counts.get("withheld", 0):
         parts.append(f"{counts['withheld']} withheld in both editions (not compared)")
     text = f"Compared with the scorecard the {prev} review published, " + (", ".join(parts) if parts else "no target was assessed in both reviews")

@@ -56,6 +56,7 @@ INDICATOR_NAMES = {
     "projects_new": "new projects",
     "projects_cancelled": "cancelled projects",
     "projects_slipped": "slipped projects",
+    "projects_delayed": "projects delayed since the previous list",
     "projects_capacity_t": "project capacity",
     "projects_mean_slippage_years": "mean project slippage",
     "projected_dependency_full": "projected dependency, best case",

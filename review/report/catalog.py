@@ -14,7 +14,7 @@ from dataclasses import dataclass
 NOTEBOOK_PACKAGES = ("pandas", "numpy", "pyarrow", "matplotlib", "seaborn", "ipykernel", "ipython", "papermill", "nbformat")
 
 PROJECT_INDICATORS = (
-    "projects_count", "projects_capacity_t", "projects_new", "projects_cancelled", "projects_slipped",
+    "projects_count", "projects_capacity_t", "projects_new", "projects_cancelled", "projects_slipped", "projects_delayed",
     "projects_mean_slippage_years", "project_slippage_years", "project_status_change",
 )
 STOCKPILE_INDICATORS = ("stockpile_cover_days", "stockpile_holdings_t")

@@ -291,7 +291,7 @@ def projects_line(table: pd.DataFrame, projects: pd.DataFrame, mineral_name, fou
         top = chances.sort_values(["value", "detail"], ascending=[False, True], kind="mergesort").head(outlook.TOP_PROJECTS)
         target = f"the founding {joined(sorted({mineral_name(m).lower() for m in founding['mineral']}))} target" if founding is not None and len(founding) else "a dependency target"
         text += (f"made certain on their expected dates, these would raise the chance of meeting {target} most: "
-                 + joined([f"{names.get(r.detail, r.detail)} ({mineral_name(r.mineral).lower()} {r.stage}, {format_value(r.value, 'share_diff')})" for r in top.itertuples()]))
+                 + joined([f"{names.get(r.detail, r.detail)} ({mineral_name(r.mineral).lower()} {r.stage}, {format_value(r.value, 'share_diff')} of chance)" for r in top.itertuples()]))
     elif len(effects):
         top = effects.sort_values(["value", "detail"], ascending=[False, True]).iloc[0]
         movers = int((effects.groupby("detail")["value"].max() > ind.EPS).sum())
@@ -369,19 +369,26 @@ def traceability_line(table: pd.DataFrame, mineral_name) -> str | None:
 
 
 def targets_to_set(table: pd.DataFrame, targets: pd.DataFrame, minerals: pd.DataFrame) -> pd.DataFrame:
-    """Every mineral stage without a dependency target, with its dependency today (Alliance,
-    latest year): a mineral with a refining target still needs one for its mining (cobalt mining
-    at 65% was left out when only minerals without any target were listed).
+    """Every mineral stage without an Alliance dependency target, with its dependency today
+    (Alliance, latest year): a mineral with a refining target still needs one for its mining
+    (cobalt mining at 65% was left out when only minerals without any target were listed), and
+    a stage whose only target is one this review made up to draw a path (`illustrative` in
+    targets.csv) has none the Alliance set (lithium, graphite and cobalt refining were left out).
 
-    Columns: mineral, stage, year, value; minerals by their most dependent stage, most dependent
-    first, and each mineral's stages likewise."""
-    with_target = set(zip(targets[targets["indicator"] == DEPENDENCY]["mineral"], targets[targets["indicator"] == DEPENDENCY]["stage"].fillna("")))
+    Columns: mineral, stage, year, value, illustrative (the stage has an illustrative target);
+    the stages without any target first, then those with an illustrative one; minerals by their
+    most dependent stage, most dependent first, and each mineral's stages likewise."""
+    dep_targets = targets[targets["indicator"] == DEPENDENCY]
+    made_up = dep_targets["illustrative"].fillna(False).astype(bool) if "illustrative" in dep_targets else pd.Series(False, index=dep_targets.index)
+    set_by_alliance = set(zip(dep_targets[~made_up]["mineral"], dep_targets[~made_up]["stage"].fillna("")))
+    illustrative = set(zip(dep_targets[made_up]["mineral"], dep_targets[made_up]["stage"].fillna("")))
     dep = _latest_alliance(table, DEPENDENCY)
     dep = dep[dep["mineral"].isin(minerals["id"])]
-    dep = dep[[(m, st) not in with_target for m, st in zip(dep["mineral"], dep["stage"])]]
-    dep = dep.assign(top=dep.groupby("mineral")["value"].transform("max"))
-    dep = dep.sort_values(["top", "mineral", "value", "stage"], ascending=[False, True, False, True], kind="mergesort")
-    return dep[["mineral", "stage", "year", "value"]].reset_index(drop=True)
+    dep = dep[[(m, st) not in set_by_alliance for m, st in zip(dep["mineral"], dep["stage"])]]
+    dep = dep.assign(illustrative=[(m, st) in illustrative for m, st in zip(dep["mineral"], dep["stage"])])
+    dep = dep.assign(top=dep.groupby(["illustrative", "mineral"])["value"].transform("max"))
+    dep = dep.sort_values(["illustrative", "top", "mineral", "value", "stage"], ascending=[True, False, True, False, True], kind="mergesort")
+    return dep[["mineral", "stage", "year", "value", "illustrative"]].reset_index(drop=True)
 
 
 def targets_line(table: pd.DataFrame, targets: pd.DataFrame, minerals: pd.DataFrame, mineral_name) -> str | None:
@@ -389,9 +396,22 @@ def targets_line(table: pd.DataFrame, targets: pd.DataFrame, minerals: pd.DataFr
     due = targets_to_set(table, targets, minerals)
     if due.empty:
         return None
-    parts = [f"{mineral_name(m).lower()} " + joined([f"{r.stage} {pct(r.value)}" for r in rows.itertuples()]) for m, rows in due.groupby("mineral", sort=False)]
+
+    def stages(part: pd.DataFrame) -> str:
+        return "; ".join(f"{mineral_name(m).lower()} " + joined([f"{r.stage} {pct(r.value)}" for r in rows.itertuples()]) for m, rows in part.groupby("mineral", sort=False))
+
+    def have(part: pd.DataFrame) -> str:
+        return "has" if len(part) == 1 else "have"
+
+    said = []
+    if (~due["illustrative"]).any():
+        none = due[~due["illustrative"]]
+        said.append(f"{stages(none)} {have(none)} no dependency target")
+    if due["illustrative"].any():
+        made_up = due[due["illustrative"]]
+        said.append(f"{stages(made_up)} {have(made_up)} only an illustrative one, which this review uses to draw a path")
     return (f"Targets still to set (the founding text asks for further minerals' diversification targets by the end of {TARGETS_DUE}): "
-            + "; ".join(parts) + f" ({joined(sorted({str(int(y)) for y in due['year']}))}) have no dependency target.")
+            + "; ".join(said) + f" ({joined(sorted({str(int(y)) for y in due['year']}))}).")
 
 
 def pillar_points(card: pd.DataFrame, table: pd.DataFrame, tables: dict, names, name_of) -> list[str]:

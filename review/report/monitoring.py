@@ -164,7 +164,7 @@ def floor_table(ch, table: pd.DataFrame, floors: pd.DataFrame, prices: pd.DataFr
         k = (f.mineral, f.stage, f.scope, f.status)
         gap, cost = gaps.loc[k], costs.loc[k]
         no_gap, no_cost = floor_reasons(prices, f.mineral, f.stage, f.product, gap["status"], cost["status"])
-        year = "" if pd.isna(gap["year"]) else f" ({int(gap['year'])}, the latest published)"
+        year = "" if pd.isna(gap["year"]) else f" ({int(gap['year'])}, the latest in the inputs)"
         shown.append({
             "Mineral": ch.mineral(f.mineral), "Stage": f.stage, "Set by": _label(ch, f.scope), "Status": f"{f.status} (since {int(f.since)})",
             "Floor": f"{price_text(f.floor, f.unit)} ({f.product})", "Gap to price": no_gap or price_text(gap["value"], gap["unit"]) + year,
@@ -282,7 +282,7 @@ def priority_projects(ch, table: pd.DataFrame, current: pd.DataFrame, aligned: f
         shown.append({
             "Project": p.name, "Mineral": ch.mineral(p.mineral), "Stage": p.stage, "Host": ch.country(p.host_country), "Status": p.status,
             "Capex, million USD": money(p.capex_musd) or NOT_REPORTED, "Public, million USD": money(p.public_finance_musd) or NOT_REPORTED,
-            "Dependency without it": effect, "Counts": "yes" if counts else "no: host not aligned",
+            "Dependency without it": effect, "Counts towards diversification": "yes" if counts else "no: host not aligned",
         })
         data.append(dict(project_id=p.project_id, mineral=p.mineral, stage=p.stage, host_country=p.host_country, status=p.status, capex_musd=p.capex_musd,
                          public_finance_musd=p.public_finance_musd, counts_towards_diversification=counts,

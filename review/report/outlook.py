@@ -212,6 +212,13 @@ def scenario_sentence(found: pd.DataFrame, headline: str, stages: list[str]) -> 
     return text[0].upper() + text[1:] + "."
 
 
+def _beside(r) -> str:
+    """What a stage's pipeline already gives, beside the capacity still needed: the weighted pipeline, and
+    the plants ramping up (certain, so an 80% chance can need less than the expected gap minus the pipeline)."""
+    ramp = f"; ramping up {format_value(r.ramp_up_t, 't')} t" if r.ramp_up_t > 0 else ""
+    return f"weighted pipeline {format_value(r.pipeline_t, 't')} t{ramp}"
+
+
 def takes_sentence(takes: pd.DataFrame, ranking: pd.DataFrame, target: float | None, headline: str) -> str | None:
     """What it would take: the capacity for an 80% chance beside the weighted pipeline, and the
     projects whose certain delivery raises the chance of the target most."""
@@ -226,13 +233,14 @@ def takes_sentence(takes: pd.DataFrame, ranking: pd.DataFrame, target: float | N
         text = f"The listed pipeline already gives {goal} a chance of at least 80% in every stage ({headline} demand)."
     else:
         text = (
-            f"For an 80% chance of {goal} ({headline} demand), aligned capacity certain by {int(need['year'].iloc[0])} would have to grow beyond the listed pipeline by "
-            + joined([f"{format_value(r.target_t, 't')} t in {r.stage} (weighted pipeline {format_value(r.pipeline_t, 't')} t)" for r in need.itertuples()])
+            f"For an 80% chance of {goal} ({headline} demand), aligned capacity certain by {int(need['year'].iloc[0])} would have to grow beyond the listed pipeline"
+            + (" and the plants still ramping up" if (need["ramp_up_t"] > 0).any() else "") + " by "
+            + joined([f"{format_value(r.target_t, 't')} t in {r.stage} ({_beside(r)})" for r in need.itertuples()])
             + "."
         )
     top = ranking[ranking["effect"] > 0].head(TOP_PROJECTS)
     if len(top):
-        text += (" " if text else "") + "The projects that would raise the chance most if made certain on their expected dates: " + joined([f"{r.name} ({r.stage}, {format_value(r.effect, 'share_diff')})" for r in top.itertuples()]) + "."
+        text += (" " if text else "") + "The projects that would raise the chance most if made certain on their expected dates: " + joined([f"{r.name} ({r.stage}, {format_value(r.effect, 'share_diff')} of chance)" for r in top.itertuples()]) + "."
     elif len(ranking):
         text += (" " if text else "") + "No single listed project, delivered for certain on time, changes the chance of the target."
     return text or None

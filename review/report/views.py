@@ -270,10 +270,8 @@ def recycling_series(ch, table: pd.DataFrame) -> pd.DataFrame:
 def _target_name(r, ch) -> str:
     """A target's label with the mineral's display name in place of its code, and the founding
     text's own comparator ('under 60.0%', narrative.comparator_word) where the row says it is founding."""
-    from review.analysis.narrative import comparator_word
+    from review.analysis.narrative import by_when, comparator_word
     from review.analysis.text import target_label
-
-    from review.analysis.narrative import by_when
 
     label = target_label(r).replace(f"{r.mineral} ", f"{ch.mineral(r.mineral)} ", 1).replace(f"{r.mineral}:", f"{ch.mineral(r.mineral)}:", 1)
     tables = getattr(ch, "tables", None) or {}
@@ -438,10 +436,39 @@ def recycling_table(ch, table: pd.DataFrame, scope: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def withheld_in_full(card: pd.DataFrame) -> pd.Series:
+    """Targets this edition shows nothing of: the value now and at the previous review both
+    withheld. The scorecard names them in one sentence (withheld_sentence) instead of a row of
+    "withheld" each (seven rows of three lines in the sample's executive summary)."""
+    return (card["status"] == ind.SUPPRESSED) & (card["previous_status"] == ind.SUPPRESSED)
+
+
+def withheld_sentence(card: pd.DataFrame, ch) -> str | None:
+    """'The 7 other targets (recycling share: rare earths and lithium; stockpile cover: gallium)
+    are withheld in this edition, now and at the previous review: ...' (None when there are none)."""
+    from review.analysis.narrative import joined
+    from review.analysis.text import indicator_name
+
+    withheld = card[withheld_in_full(card)]
+    if withheld.empty:
+        return None
+    groups = "; ".join(f"{indicator_name(indicator)}: " + joined([ch.mineral(m).lower() for m in part["mineral"]])
+                       for indicator, part in withheld.groupby("indicator", sort=True))
+    return (f"The {plural(len(withheld), 'other target')} ({groups}) {'is' if len(withheld) == 1 else 'are'} withheld in this edition, now and at the previous review: "
+            "the Alliance totals would reveal confidential figures. The restricted edition assesses them; the table's data file lists them.")
+
+
 def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
-    """What changed for each target between the previous review's published scorecard and this one."""
+    """What changed for each target between the previous review's published scorecard and this one.
+
+    Each target is named as in the scorecard: the founding text's "under 60.0%" and an
+    illustrative target marked, from this review's targets (narrative.target_origins)."""
+    from review.analysis.narrative import movement_words, target_origins
     from review.analysis.text import unit_of
 
+    targets = (getattr(ch, "tables", None) or {}).get("targets")
+    if targets is not None and "founding" not in comparison:
+        comparison = target_origins(comparison, targets)
     rows = []
     for r in comparison.itertuples(index=False):
         unit = unit_of(r.indicator)
@@ -454,24 +481,10 @@ def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
                 "Now": _published(r.value_now, r.status_now, unit),
                 "Status now": status_word(r.status_now),
                 "Change": displayed_change(r.value_now, r.value_before, unit),
-                "Movement": _movement_words(r),
+                "Movement": movement_words(r),
             }
         )
     return pd.DataFrame(rows)
-
-
-def _movement_words(r) -> str:
-    """The comparison's movement as a reader takes it: a status that worsened while the value came
-    closer to the target (the path tightened faster) says both, not "worsened" alone."""
-    movement = r.movement
-    comparator = getattr(r, "comparator", None)
-    if movement in ("improved", "worsened") and comparator in ("max", "min") and not (pd.isna(r.value_before) or pd.isna(r.value_now)) and r.value_now != r.value_before:
-        closer = (r.value_now < r.value_before) == (comparator == "max")
-        if closer and movement == "worsened":
-            return "status worsened; value closer to target"
-        if not closer and movement == "improved":
-            return "status improved; value further from target"
-    return movement
 
 
 # --- recycling charts ---------------------------------------------------------------------

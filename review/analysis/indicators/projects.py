@@ -68,6 +68,8 @@ def project_rows(projects: pd.DataFrame, minerals: pd.DataFrame, cycle: int) -> 
             dict(indicator="projects_new", mineral=mineral, value=float((sel["change"] == "new").sum()), detail="all", unit=COUNT),
             dict(indicator="projects_cancelled", mineral=mineral, value=float((sel["change"] == "cancelled").sum()), detail="all", unit=COUNT),
             dict(indicator="projects_slipped", mineral=mineral, value=float((slipped > 0).sum()), detail="all", unit=COUNT),
+            # later than the previous list said: a slip since the last review, which the slip since first report can hide
+            dict(indicator="projects_delayed", mineral=mineral, value=float((live["expected_online"] > live["expected_online_previous"]).sum()), detail="all", unit=COUNT),
             dict(indicator="projects_mean_slippage_years", mineral=mineral, value=float(slipped.mean()) if len(slipped) else np.nan, detail="all", unit=YEARS),
         ]
     out.append(rows(pd.DataFrame(totals), scope=ALLIANCE, year=year))
