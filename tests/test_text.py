@@ -54,3 +54,13 @@ def test_a_table_keeps_a_number_and_its_unit_together():
     assert "2030 the" in table  # only a unit after a number, not any word
     chances = pipe_table(["Chance"], [["over 99%"], ["under 1%"], ["moreover 5 things"]])
     assert "over\u00a099" in chances and "under\u00a01" in chances and "moreover 5" in chances
+
+
+def test_a_name_column_is_never_broken_and_stays_escaped():
+    """'United States' wrapped onto two lines in the members table of the PDF: a `whole` column's
+    cells get no-break spaces, after escaping, so input text stays data."""
+    from review.report.markdown import pipe_table
+
+    table = pipe_table(["Member", "Finding"], [["United States", "above the Alliance"], ["*Bold* Land", "x"]], whole=("Member",))
+    assert "United\u00a0States" in table and "above the Alliance" in table
+    assert "\\*Bold\\*\u00a0Land" in table

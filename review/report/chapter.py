@@ -245,8 +245,9 @@ class Chapter:
             {"kind": "figure", "id": ident, "caption": caption, "alt": alt, "data": csv, "width_in": round(float(width), 2), "legend_collisions": collisions},
         )
 
-    def table(self, name: str, frame: pd.DataFrame, caption: str, right: tuple[str, ...] = (), data: pd.DataFrame | None = None) -> None:
-        """Publish a table of display strings; `data` (default: the same frame) is written as CSV.
+    def table(self, name: str, frame: pd.DataFrame, caption: str, right: tuple[str, ...] = (), data: pd.DataFrame | None = None, whole: tuple[str, ...] = ()) -> None:
+        """Publish a table of display strings; `data` (default: the same frame) is written as CSV;
+        the cells of `whole` columns (names) are not broken across lines in the book.
 
         A column with one value in every row (of two or more) goes from the shown table into
         the caption ('Year end: 2025 for every row.'): the CSV keeps it."""
@@ -255,7 +256,7 @@ class Chapter:
         frame, caption = constant_columns_in_caption(frame, caption)
         self._display(
             {
-                "text/markdown": markdown_table(frame, right),
+                "text/markdown": markdown_table(frame, right, whole),
                 "text/html": frame.to_html(index=False, escape=True, border=0),
                 "text/plain": frame.to_string(index=False),
             },

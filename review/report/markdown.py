@@ -37,8 +37,9 @@ def status_span(text: str) -> Markdown:
     return markdown_text(text)
 
 
-def pipe_table(columns: list[str], rows: list[list], right: tuple[str, ...] = (), mark: bool = True) -> Markdown:
-    """A pipe table; `right` columns are right-aligned; with `mark`, status words get their class.
+def pipe_table(columns: list[str], rows: list[list], right: tuple[str, ...] = (), mark: bool = True, whole: tuple[str, ...] = ()) -> Markdown:
+    """A pipe table; `right` columns are right-aligned; with `mark`, status words get their class;
+    the cells of `whole` columns (names: "United States") are never broken across lines.
 
     The dashes under each header are proportional to the column's typical long cell (the
     90th percentile of its lengths, within limits): Pandoc and Quarto size the columns of a
@@ -51,7 +52,11 @@ def pipe_table(columns: list[str], rows: list[list], right: tuple[str, ...] = ()
     rule = "|" + "|".join(("-" * (w - 1) + ":") if c in right else (":" + "-" * (w - 1)) for c, w in zip(columns, widths)) + "|"
     # a number and its unit on one line in a narrow column ("+34.4" above "pp" read as two cells):
     # a no-break space, put in after escaping (which makes every space an ordinary one)
-    body = ["| " + " | ".join(_UNIT_SPACE.sub("\u00a0", status_span(t) if mark else markdown_text(t)) for t in row) + " |" for row in cells]
+    def cell(text: str, column: str) -> str:
+        shown = _UNIT_SPACE.sub("\u00a0", status_span(text) if mark else markdown_text(text))
+        return shown.replace(" ", "\u00a0") if column in whole else shown
+
+    body = ["| " + " | ".join(cell(t, c) for t, c in zip(row, columns)) + " |" for row in cells]
     return Markdown("\n".join([header, rule, *body]))
 
 
@@ -66,6 +71,6 @@ def _long_cell(lengths) -> int:
     return ordered[math.ceil(0.9 * (len(ordered) - 1))] if ordered else 0
 
 
-def markdown_table(frame, right: tuple[str, ...] = ()) -> Markdown:
+def markdown_table(frame, right: tuple[str, ...] = (), whole: tuple[str, ...] = ()) -> Markdown:
     """A pandas DataFrame of display strings as a pipe table."""
-    return pipe_table(list(frame.columns), [list(r) for r in frame.itertuples(index=False)], right)
+    return pipe_table(list(frame.columns), [list(r) for r in frame.itertuples(index=False)], right, whole=whole)
