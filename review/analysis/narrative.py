@@ -150,13 +150,21 @@ def status_counts_sentence(card: pd.DataFrame) -> str:
     return "; ".join(parts) + "." if parts else "No targets are set."
 
 
+def marked_illustrative(frame: pd.DataFrame) -> pd.Series:
+    """The rows an input marks illustrative (its optional `illustrative` column; empty or
+    absent is not illustrative), as booleans aligned with `frame`."""
+    if "illustrative" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame["illustrative"].fillna(False).astype(bool)
+
+
 def target_origins(card: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     """The scorecard with `founding` (source is the founding text), `illustrative` (targets.csv)
     and `asap` (the source sets no date: no_deadline) columns."""
     keys = ["mineral", "stage", "indicator", "kind"]
     flags = targets.assign(stage=targets["stage"].fillna(""), founding=is_founding(targets["source"]) if "source" in targets else False,
                            asap=no_deadline(targets["source"]) if "source" in targets else False)
-    flags["illustrative"] = flags["illustrative"].fillna(False).astype(bool) if "illustrative" in flags else False
+    flags["illustrative"] = marked_illustrative(flags)
     return card.merge(flags[keys + ["founding", "illustrative", "asap"]].drop_duplicates(keys), on=keys, how="left").fillna({"founding": False, "illustrative": False, "asap": False})
 
 
@@ -262,6 +270,11 @@ def joined(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def years_listed(years) -> str:
+    """'2025', or '2024 and 2025': the distinct years of a column, in order."""
+    return joined([str(int(y)) for y in sorted({int(y) for y in years})])
 
 
 

@@ -102,6 +102,7 @@ def annex_facts(tables: dict, submissions: list[dict] = ()) -> dict:
     members' returns from the cycle's submissions log (review.inputs.ingest.read_log; without the
     SHA-256 of the returned files, which the public edition never records)."""
     from review.analysis.indicators import production_revisions, reporting_members
+    from review.analysis.narrative import marked_illustrative
 
     revisions = production_revisions(tables["production"])
     totals = tables["stockpile_totals"]
@@ -111,7 +112,7 @@ def annex_facts(tables: dict, submissions: list[dict] = ()) -> dict:
         for r in tables[name][~tables[name]["disclosed"].astype(bool)].itertuples()
     ]
     targets = tables["targets"]
-    illustrative_targets = set(targets.loc[targets["illustrative"].fillna(False).astype(bool), "source"]) if "illustrative" in targets else set()
+    illustrative_targets = set(targets.loc[marked_illustrative(targets), "source"])
     found: dict[str, dict] = {}
     for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets", "prices", "price_floors", "events", "traceability"):
         frame = tables[name]

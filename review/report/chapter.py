@@ -67,13 +67,14 @@ def source_weights(frames: list[pd.DataFrame]) -> dict[str, float]:
 
     The line was sorted by name, published sources first: the EU's import statistic (one
     member's rows, 8% of the tonnes) led every Alliance figure of rare earths."""
+    from review.analysis.narrative import marked_illustrative
     from review.report.annexes import ILLUSTRATIVE_MARK
 
     weights: dict[str, float] = {}
     for frame in frames:
         if "source" not in frame.columns or frame.empty:
             continue
-        flagged = frame["illustrative"].fillna(False).astype(bool) if "illustrative" in frame.columns else pd.Series(False, index=frame.index)
+        flagged = marked_illustrative(frame)
         names = [
             source if (ILLUSTRATIVE_MARK in source.lower() or not marked) else f"{source} (illustrative)"
             for source, marked in zip(frame["source"].fillna("").astype(str), flagged)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.narrative import ASSESSED, by_when, joined, plural
+from review.analysis.narrative import ASSESSED, by_when, joined, marked_illustrative, plural, years_listed
 from review.analysis.text import format_value, is_missing
 from review.report import outlook
 
@@ -362,7 +362,7 @@ def traceability_line(table: pd.DataFrame, mineral_name) -> str | None:
     dep = _latest_alliance(table, DEPENDENCY)
     stages = set(zip(dep["mineral"], dep["stage"])) | set(zip(sel["mineral"], sel["stage"]))
     of = f", in the {len(sel)} of {len(stages)} mineral stages that report it" if len(stages) > len(sel) else ""
-    years = joined(sorted({str(int(y)) for y in sel["year"]}))
+    years = years_listed(sel["year"])
     if len(sel) == 1:
         return f"Traceability: {pct(low['value'])} of Alliance sourcing of {where(low)} has a verified origin{of} ({years})."
     return f"Traceability: from {pct(low['value'])} ({where(low)}) to {pct(high['value'])} ({where(high)}) of Alliance sourcing has a verified origin{of} ({years})."
@@ -379,7 +379,7 @@ def targets_to_set(table: pd.DataFrame, targets: pd.DataFrame, minerals: pd.Data
     the stages without any target first, then those with an illustrative one; minerals by their
     most dependent stage, most dependent first, and each mineral's stages likewise."""
     dep_targets = targets[targets["indicator"] == DEPENDENCY]
-    made_up = dep_targets["illustrative"].fillna(False).astype(bool) if "illustrative" in dep_targets else pd.Series(False, index=dep_targets.index)
+    made_up = marked_illustrative(dep_targets)
     set_by_alliance = set(zip(dep_targets[~made_up]["mineral"], dep_targets[~made_up]["stage"].fillna("")))
     illustrative = set(zip(dep_targets[made_up]["mineral"], dep_targets[made_up]["stage"].fillna("")))
     dep = _latest_alliance(table, DEPENDENCY)
@@ -411,7 +411,7 @@ def targets_line(table: pd.DataFrame, targets: pd.DataFrame, minerals: pd.DataFr
         made_up = due[due["illustrative"]]
         said.append(f"{stages(made_up)} {have(made_up)} only an illustrative one, which this review uses to draw a path")
     return (f"Targets still to set (the founding text asks for further minerals' diversification targets by the end of {TARGETS_DUE}): "
-            + "; ".join(said) + f" ({joined(sorted({str(int(y)) for y in due['year']}))}).")
+            + "; ".join(said) + f" ({years_listed(due['year'])}).")
 
 
 def pillar_points(card: pd.DataFrame, table: pd.DataFrame, tables: dict, names, name_of) -> list[str]:

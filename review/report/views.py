@@ -531,20 +531,13 @@ def recycling_against_alliance(ch, table: pd.DataFrame, member: str) -> str:
     hidden = (ind.CONFIDENTIAL, ind.SUPPRESSED)
     both = both[both["value"].notna() & both["value_alliance"].notna() & ~both["status"].isin(hidden) & ~both["status_alliance"].isin(hidden)]
     if both.empty:
-        return f"reported ({years_phrase(last['year'])}), but no figure can be set beside a published Alliance share of the same year in this edition"
+        return f"reported ({narrative.years_listed(last['year'])}), but no figure can be set beside a published Alliance share of the same year in this edition"
     parts = []
     for year, part in sorted(both.groupby("year"), key=lambda kv: -kv[0]):  # the latest year first
         above = part[part["value"] > part["value_alliance"] + ind.EPS].sort_values("mineral")
         parts.append(f"{int(year)}: above the Alliance's share in {len(above)} of {narrative.plural(len(part), 'mineral')} with both figures"
                      + (": " + ", ".join(f"{ch.mineral(r.mineral).lower()} {narrative.pct(r.value)} against {narrative.pct(r.value_alliance)}" for r in above.itertuples()) if len(above) else ""))
     return "; ".join(parts)
-
-
-def years_phrase(years) -> str:
-    """'2025', or '2024 and 2025': the distinct years of a column, in order."""
-    from review.analysis.narrative import joined
-
-    return joined([str(int(y)) for y in sorted(set(years))])
 
 
 def member_profile(ch, table: pd.DataFrame, projects: pd.DataFrame, member: str, cycle: int) -> pd.DataFrame:
@@ -567,7 +560,7 @@ def member_profile(ch, table: pd.DataFrame, projects: pd.DataFrame, member: str,
             return f"{ch.mineral(r.mineral).lower()} {r.stage} ({narrative.pct(r.value)} against {narrative.pct(r.alliance)})"
 
         years = sorted({int(y) for y in versus["year"]})
-        when = "" if years == [int(cycle)] else f"{years_phrase(years)}: "  # a member that has not reported the cycle says its year
+        when = "" if years == [int(cycle)] else f"{narrative.years_listed(years)}: "  # a member that has not reported the cycle says its year
         rows.append(("Dependency", f"{when}above the Alliance in {len(more)} of {narrative.plural(len(versus), 'mineral stage')} it reports"
                      + (f", most in {', '.join(where(r) for r in more.head(2).itertuples())}" if len(more) else "")
                      + (f"; below in {len(less)}, most in {where(less.iloc[0])}" if len(less) else "")))
