@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -397,3 +399,23 @@ def test_long_values_are_shortened_in_messages(tiny):
     text = config_problems(tiny, "cycle: 2026\ntitle: " + "T" * 50_000 + "\n? " + "x" * 5_000 + "\n: 1\n")
     assert "String should have at most 200 characters" in text and "Extra inputs are not permitted" in text
     assert len(text) < 600, text
+
+
+def test_validation_leaves_scipy_stats_unloaded_until_used(tiny):
+    """Importing Great Expectations for validation does not load scipy.stats (about 0.8 s
+    it never needs here), and scipy.stats still works when something uses it afterwards."""
+    script = f"""
+import sys
+from pathlib import Path
+from review.inputs.validation import validate
+assert validate(Path({str(tiny)!r})).ok
+assert "great_expectations" in sys.modules
+assert "scipy.stats._stats_py" not in sys.modules, "scipy.stats was loaded in full"
+import scipy.stats
+from scipy.stats import norm
+assert abs(norm.cdf(0.0) - 0.5) < 1e-12 and scipy.stats.norm is norm
+assert "scipy.stats._stats_py" in sys.modules
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
