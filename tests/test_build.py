@@ -215,6 +215,8 @@ def test_warm_kernels_give_the_same_results_as_plain_papermill(tiny_build, tmp_p
 
                 os.environ[SOCKET_ENV] = zygote.socket
                 results[mode] = run_job(job, str(out), warm=True)
+            # it leaves at once and cleanly when the build closes it (os._exit after serve)
+            assert zygote.process.returncode == 0 and not os.path.exists(zygote.socket)
         else:
             results[mode] = run_job(job, str(out), warm=False)
     plain, warm = results["plain"], results["warm"]
@@ -417,3 +419,32 @@ def test_executed_notebooks_write_nothing_to_stderr(tiny_build):
         cells = json.loads(notebook.read_text())["cells"]
         stderr = [o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
         assert stderr == [], (notebook.name, stderr)
+
+
+def test_a_pdf_that_fails_stops_the_search_index_started_beside_it(tiny_build, tmp_path, monkeypatch):
+    """Pagefind indexes the HTML while Typst compiles the PDF; when the PDF fails, the render
+    fails with its error and leaves no indexer running into a report that will be removed."""
+    import review.report.render as render
+
+    _, outputs, _ = tiny_build
+    started = []
+
+    def start(site):
+        started.append(real_start(site))
+        return started[-1]
+
+    def failing_typst(*_):
+        raise render.RenderFailed("typst failed: planted")
+
+    real_start = render.start_search_index
+    monkeypatch.setattr(render, "start_search_index", start)
+    monkeypatch.setattr(render, "compile_typst", failing_typst)
+    book = tmp_path / "book"
+    shutil.copytree(outputs / OUT / "book", book)
+    with pytest.raises(render.RenderFailed, match="planted"):
+        render.PandocRenderer().render(book, tmp_path / "report", ("html", "pdf"), 2026, "public")
+    assert len(started) == 1 and started[0].returncode is not None
+    # and when it succeeds the index is there, HTML alone as with the PDF
+    monkeypatch.undo()
+    written = render.PandocRenderer().render(book, tmp_path / "html-only", ("html",), 2026, "public")
+    assert written == [tmp_path / "html-only" / "index.html"] and (tmp_path / "html-only" / "pagefind" / "pagefind-ui.js").is_file()

@@ -164,9 +164,9 @@ class PandocRenderer:
             metadata = Path(tmp) / "metadata.yml"
             metadata.write_text(yaml.safe_dump({k: str(meta[k]) for k in ("title", "subtitle", "date", "author")}, allow_unicode=True))
             common = ["--metadata-file", str(metadata)]
-            html = None
+            html, search = None, None
+            pages = Path(tmp) / "html"  # a folder: pandoc writes one page per chapter, and the figures
             if "html" in formats:
-                pages = Path(tmp) / "html"  # a folder: pandoc writes one page per chapter, and the figures
                 html = self._start(
                     [
                         "--to", "chunkedhtml", "--split-level=1", "--chunk-template=%i.html", "--toc", "--toc-depth=2",
@@ -178,40 +178,53 @@ class PandocRenderer:
                     book,
                     reader,
                 )
-            if "pdf" in formats:
-                typ = book / ".report.typ"  # in the book folder so figure paths resolve; removed after
-                edition_title = "Public edition" if edition == "public" else "Restricted edition — not for publication"
-                edition_note = (
-                    "Values reported as confidential are replaced by a mark; totals that could reveal one are withheld."
-                    if edition == "public"
-                    else "Contains values reported as confidential. Do not publish or forward."
-                )
-                try:
-                    self._finish(
-                        self._start(
-                            [
-                                "--to", "typst", "--standalone", "--template", str(TEMPLATES / "pandoc" / "report.typ"),
-                                "--variable", f"cycle={cycle}", "--variable", f"edition={edition}",
-                                "--variable", f"edition-title={edition_title}", "--variable", f"edition-note={edition_note}",
-                                "--output", str(typ), *common, *banner,
-                            ],
-                            source,
-                            book,
-                            reader,
-                        )
+            try:
+                if "pdf" in formats:
+                    typ = book / ".report.typ"  # in the book folder so figure paths resolve; removed after
+                    edition_title = "Public edition" if edition == "public" else "Restricted edition — not for publication"
+                    edition_note = (
+                        "Values reported as confidential are replaced by a mark; totals that could reveal one are withheld."
+                        if edition == "public"
+                        else "Contains values reported as confidential. Do not publish or forward."
                     )
-                    target = report / pdf_name(cycle)
-                    compile_typst(typ, target, book, report.parent / "logs")
-                    written.append(target)
-                finally:
-                    typ.unlink(missing_ok=True)
-            if html is not None:
-                self._finish(html)
-                written.insert(0, html_book(pages, report, book))
-        publish_resources(book, report, settings)
-        if "html" in formats:
-            index_search(report)
+                    try:
+                        self._finish(
+                            self._start(
+                                [
+                                    "--to", "typst", "--standalone", "--template", str(TEMPLATES / "pandoc" / "report.typ"),
+                                    "--variable", f"cycle={cycle}", "--variable", f"edition={edition}",
+                                    "--variable", f"edition-title={edition_title}", "--variable", f"edition-note={edition_note}",
+                                    "--output", str(typ), *common, *banner,
+                                ],
+                                source,
+                                book,
+                                reader,
+                            )
+                        )
+                        search = self._html_and_search(html, pages, report, book, settings, written)
+                        target = report / pdf_name(cycle)
+                        compile_typst(typ, target, book, report.parent / "logs")  # while Pagefind indexes the HTML
+                        written.append(target)
+                    finally:
+                        typ.unlink(missing_ok=True)
+                else:
+                    search = self._html_and_search(html, pages, report, book, settings, written)
+                if search is not None:
+                    finish_search_index(search, report)
+            finally:
+                if search is not None and search.poll() is None:  # the PDF failed: no index is wanted
+                    search.kill()
+                    search.wait()
         return written
+
+    @classmethod
+    def _html_and_search(cls, html, pages, report, book, settings, written) -> subprocess.Popen | None:
+        """Finish the HTML pages, publish the book's resources, and start indexing the pages."""
+        if html is not None:
+            cls._finish(html)
+            written.insert(0, html_book(pages, report, book))
+        publish_resources(book, report, settings)
+        return start_search_index(report) if html is not None else None
 
 
 def html_book(pages: Path, report: Path, book: Path) -> Path:
@@ -238,14 +251,18 @@ def html_book(pages: Path, report: Path, book: Path) -> Path:
     return report / "index.html"
 
 
-def index_search(site: Path) -> None:
-    """Pagefind's offline search index of the HTML pages, in `site/pagefind/` (its script, styles
-    and index files; only the pages' <main> is indexed, see templates/pandoc/book.html)."""
+def start_search_index(site: Path) -> subprocess.Popen:
+    """Start Pagefind's offline search index of the HTML pages, in `site/pagefind/` (its script,
+    styles and index files; only the pages' <main> is indexed, see templates/pandoc/book.html)."""
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--silent"], capture_output=True, text=True)
+    return subprocess.Popen([sys.executable, "-m", "pagefind", "--site", str(site), "--silent"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_search_index(proc: subprocess.Popen, site: Path) -> None:
+    out, errors = proc.communicate()
     if proc.returncode != 0 or not (site / "pagefind" / "pagefind-ui.js").is_file():
-        raise RenderFailed(f"pagefind failed (exit code {proc.returncode}): {(proc.stderr or proc.stdout).strip()}")
+        raise RenderFailed(f"pagefind failed (exit code {proc.returncode}): {(errors or out).strip()}")
 
 
 def font_paths() -> list[str]:
