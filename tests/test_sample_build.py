@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from conftest import SAMPLE
 
+from review.analysis.text import markdown_text
 from review.audit import manifest as manifest_mod
 from review.build.pipeline import BuildRequest, build
 
@@ -47,6 +48,10 @@ def test_the_sample_review_builds_end_to_end(sample_build):
     assert "Scorecard" in text and "Annex" in text
     html = "".join(page.read_text() for page in (out / "report").glob("*.html"))  # one page per chapter
     assert html.count("<img") >= 60
+    # the sources annex names the sources of every input table that gives them, demand scenarios too
+    annex = (out / "book" / "sources.qmd").read_text().replace("\xa0", " ")  # no-break spaces before units
+    for source in pd.read_csv(SAMPLE / "demand.csv")["source"]:
+        assert markdown_text(source) in annex, source
 
 
 def overprinted_table_rows(pdf_path, size: float = TABLE_TEXT_PT) -> list[str]:

@@ -103,6 +103,7 @@ def annex_facts(tables: dict, submissions: list[dict] = ()) -> dict:
     SHA-256 of the returned files, which the public edition never records)."""
     from review.analysis.indicators import production_revisions, reporting_members
     from review.analysis.narrative import marked_illustrative
+    from review.inputs.data import TABLES
 
     revisions = production_revisions(tables["production"])
     totals = tables["stockpile_totals"]
@@ -114,9 +115,9 @@ def annex_facts(tables: dict, submissions: list[dict] = ()) -> dict:
     targets = tables["targets"]
     illustrative_targets = set(targets.loc[marked_illustrative(targets), "source"])
     found: dict[str, dict] = {}
-    for name in ("production", "dependency", "projects", "stockpiles", "recycling", "targets", "prices", "price_floors", "events", "traceability"):
-        frame = tables[name]
-        if "source" not in frame.columns:
+    for name in TABLES:  # every input table that names its sources (demand.csv's scenario rates too)
+        frame = tables.get(name)
+        if frame is None or "source" not in frame.columns:
             continue
         for source, count in frame["source"].fillna("(not given)").value_counts().sort_index().items():
             entry = found.setdefault(source, {"source": source, "tables": [], "rows": 0})
