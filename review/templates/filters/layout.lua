@@ -101,10 +101,6 @@ end
 
 local OUTLINE = "#pagebreak(weak: true)\n#outline(title: [Contents], depth: 1, indent: 1.2em)"  -- About this review runs on below
 
--- orange-book's part page lists the part's chapters and their sections (nine minerals ran
--- over the part's title); its depth is a state the template sets on the cover, set again here.
-local PART_PAGE_DEPTH = '#state("outline-small-depth-state").update(1)'
-
 -- orange-book replaces the page margins of _quarto.yml with its own (3 cm at the sides), which
 -- made text and tables narrower than the built-in PDF's and the book 20% longer; they are set
 -- again, from the same `margin` setting, for the pages after its cover and contents.
@@ -200,9 +196,9 @@ function Pandoc(doc)
     doc = doc:walk({Table = content_widths})
     if quarto == nil then
       doc = annexes_in_smaller_type(place_contents(doc))
-    else  -- orange-book prints its contents; its part pages list chapters only (it lists sections too)
+    else  -- orange-book prints its contents (typst/book.typ sets them as the built-in PDF's)
       doc = annexes_in_smaller_type(doc)
-      doc.blocks:insert(1, pandoc.RawBlock("typst", PART_PAGE_DEPTH .. book_margins(doc.meta)))
+      doc.blocks:insert(1, pandoc.RawBlock("typst", book_margins(doc.meta)))
     end
   elseif FORMAT == "chunkedhtml" then
     local blocks = pandoc.List()
