@@ -95,6 +95,18 @@ def test_sentences_with_the_gap_rows():
     assert third == "Reaching 60.0% by 2030 needs new aligned supply of 21,000 t in refining, against a weighted pipeline of 14,900 t."
 
 
+def test_the_need_names_the_plants_ramping_up_beside_the_pipeline():
+    """The projections count plants still ramping up as certain: the need is set against them
+    too (the sample's magnets: 23,697 t needed against a 4,200 t pipeline, with 2,500 t ramping up unsaid)."""
+    founding = glance.founding_targets(founding_targets(), STAGES)
+    table = indicators(True)
+    pipeline = table[(table["indicator"] == "pipeline_weighted_capacity_t") & (table["stage"] == "refining") & (table["year"] == 2030)]
+    table = pd.concat([table, pipeline.assign(indicator="ramp_up_capacity_t", value=2500.0)], ignore_index=True)
+    gaps = glance.capacity_gaps(table, founding)
+    third = glance.sentences(glance.founding_points(table, founding, 2026), glance.founding_lines(founding), card(), gaps, "Rare earths")[2]
+    assert third == "Reaching 60.0% by 2030 needs new aligned supply of 21,000 t in refining, against a weighted pipeline of 14,900 t, besides plants still ramping up (counted as certain) of 2,500 t in refining."
+
+
 def test_sentences_without_the_gap_rows_claim_no_gap():
     founding = glance.founding_targets(founding_targets(), STAGES)
     table = indicators(False)

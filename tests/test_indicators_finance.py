@@ -76,3 +76,19 @@ def test_a_project_outside_aligned_countries_has_no_effect():
     # hosted in the USA it counts: 0.08 as above
     effects = ind.priority_effects(targets, ind.ProjectionBasis(dep, pd.DataFrame([project | dict(host_country="USA")]), frozenset({"USA", "AUS"}), config))
     assert effects["value"].tolist() == [pytest.approx(0.08)]
+
+
+def test_an_operating_plant_still_ramping_up_has_the_effect_of_its_ramp_up():
+    """The projection counts an operating plant's capacity not yet in the sourcing data as certain
+    supply; without the plant that ramp-up goes too (its effect was printed +0.0 pp)."""
+    dep = pd.DataFrame([dict(mineral="re", stage="magnets", scope="alliance", year=2026, total_t=200.0, aligned_t=50.0, supplier="CHN", supplier_t=150.0, value=0.75)])
+    targets = pd.DataFrame([dict(mineral="re", stage="magnets", indicator="single_supplier_dependency", year=2030)])
+    # online in 2025, ramping over 2 years: in 2026 half of its 40 t is not yet in the sourcing data, 20 t
+    plant = dict(project_id="P", mineral="re", stage="magnets", host_country="USA", status="operating", capacity_t=40.0, expected_online=2025, priority=True)
+    config = ReviewConfig(cycle=2026, demand_growth=0.0, ramp_up_years=2)
+    effects = ind.priority_effects(targets, ind.ProjectionBasis(dep, pd.DataFrame([plant]), frozenset({"USA"}), config))
+    # with it: non-aligned 200 - (50 + 20) = 130 -> 0.65; without it: 150/200 = 0.75; effect 0.10
+    assert effects["value"].tolist() == [pytest.approx(0.10)]
+    # a plant online two years before the sourcing year is whole in the data: no effect left to model
+    whole = ind.priority_effects(targets, ind.ProjectionBasis(dep, pd.DataFrame([plant | dict(expected_online=2024)]), frozenset({"USA"}), config))
+    assert whole["value"].tolist() == [0.0]

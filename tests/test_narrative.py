@@ -351,3 +351,18 @@ def test_the_since_last_review_opening_says_a_status_worsened_while_the_value_ca
     text = narrative.since_last_review(comparison, dict(cycle=2025, available=True, edition="public", manifest_sha256="0" * 64), 2026)
     assert text.startswith("Compared with the scorecard the 2025 review published, 1 worsened, "
                            "1 worsened in status though the value came closer to the target (the path tightened faster), 1 closer to target.")
+
+
+def test_the_need_in_tonnes_names_the_plants_ramping_up_beside_the_pipeline():
+    """The projections count plants still ramping up as certain supply: a need of 744 t set
+    against a 1,000 t pipeline alone read as resting on it, while 2,750 t ramping up cover it."""
+    def row(indicator, value, detail=""):
+        return dict(indicator=indicator, mineral="cobalt", stage="refining", year=2030, scope=ind.ALLIANCE, value=value, status="", detail=detail)
+
+    table = pd.DataFrame([row("capacity_gap_t", 744.0, "target"), row("pipeline_weighted_capacity_t", 1000.0), row("ramp_up_capacity_t", 2750.0)])
+    assert narrative.gap_clause(table, "cobalt", "refining", 2030) == (
+        "the target needs 744 t more aligned supply by 2030, against 1,000 t in the probability-weighted pipeline and 2,750 t of plants still ramping up (certain)"
+    )
+    none_ramping = table.assign(value=[744.0, 1000.0, 0.0])
+    assert narrative.gap_clause(none_ramping, "cobalt", "refining", 2030) == "the target needs 744 t more aligned supply by 2030, against 1,000 t in the probability-weighted pipeline"
+

@@ -415,6 +415,13 @@ def test_the_chances_table_has_a_row_per_stage_and_a_column_per_scenario():
     # with no ambition anywhere, no empty column
     no_ambition = view.chance_columns(wide.assign(ambition=float("nan")), "central")
     assert "Ambition, central demand" not in no_ambition.columns
+    # the caption says what the columns hold: lithium's table had one scenario and no ambition
+    # under a caption promising both
+    assert view.chances_caption(shown, "Rare earths", "central") == (
+        "Rare earths: chance of meeting each dependency target by demand scenario, and the ambition under central demand; the sources of the demand scenarios are in the sources annex."
+    )
+    one = view.chance_columns(wide[wide["scenario"] == "central"].assign(ambition=float("nan")), "central")
+    assert view.chances_caption(one, "Lithium", "central") == "Lithium: chance of meeting each dependency target under central demand; the sources of the demand scenarios are in the sources annex."
 
 
 

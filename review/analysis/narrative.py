@@ -88,10 +88,16 @@ def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year
 
 def gap_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int) -> str | None:
     """'the target needs 12,000 t more aligned supply by 2030; the ambition needs 15,000 t more
-    aligned supply by 2030, against 6,000 t in the probability-weighted pipeline'."""
+    aligned supply by 2030, against 6,000 t in the probability-weighted pipeline and 4,000 t of
+    plants still ramping up (certain)'.
+
+    The plants ramping up are named beside the pipeline because the projections count them as
+    certain supply: a need set against the pipeline alone looked larger than the projections
+    take it to be (a need covered by the ramp-up alone read as resting on the pipeline)."""
     sel = table[(table["mineral"] == mineral) & (table["stage"] == stage) & (table["year"] == target_year) & (table["scope"] == ind.ALLIANCE)]
     gaps = sel[sel["indicator"] == "capacity_gap_t"].set_index("detail")["value"]
     pipeline = sel[sel["indicator"] == "pipeline_weighted_capacity_t"]["value"]
+    ramp = sel[sel["indicator"] == "ramp_up_capacity_t"]["value"]
     if "target" not in gaps or sel[sel["indicator"] == "capacity_gap_t"]["status"].eq(ind.PROVISIONAL).any():
         return None
     needs = [
@@ -102,6 +108,8 @@ def gap_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int) 
     text = "; ".join(needs)
     if len(pipeline) and (gaps > 0).any():
         text += f", against {format_value(pipeline.iloc[0], 't')} t in the probability-weighted pipeline"
+        if len(ramp) and ramp.iloc[0] > 0:
+            text += f" and {format_value(ramp.iloc[0], 't')} t of plants still ramping up (certain)"
     return text
 
 

@@ -295,7 +295,7 @@ def sources(snapshot_dir: Path) -> tuple[str, str]:
     rows = [[e["source"], ", ".join(e["tables"]), f"{e['rows']:,}", "illustrative" if e["illustrative"] else "published"] for e in found]
     illustrative = any(e["illustrative"] for e in found)
     statement = (
-        "Figures marked illustrative are sample data made for this build (consistent with the published market sizes, but not official statistics); world production figures are the U.S. Geological Survey's as published."
+        "Figures marked illustrative are sample data made for this build (consistent with the published market sizes, but not official statistics); world production figures are the U.S. Geological Survey's, with the rest of the world derived as its world total less the countries it lists, and revised figures as the annex on data quality shows."
         if illustrative
         else "All figures come from the published sources listed."
     )

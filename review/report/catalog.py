@@ -67,7 +67,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "glance",
             None,
             # every pillar has a line on the first page: the whole indicators table (a floor's cost is a member's row), every project and floor
-            (Read("indicators"), Read("targets"), Read("dependency", "mineral", ("rare-earths",)), Read("projects"), Read("price_floors")) + REFERENCE,
+            (Read("indicators"), Read("targets"), Read("dependency", "mineral", ("rare-earths",)), Read("projects"), Read("price_floors"), Read("demand", "mineral", ("rare-earths",))) + REFERENCE,
             "front",
         ),
         NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("previous_scorecard"), Read("previous_chances"), Read("dependency"), Read("projects")) + REFERENCE, "summary"),
@@ -85,6 +85,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 Read("prices", "mineral"),
                 Read("price_floors", "mineral"),
                 Read("events", "mineral"),
+                Read("demand", "mineral"),  # the outlook's demand scenarios, named in its figure's source line
             )
             + REFERENCE,
             "minerals",
@@ -109,6 +110,6 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "themes",
         ),
         NotebookSpec("recycling", None, (Read("indicators", "indicator", RECYCLING_INDICATORS), Read("recycling"), Read("targets")) + REFERENCE, "themes"),
-        NotebookSpec("markets", None, (Read("indicators", "indicator", MARKET_INDICATORS), Read("prices"), Read("price_floors"), Read("events"), Read("traceability")) + REFERENCE, "themes"),
+        NotebookSpec("markets", None, (Read("indicators", "indicator", MARKET_INDICATORS), Read("prices"), Read("price_floors"), Read("events"), Read("traceability"), Read("dependency")) + REFERENCE, "themes"),  # dependency: the sourcing whose verified share the traceability table gives, named in its source line
     )
 }

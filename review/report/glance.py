@@ -87,23 +87,25 @@ def founding_lines(founding: pd.DataFrame) -> pd.DataFrame:
 
 def capacity_gaps(table: pd.DataFrame, founding: pd.DataFrame) -> pd.DataFrame:
     """Per stage at the target year: the aligned supply to add for the target and for the
-    ambition (NaN when the build has no `capacity_gap_t` rows), and the weighted pipeline.
-    Columns: stage, year, target_t, ambition_t, pipeline_t, provisional."""
+    ambition (NaN when the build has no `capacity_gap_t` rows), the weighted pipeline and the
+    plants still ramping up (which the projections count as certain).
+    Columns: stage, year, target_t, ambition_t, pipeline_t, ramp_up_t, provisional."""
     out = []
     for stage, group in founding.groupby("stage", sort=False):
         year = int(group["year"].iloc[0])
-        row = dict(stage=stage, year=year, target_t=np.nan, ambition_t=np.nan, pipeline_t=np.nan, provisional=False)
+        row = dict(stage=stage, year=year, target_t=np.nan, ambition_t=np.nan, pipeline_t=np.nan, ramp_up_t=np.nan, provisional=False)
         for r in _alliance(table, "capacity_gap_t", stage).itertuples():
             if int(r.year) == year and r.detail in ("target", "ambition"):
                 row[f"{r.detail}_t"] = float(r.value)
                 row["provisional"] |= r.status == PROVISIONAL
-        pipeline = _alliance(table, "pipeline_weighted_capacity_t", stage)
-        pipeline = pipeline[pipeline["year"] == year]
-        if len(pipeline):
-            row["pipeline_t"] = float(pipeline["value"].iloc[0])
-            row["provisional"] |= bool((pipeline["status"] == PROVISIONAL).any())
+        for indicator, column in (("pipeline_weighted_capacity_t", "pipeline_t"), ("ramp_up_capacity_t", "ramp_up_t")):
+            sel = _alliance(table, indicator, stage)
+            sel = sel[sel["year"] == year]
+            if len(sel):
+                row[column] = float(sel["value"].iloc[0])
+                row["provisional"] |= bool((sel["status"] == PROVISIONAL).any())
         out.append(row)
-    return pd.DataFrame(out, columns=["stage", "year", "target_t", "ambition_t", "pipeline_t", "provisional"])
+    return pd.DataFrame(out, columns=["stage", "year", "target_t", "ambition_t", "pipeline_t", "ramp_up_t", "provisional"])
 
 
 def _level(lines: pd.DataFrame, kind: str) -> float | None:
@@ -160,6 +162,11 @@ def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gap
                 + joined([f"{tonnes(r.target_t)} in {r.stage}" for r in needed.itertuples()])
                 + ", against a weighted pipeline of "
                 + joined([tonnes(r.pipeline_t) if not is_missing(r.pipeline_t) else "no reported project" for r in needed.itertuples()])
+                + (
+                    ", besides plants still ramping up (counted as certain) of " + joined([f"{tonnes(r.ramp_up_t)} in {r.stage}" for r in needed[needed["ramp_up_t"] > 0].itertuples()])
+                    if (needed["ramp_up_t"] > 0).any()
+                    else ""
+                )
                 + "."
             )
     elif gaps["pipeline_t"].notna().any():

@@ -165,6 +165,17 @@ def chance_columns(wide: pd.DataFrame, headline: str) -> pd.DataFrame:
     return out
 
 
+def chances_caption(shown: pd.DataFrame, mineral_name: str, headline: str) -> str:
+    """The caption of chance_columns' table, saying only what its columns hold: 'by demand
+    scenario' when it has more than one target column, the ambition only when it has its column.
+    (A fixed caption promised scenarios and an ambition to lithium's table, which had one
+    scenario and no ambition.)"""
+    scenarios = [c for c in shown.columns if c.startswith("Target, ")]
+    what = "by demand scenario" if len(scenarios) > 1 else f"under {headline} demand"
+    ambition = f", and the ambition under {headline} demand" if f"Ambition, {headline} demand" in shown.columns else ""
+    return f"{mineral_name}: chance of meeting each dependency target {what}{ambition}; the sources of the demand scenarios are in the sources annex."
+
+
 def chance_sentence(found: pd.DataFrame, lines: pd.DataFrame, headline: str, stages: list[str]) -> str | None:
     """'Chance of meeting the 60.0% target by 2030: 11.6% in refining, 0.0% in magnets (central demand);
     of the 50.0% ambition: 0.0% and 0.0%.' None when the build has no chance."""

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis.indicators.common import ALLIANCE, MUSD, NO_DATA, PROVISIONAL, SHARE_DIFF, rows
-from review.analysis.indicators.targets import ProjectionBasis, pipeline_capacity, projection
+from review.analysis.indicators.targets import ProjectionBasis, pipeline_capacity, projection, ramp_up_capacity
 
 
 def finance_totals(current: pd.DataFrame, as_of: int | None) -> pd.DataFrame:
@@ -63,8 +63,11 @@ def priority_effects(targets: pd.DataFrame, basis: ProjectionBasis) -> pd.DataFr
     The effect is the projected single-supplier dependency without the project minus with
     it (the projection of `targets.projection`, slip 0): how many points the project takes
     off; ramp-up capacity and the headline demand scenario are counted as in the projection
-    (both start from `basis.start`). It is 0 for a project the projection does not count (hosted outside aligned
-    countries, online after the target year, or not in the pipeline). A priority project
+    (both start from `basis.start`), and the projection without an operating plant still
+    ramping up leaves out its ramp-up too (its effect was printed +0.0 pp while the projection
+    counted its ramp-up as certain). It is 0 for a project the projection does not count (hosted outside aligned
+    countries, online after the target year, not in the pipeline, or operating and already
+    whole in the sourcing data). A priority project
     whose mineral and stage have no dependency target, or no supply to start from, has no row.
     When the year the projection starts from is provisional, the effect is `provisional` like the projection.
     Returns columns mineral, stage, year, project_id, with_project, without_project, value, status.
@@ -78,9 +81,10 @@ def priority_effects(targets: pd.DataFrame, basis: ProjectionBasis) -> pd.DataFr
             continue
         years = sorted(set(dep_targets[(dep_targets["mineral"] == p.mineral) & (dep_targets["stage"] == p.stage)]["year"].astype(int)))
         others = current[current["project_id"] != p.project_id]
+        ramp_without = ramp_up_capacity(others, aligned, p.mineral, p.stage, start.year, basis.config.ramp_up_years)
         for year in years:
             with_project, _ = projection(start.today, start.ramp + pipeline_capacity(current, aligned, weights, p.mineral, p.stage, year), start.growth, year)
-            without, _ = projection(start.today, start.ramp + pipeline_capacity(others, aligned, weights, p.mineral, p.stage, year), start.growth, year)
+            without, _ = projection(start.today, ramp_without + pipeline_capacity(others, aligned, weights, p.mineral, p.stage, year), start.growth, year)
             status = PROVISIONAL if start.provisional else ""
             out.append(dict(mineral=p.mineral, stage=p.stage, year=year, project_id=p.project_id, with_project=with_project, without_project=without, value=without - with_project, status=status))
     return pd.DataFrame(out, columns=["mineral", "stage", "year", "project_id", "with_project", "without_project", "value", "status"])
