@@ -118,6 +118,8 @@ def two_cycles(tmp_path_factory):
     append(inputs / "recycling-2027.csv", ["2026,USA,rare-earths,5,6,100", "2026,JPN,rare-earths,3,4,100"])
     projects = (inputs / "projects.csv").read_text().replace("2027,T1,Alpha refinery,rare-earths,refining,USA,USA,construction", "2027,T1,Alpha refinery,rare-earths,refining,USA,USA,commissioning")
     (inputs / "projects.csv").write_text(projects)
+    # a demand scenario where 2026 assumed demand_growth (0% in review.yml) for every mineral
+    (inputs / "demand.csv").write_text("mineral,stage,scenario,growth_rate,source\nrare-earths,,central,0.05,Tiny outlook 2027\n")
     outcome = build(BuildRequest(inputs=inputs, outputs=outputs, renderer="pandoc", formats=("html",)))
     return outputs, outcome
 
@@ -136,6 +138,9 @@ def test_the_rolled_forward_cycle_builds_with_its_new_member_and_mineral(two_cyc
     records = next(j for j in manifest_mod.read(out)["jobs"] if j["name"] == "overview")["records"]
     assert records["since_last_review_available"] is True
     assert records["since_last_review_new_target"] == 1 and records["since_last_review_retired"] == 1
+    # the chance moved with the demand growth assumed, and the summary says so (0% in 2026, 5% in 2027)
+    said = re.sub(r"\\(.)", r"\1", overview)
+    assert "rare earths refining" in said and "demand growth assumed 5.0% a year, was 0.0%" in said, said[said.find("Chance of meeting"):][:600]
     quality = re.sub(r"\\(.)", r"\1", (out / "book" / "data-quality.qmd").read_text())  # escaped Markdown, read as text
     assert "| 2024 | Rare earths | mining | China | 2025 | 700 | 2027 | 690 |" in quality  # a planted revision, named as the chapters name it (not "rare-earths", "CHN")
 

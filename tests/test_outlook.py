@@ -389,6 +389,13 @@ def test_since_the_last_review_says_how_each_chance_moved():
     assert view.since_sentence(compare_chances(before, now), "central", previous, lambda m: "Rare earths") == (
         "Chance of meeting each dependency target since the 2025 review (central demand): rare earths magnets under 1% (+0.0 pp); rare earths refining 12% (-13.4 pp)."
     )
+    # the planted case: the previous review assumed 4% a year for refining, this one 16.2%; the
+    # chance fell because the assumption did, and the sentence says so (magnets: the same rate, nothing said)
+    rates = pd.DataFrame({"mineral": ["rare-earths", "rare-earths"], "stage": ["refining", "magnets"], "before": [0.04, 0.05], "now": [0.162, 0.05]})
+    assert view.since_sentence(compare_chances(before, now), "central", previous, lambda m: "Rare earths", rates) == (
+        "Chance of meeting each dependency target since the 2025 review (central demand): rare earths magnets under 1% (+0.0 pp); "
+        "rare earths refining 12% (-13.4 pp; demand growth assumed 16.2% a year, was 4.0%)."
+    )
 
 
 def test_the_report_says_which_delays_the_chances_rest_on():

@@ -206,14 +206,30 @@ def review_tables(out: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
 
 
 def previous_chances(out: Path | None) -> pd.DataFrame:
-    """The chances of meeting each dependency target (`target_probability` rows) of a previous review; empty without one.
+    """The chances of meeting each dependency target (`target_probability` rows) of a previous
+    review, and the yearly demand growth each scenario assumed for them (`DEMAND_RATE` rows,
+    detail the scenario, from that review's settings and demand.csv); empty without one.
 
-    A review built before the outlook existed has none: the comparison then says so.
+    A review built before the outlook existed has no chance: the comparison then says so. The
+    rates let the next review say when a chance moved because the assumption did (the 2025
+    review assumed 4% a year for every mineral; the 2026 one, from published outlooks, 16.2%
+    for lithium: its chance fell 77 points with lithium dependency falling).
     """
     if out is None:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "Int64" if c == "year" else "object") for c in ind.COLUMNS})
+    from review.inputs import snapshot
+
     _, table, _ = review_tables(out)
-    return table[(table["indicator"] == "target_probability") & (table["scope"] == ind.ALLIANCE)].reset_index(drop=True)
+    chances = table[(table["indicator"] == "target_probability") & (table["scope"] == ind.ALLIANCE)]
+    validated = Path(out) / "validated"
+    config = snapshot.read_config(validated)
+    demand = snapshot.read_table(validated, "demand") if (validated / "demand.parquet").is_file() else None
+    rates = ind.demand_rates(demand, config, sorted(set(zip(chances["mineral"], chances["stage"].fillna("")))))
+    kept = pd.DataFrame({
+        "indicator": ind.DEMAND_RATE, "mineral": rates["mineral"], "stage": rates["stage"], "scope": ind.ALLIANCE,
+        "year": pd.array([config.cycle] * len(rates), dtype="Int64"), "value": rates["rate"].astype(float), "unit": ind.SHARE, "status": "", "detail": rates["scenario"],
+    })
+    return pd.concat([chances, kept], ignore_index=True)[ind.COLUMNS] if len(kept) else chances.reset_index(drop=True)
 
 
 def previous_scorecard(out: Path) -> pd.DataFrame:

@@ -70,7 +70,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             (Read("indicators"), Read("targets"), Read("dependency", "mineral", ("rare-earths",)), Read("projects"), Read("price_floors"), Read("demand", "mineral", ("rare-earths",))) + REFERENCE,
             "front",
         ),
-        NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("previous_scorecard"), Read("previous_chances"), Read("dependency"), Read("projects")) + REFERENCE, "summary"),
+        NotebookSpec("overview", None, (Read("indicators", "scope", ("alliance",)), Read("targets"), Read("previous_scorecard"), Read("previous_chances"), Read("dependency"), Read("projects"), Read("demand")) + REFERENCE, "summary"),
         NotebookSpec(
             "mineral",
             "mineral",

@@ -257,12 +257,28 @@ def takes_sentence(takes: pd.DataFrame, ranking: pd.DataFrame, target: float | N
     return text or None
 
 
-def since_sentence(changes: pd.DataFrame, headline: str, previous: dict, mineral_name) -> str | None:
+def demand_rate_changes(previous_chances: pd.DataFrame, demand: pd.DataFrame | None, config, headline: str) -> pd.DataFrame:
+    """The headline scenario's yearly demand growth for each mineral and stage the previous
+    review gave a chance for: what it assumed (`before`, its DEMAND_RATE rows) and what this
+    review assumes (`now`). Columns mineral, stage, before, now."""
+    kept = previous_chances[(previous_chances["indicator"] == ind.DEMAND_RATE) & (previous_chances["detail"] == headline)]
+    before = pd.DataFrame({"mineral": kept["mineral"], "stage": kept["stage"].fillna(""), "before": kept["value"].astype(float)})
+    now = ind.demand_rates(demand, config, list(zip(before["mineral"], before["stage"])))
+    now = now[now["scenario"] == headline].rename(columns={"rate": "now"})[["mineral", "stage", "now"]]
+    return before.merge(now, on=["mineral", "stage"], how="left")
+
+
+def since_sentence(changes: pd.DataFrame, headline: str, previous: dict, mineral_name, rates: pd.DataFrame | None = None) -> str | None:
     """The change in each chance of meeting a dependency target since the previous review, for
     "since the last review" (`changes` from review.audit.compare.compare_chances; headline
-    scenario, kind target). None without a previous review."""
+    scenario, kind target). None without a previous review.
+
+    Where the demand growth assumed for a mineral and stage changed (`rates`, from
+    demand_rate_changes), the change says so beside it: a chance that fell because this review
+    assumes faster demand is not a fall in performance."""
     if not previous.get("available"):
         return None
+    assumed = {} if rates is None else {(r.mineral, r.stage): (r.before, r.now) for r in rates.itertuples()}
     rows = changes[(changes["kind"] == "target") & (changes["scenario"] == headline)]
     if rows.empty:
         return None
@@ -276,7 +292,10 @@ def since_sentence(changes: pd.DataFrame, headline: str, previous: dict, mineral
         elif r.now != r.now:
             parts.append(f"{where}: no longer estimated (was {chance(r.before)})")
         else:
-            parts.append(f"{where} {chance(r.now)} ({format_value(r.change, 'share_diff')})")
+            before, now = assumed.get((r.mineral, r.stage or ""), (float("nan"), float("nan")))
+            moved = before == before and now == now and abs(now - before) > ind.EPS
+            rate = f"; demand growth assumed {format_value(now, 'share')} a year, was {format_value(before, 'share')}" if moved else ""
+            parts.append(f"{where} {chance(r.now)} ({format_value(r.change, 'share_diff')}{rate})")
     return f"Chance of meeting each dependency target since the {previous['cycle']} review ({headline} demand): " + "; ".join(parts) + "."
 
 

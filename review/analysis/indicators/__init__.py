@@ -127,6 +127,8 @@ from review.analysis.indicators.targets import (  # noqa: F401
     alliance_series,
     assessed_years,
     capacity_gap,
+    DEMAND_RATE,
+    demand_rates,
     demand_scenarios,
     full_pipeline_capacity,
     path_status,
