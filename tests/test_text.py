@@ -23,6 +23,10 @@ from review.analysis.text import format_value
         (1234567.0, "t", False, "1,234,567"),
         (math.nan, "share", False, ""),
         (None, "days", True, ""),
+        (-0.0004, "share_diff", False, "+0.0 pp"),  # no negative zero: Japan's change printed "-0.0 pp"
+        (-0.0004, "share", True, "+0.0 pp"),
+        (-0.04, "days", True, "+0.0"),
+        (-0.3, "index", True, "+0"),
     ],
 )
 def test_format_value(value, unit, signed, written):

@@ -25,15 +25,20 @@ def format_value(value, unit: str, signed: bool = False) -> str:
     if is_missing(value):
         return ""
     sign = "+" if signed else ""
+
+    def shown(number: float, digits: int) -> float:
+        """Rounded as printed, without a negative zero: a change of -0.04 pp prints +0.0 pp, not -0.0 pp."""
+        return round(number, digits) + 0.0
+
     if unit == "share_diff":
-        return f"{value * 100:+.1f} pp"
+        return f"{shown(value * 100, 1):+.1f} pp"
     if unit == "share":
-        return f"{value * 100:{sign}.1f} pp" if signed else f"{value * 100:.1f}%"
+        return f"{shown(value * 100, 1):{sign}.1f} pp" if signed else f"{value * 100:.1f}%"
     if unit == "index":
-        return f"{value:{sign},.0f}"
+        return f"{shown(value, 0):{sign},.0f}"
     if unit in ("days", "years"):
-        return f"{value:{sign},.1f}" if signed else f"{value:,.0f}"
-    return f"{value:{sign},.0f}"
+        return f"{shown(value, 1):{sign},.1f}" if signed else f"{value:,.0f}"
+    return f"{shown(value, 0):{sign},.0f}"
 
 
 INDICATOR_NAMES = {
