@@ -107,6 +107,21 @@ def test_the_need_names_the_plants_ramping_up_beside_the_pipeline():
     assert third == "Reaching 60.0% by 2030 needs new aligned supply of 21,000 t in refining, against a weighted pipeline of 14,900 t, besides plants still ramping up (counted as certain) of 2,500 t in refining."
 
 
+def test_the_outlooks_median_is_said_beside_the_expected_case():
+    """The expected case has every project on time; the draws add delays, and their median sat
+    above it (the sample's refining: 62.5% expected, median 64.9%): both are said, each for what it is."""
+    founding = glance.founding_targets(founding_targets(), STAGES)
+    table = indicators(True)
+    expected = table[(table["indicator"] == "projected_dependency") & (table["year"] == 2030)]
+    medians = pd.concat([expected.assign(indicator="projected_dependency_p50", value=expected["value"] + 0.024, detail=scenario) for scenario in ("central", "high")], ignore_index=True)
+    medians.loc[medians["detail"] == "high", "value"] += 0.05  # another scenario's median is not the headline's
+    table = pd.concat([table, medians], ignore_index=True)
+    second = glance.sentences(glance.founding_points(table, founding, 2026), glance.founding_lines(founding), card(), glance.capacity_gaps(table, founding), "Rare earths", glance.outlook_medians(table, founding, "central"))[1]
+    assert second.endswith(
+        "refining misses 60.0% even in the best case. The expected projection has every project on time; with delays drawn from the projects' history, the outlook's median is 68.4% in refining and 52.4% in magnets."
+    )
+
+
 def test_sentences_without_the_gap_rows_claim_no_gap():
     founding = glance.founding_targets(founding_targets(), STAGES)
     table = indicators(False)

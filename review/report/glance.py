@@ -113,9 +113,27 @@ def _level(lines: pd.DataFrame, kind: str) -> float | None:
     return float(sel.iloc[0]) if len(sel) and sel.nunique() == 1 else None
 
 
-def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gaps: pd.DataFrame, mineral: str) -> list[str]:
+def outlook_medians(table: pd.DataFrame, founding: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """The outlook's median dependency (`projected_dependency_p50`, `scenario` demand) of each
+    founding stage at its target year, in the founding stages' order: stage, value."""
+    out = []
+    for stage, group in founding.groupby("stage", sort=False):
+        year = int(group["year"].iloc[0])
+        sel = _alliance(table, "projected_dependency_p50", stage)
+        sel = sel[(sel["year"] == year) & (sel["detail"] == scenario)]
+        if len(sel):
+            out.append(dict(stage=stage, value=float(sel["value"].iloc[0])))
+    return pd.DataFrame(out, columns=["stage", "value"])
+
+
+def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gaps: pd.DataFrame, mineral: str, medians: pd.DataFrame | None = None) -> list[str]:
     """Three sentences: where each stage is today and its status; where the pipeline takes
-    it by the target year, expected, slip and best cases; the aligned supply still needed."""
+    it by the target year, expected, slip and best cases, and the outlook's median (`medians`,
+    outlook_medians) beside them; the aligned supply still needed.
+
+    The expected projection has every project on time; the outlook's draws add the delays of
+    the project history, so its median is the centre of what the review expects, and is said
+    next to the expected case (which sat near the draws' 25th percentile in the sample)."""
     if points.empty:
         return [f"No Alliance figure of {mineral.lower()} dependency is available in this build, so the founding target cannot be assessed."]
     target, ambition = _level(lines, "target"), _level(lines, "ambition")
@@ -151,6 +169,12 @@ def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gap
             missing = [r.stage for r in best.itertuples() if r.value > target + ind.EPS and r.status != PROVISIONAL]
             second += f": {joined(missing)} {'misses' if len(missing) == 1 else 'miss'} {pct(target)} even in the best case" if missing else f": every stage reaches {pct(target)} in the best case"
         second += "."
+        if medians is not None and len(medians):
+            second += (
+                " The expected projection has every project on time; with delays drawn from the projects' history, the outlook's median is "
+                + joined([f"{pct(r.value)} in {r.stage}" for r in medians.itertuples()])
+                + "."
+            )
     known = gaps.dropna(subset=["target_t"])
     if len(known):
         needed = known[known["target_t"] > 0]
