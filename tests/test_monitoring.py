@@ -171,3 +171,19 @@ def test_a_source_line_names_sources_in_order_of_what_the_figure_draws():
     # a table without tonnes weighs by rows; a source marked illustrative says so
     prices = pd.DataFrame({"source": ["A", "B", "B"], "illustrative": [False, True, True]})
     assert ch.source_line((prices,)) == "Source: B (illustrative); A."
+
+
+def test_a_fall_hidden_by_the_windows_change_is_named_once_with_its_range_not_its_numbers_again():
+    """15.1 repeated five mineral chapters' price sentences above the table that gives the same
+    numbers; it now names the prices that fell more than 20% from their peak, and the range."""
+    class WithRef(Names):
+        def ref(self, kind, name):
+            return f"Table ({name})"
+
+    stats = pd.DataFrame({
+        "mineral": ["lithium", "cobalt", "antimony", "gallium"], "stage": ["refining", "refining", "refining", "refining"],
+        "change_from_peak": [-0.803, -0.448, -0.05, float("nan")], "peak_year": [2022, 2022, 2024, None],
+    })
+    assert monitoring.hidden_falls(WithRef(), stats) == "A window's change can hide a fall: cobalt and lithium refining are 45% to 80% below their 2022 peaks (Table (prices))."
+    assert monitoring.hidden_falls(WithRef(), stats.iloc[[0]]) == "A window's change can hide a fall: lithium refining is 80% below its 2022 peak (Table (prices))."
+    assert monitoring.hidden_falls(WithRef(), stats.iloc[[2, 3]]) == ""  # a 5% fall is not hidden; an unknown one is not guessed

@@ -106,6 +106,30 @@ def price_index(ch, table: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["mineral", "stage", "label", "year", "price", "unit", "index"])
 
 
+def hidden_falls(ch, stats: pd.DataFrame) -> str:
+    """'A window's change can hide a fall: cobalt, gallium and lithium refining are 44% to 80% below
+    their 2022 peaks (Table 15.1).' for the prices (price_table's data) that fell more than
+    narrative.PEAK_FALL from the window's peak; '' when none did.
+
+    The sentence names them and the range; the numbers are the table's. It quoted each one's
+    price, window change, last year's change and peak, the mineral chapters' price sentences
+    again, directly above the table that gives them."""
+    from review.analysis import narrative
+
+    fell = stats[stats["change_from_peak"].notna() & (stats["change_from_peak"] < -narrative.PEAK_FALL)]
+    if fell.empty:
+        return ""
+    by_stage = {}
+    for r in fell.sort_values(["stage", "mineral"]).itertuples():
+        by_stage.setdefault(r.stage, []).append(ch.mineral(r.mineral).lower())
+    names = narrative.joined([f"{narrative.joined(minerals)} {stage}" for stage, minerals in by_stage.items()])
+    low, high = -fell["change_from_peak"].max(), -fell["change_from_peak"].min()
+    years = narrative.years_listed(fell["peak_year"].dropna().astype(int))
+    how_far = f"{low:.0%} below" if f"{low:.0%}" == f"{high:.0%}" else f"{low:.0%} to {high:.0%} below"
+    verb = "is" if len(fell) == 1 else "are"
+    return f"A window's change can hide a fall: {names} {verb} {how_far} {'its' if len(fell) == 1 else 'their'} {years} peak{'s' if len(fell) > 1 else ''} ({ch.ref('tbl', 'prices')})."
+
+
 def price_table(ch, table: pd.DataFrame, prices: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Latest price, five-year change, last year's change, change from the peak and volatility per mineral and stage: (display, data)."""
     def by_key(indicator: str) -> pd.DataFrame:
