@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pandas as pd
@@ -48,6 +49,13 @@ def test_the_sample_review_builds_end_to_end(sample_build):
     assert "Scorecard" in text and "Annex" in text
     html = "".join(page.read_text() for page in (out / "report").glob("*.html"))  # one page per chapter
     assert html.count("<img") >= 60
+    # the same outlook drawn at a glance and in the rare-earths chapter counts the same sources
+    # (At a glance counted every mineral's projects: 15 sources against the chapter's 13)
+    def source_of(page: str, figure: str) -> str:
+        caption = next(line for line in (out / "book" / page).read_text().splitlines() if f"(figures/{figure}.png)" in line)
+        return re.search(r"Source\\: (.*?)\]\(figures/", caption).group(1)
+
+    assert source_of("index.qmd", "fig-glance-founding") == source_of("mineral-rare-earths.qmd", "fig-mineral-rare-earths-outlook")
     # the sources annex names the sources of every input table that gives them, demand scenarios too
     annex = (out / "book" / "sources.qmd").read_text().replace("\xa0", " ")  # no-break spaces before units
     for source in pd.read_csv(SAMPLE / "demand.csv")["source"]:
