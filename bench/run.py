@@ -7,7 +7,7 @@ kernels). Writes the table to docs/performance.md.
     python bench/run.py               # the full suite (about an hour on 2 cores)
     python bench/run.py --largest 10  # medians as above, synthetic cycles up to 10 x 10 (about 30 minutes)
     python bench/run.py --quick       # one run of each, smaller synthetic cycles (a smoke test)
-    python bench/run.py --sample-only # the sample's cold build against the naive loop, and its rebuilds (about 20 minutes)
+    python bench/run.py --sample-only # the sample's cold build against the naive loop, and its rebuilds (about 15 minutes)
 
 `--sample-only` writes its own section of docs/performance.md and leaves the rest as it
 was; a full run rewrites the rest and keeps that section and bench/render.py's.
