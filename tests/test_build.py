@@ -215,8 +215,6 @@ def test_warm_kernels_give_the_same_results_as_plain_papermill(tiny_build, tmp_p
 
                 os.environ[SOCKET_ENV] = zygote.socket
                 results[mode] = run_job(job, str(out), warm=True)
-            # it leaves at once and cleanly when the build closes it (os._exit after serve)
-            assert zygote.process.returncode == 0 and not os.path.exists(zygote.socket)
         else:
             results[mode] = run_job(job, str(out), warm=False)
     plain, warm = results["plain"], results["warm"]

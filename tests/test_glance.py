@@ -116,10 +116,15 @@ def test_the_outlooks_median_is_said_beside_the_expected_case():
     medians = pd.concat([expected.assign(indicator="projected_dependency_p50", value=expected["value"] + 0.024, detail=scenario) for scenario in ("central", "high")], ignore_index=True)
     medians.loc[medians["detail"] == "high", "value"] += 0.05  # another scenario's median is not the headline's
     table = pd.concat([table, medians], ignore_index=True)
-    second = glance.sentences(glance.founding_points(table, founding, 2026), glance.founding_lines(founding), card(), glance.capacity_gaps(table, founding), "Rare earths", glance.outlook_medians(table, founding, "central"))[1]
+    args = (glance.founding_points(table, founding, 2026), glance.founding_lines(founding), card(), glance.capacity_gaps(table, founding), "Rare earths", glance.outlook_medians(table, founding, "central"))
+    second = glance.sentences(*args, "a delay drawn from the history of the latest project list (55.0% on time and 45.0% one year late)")[1]
     assert second.endswith(
-        "refining misses 60.0% even in the best case. The expected projection has every project on time; with delays drawn from the projects' history, the outlook's median is 68.4% in refining and 52.4% in magnets."
+        "refining misses 60.0% even in the best case. The expected projection has every project on time; with each project coming online with the probability of its status "
+        "and a delay drawn from the history of the latest project list (55.0% on time and 45.0% one year late), the outlook's median is 68.4% in refining and 52.4% in magnets."
     )
+    # too few projects for a history: the draws add no delay, and the sentence does not say they do
+    second = glance.sentences(*args, "no delay, since the latest project list has fewer than 10 projects, too few for a history of delays")[1]
+    assert "history, the outlook's" not in second and "and no delay, since the latest project list has fewer than 10 projects" in second
 
 
 def test_sentences_without_the_gap_rows_claim_no_gap():

@@ -187,3 +187,8 @@ def test_a_fall_hidden_by_the_windows_change_is_named_once_with_its_range_not_it
     assert monitoring.hidden_falls(WithRef(), stats) == "A window's change can hide a fall: cobalt and lithium refining are 45% to 80% below their 2022 peaks (Table (prices))."
     assert monitoring.hidden_falls(WithRef(), stats.iloc[[0]]) == "A window's change can hide a fall: lithium refining is 80% below its 2022 peak (Table (prices))."
     assert monitoring.hidden_falls(WithRef(), stats.iloc[[2, 3]]) == ""  # a 5% fall is not hidden; an unknown one is not guessed
+    # two stages: each named once, the minerals in the order of their names, the stages apart
+    more = pd.concat([stats, pd.DataFrame({"mineral": ["tin", "nickel"], "stage": ["mining", "mining"], "change_from_peak": [-0.3, -0.25], "peak_year": [2023, 2021]})], ignore_index=True)
+    assert monitoring.hidden_falls(WithRef(), more) == (
+        "A window's change can hide a fall: nickel and tin mining, and cobalt and lithium refining are 25% to 80% below their 2021, 2022 and 2023 peaks (Table (prices))."
+    )

@@ -366,3 +366,9 @@ def test_the_need_in_tonnes_names_the_plants_ramping_up_beside_the_pipeline():
     none_ramping = table.assign(value=[744.0, 1000.0, 0.0])
     assert narrative.gap_clause(none_ramping, "cobalt", "refining", 2030) == "the target needs 744 t more aligned supply by 2030, against 1,000 t in the probability-weighted pipeline"
 
+
+def test_signed_percentages_have_a_true_minus_and_no_negative_zero():
+    # the price table's change columns and the price sentences printed "−0.0%" for a change of -0.04%
+    assert narrative.signed_pct(-0.661) == "−66.1%" and narrative.signed_pct(0.386) == "+38.6%"
+    assert narrative.signed_pct(-0.0004) == "+0.0%"
+

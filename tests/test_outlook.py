@@ -394,8 +394,31 @@ def test_since_the_last_review_says_how_each_chance_moved():
     rates = pd.DataFrame({"mineral": ["rare-earths", "rare-earths"], "stage": ["refining", "magnets"], "before": [0.04, 0.05], "now": [0.162, 0.05]})
     assert view.since_sentence(compare_chances(before, now), "central", previous, lambda m: "Rare earths", rates) == (
         "Chance of meeting each dependency target since the 2025 review (central demand): rare earths magnets under 1% (+0.0 pp); "
-        "rare earths refining 12% (-13.4 pp; demand growth assumed 16.2% a year, was 4.0%)."
+        "rare earths refining 12% (-13.4 pp). The 2025 review assumed demand growth of 4.0% a year; this review assumes 16.2% for rare earths refining."
     )
+    # both stages moved alike: the mineral is named once
+    alike = rates.assign(before=0.04, now=0.064)
+    assert view.since_sentence(compare_chances(before, now), "central", previous, lambda m: "Rare earths", alike).endswith(
+        "(-13.4 pp). The 2025 review assumed demand growth of 4.0% a year; this review assumes 6.4% for rare earths."
+    )
+    # different earlier rates are said one by one; unchanged rates say nothing
+    apart = rates.assign(before=[0.04, 0.03], now=[0.162, 0.05])
+    assert view.since_sentence(compare_chances(before, now), "central", previous, lambda m: "Rare earths", apart).endswith(
+        " The demand growth assumed changed: rare earths refining 16.2% a year, was 4.0%; rare earths magnets 5.0% a year, was 3.0%."
+    )
+    assert view.since_sentence(compare_chances(before, now), "central", previous, lambda m: "Rare earths", rates.assign(now=rates["before"])).endswith("(-13.4 pp).")
+
+
+def test_since_the_last_review_names_the_target_year_when_a_stage_has_several():
+    from review.audit.compare import compare_chances
+    from review.report import outlook as view
+
+    now = _report_table()
+    refining = now[(now["indicator"] == "target_probability") & (now["stage"] == "refining")]
+    later = refining.assign(year=2035, value=refining["value"] / 2)
+    now = pd.concat([now, later], ignore_index=True)
+    said = view.since_sentence(compare_chances(now, now), "central", {"cycle": 2025, "available": True}, lambda m: "Rare earths")
+    assert "rare earths refining by 2030 12% (+0.0 pp); rare earths refining by 2035 6% (+0.0 pp)" in said and "magnets under 1%" in said and "magnets by" not in said
 
 
 def test_the_report_says_which_delays_the_chances_rest_on():
@@ -424,11 +447,16 @@ def test_the_chances_table_has_a_row_per_stage_and_a_column_per_scenario():
     assert "Ambition, central demand" not in no_ambition.columns
     # the caption says what the columns hold: lithium's table had one scenario and no ambition
     # under a caption promising both
-    assert view.chances_caption(shown, "Rare earths", "central") == (
+    assert view.chances_caption(shown, "Rare earths", "central", 3, 0.04) == (
         "Rare earths: chance of meeting each dependency target by demand scenario, and the ambition under central demand; the sources of the demand scenarios are in the sources annex."
     )
     one = view.chance_columns(wide[wide["scenario"] == "central"].assign(ambition=float("nan")), "central")
-    assert view.chances_caption(one, "Lithium", "central") == "Lithium: chance of meeting each dependency target under central demand; the sources of the demand scenarios are in the sources annex."
+    assert view.chances_caption(one, "Lithium", "central", 1, 0.04) == "Lithium: chance of meeting each dependency target under central demand; the sources of the demand scenarios are in the sources annex."
+    # a cycle without demand.csv (the 2025 one) has no source to point to: it says the review's setting
+    single = view.chance_columns(wide[wide["scenario"] == "central"], "central")
+    assert view.chances_caption(single, "Rare earths", "central", 0, 0.04) == (
+        "Rare earths: chance of meeting each dependency target and the ambition under central demand; demand grows 4.0% a year, the review's own setting (the inputs give no published scenario)."
+    )
 
 
 

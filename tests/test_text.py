@@ -27,6 +27,8 @@ from review.analysis.text import format_value
         (-0.0004, "share", True, "+0.0 pp"),
         (-0.04, "days", True, "+0.0"),
         (-0.3, "index", True, "+0"),
+        (-0.0004, "share", False, "0.0%"),
+        (-0.4, "days", False, "0"),
     ],
 )
 def test_format_value(value, unit, signed, written):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.text import format_value, is_missing
+from review.analysis.text import as_printed, format_value, is_missing
 
 
 def pct(value) -> str:
@@ -291,8 +291,8 @@ PEAK_FALL = 0.20
 
 
 def signed_pct(value: float) -> str:
-    """'+38.6%', '−66.1%' (a true minus sign)."""
-    return f"{value:+.1%}".replace("-", "−")
+    """'+38.6%', '−66.1%' (a true minus sign; no negative zero)."""
+    return f"{as_printed(value * 100, 1):+.1f}%".replace("-", "−")
 
 
 def price_facts(r, price: str, peak: str) -> str:

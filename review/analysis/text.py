@@ -17,6 +17,12 @@ def is_missing(value) -> bool:
         return False
 
 
+def as_printed(number: float, digits: int) -> float:
+    """`number` rounded as it is printed, without a negative zero: a change of -0.04 pp prints
+    +0.0 pp and a share of -0.04% prints 0.0%, not -0.0 (Japan's change read '-0.0 pp')."""
+    return round(number, digits) + 0.0
+
+
 def format_value(value, unit: str, signed: bool = False) -> str:
     """A share as a percentage, days and tonnes as grouped whole numbers; '' when missing.
 
@@ -25,19 +31,15 @@ def format_value(value, unit: str, signed: bool = False) -> str:
     if is_missing(value):
         return ""
     sign = "+" if signed else ""
-
-    def shown(number: float, digits: int) -> float:
-        """Rounded as printed, without a negative zero: a change of -0.04 pp prints +0.0 pp, not -0.0 pp."""
-        return round(number, digits) + 0.0
-
+    shown = as_printed
     if unit == "share_diff":
         return f"{shown(value * 100, 1):+.1f} pp"
     if unit == "share":
-        return f"{shown(value * 100, 1):{sign}.1f} pp" if signed else f"{value * 100:.1f}%"
+        return f"{shown(value * 100, 1):{sign}.1f} pp" if signed else f"{shown(value * 100, 1):.1f}%"
     if unit == "index":
         return f"{shown(value, 0):{sign},.0f}"
     if unit in ("days", "years"):
-        return f"{shown(value, 1):{sign},.1f}" if signed else f"{value:,.0f}"
+        return f"{shown(value, 1):{sign},.1f}" if signed else f"{shown(value, 0):,.0f}"
     return f"{shown(value, 0):{sign},.0f}"
 
 

@@ -208,7 +208,8 @@ def review_tables(out: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
 def previous_chances(out: Path | None) -> pd.DataFrame:
     """The chances of meeting each dependency target (`target_probability` rows) of a previous
     review, and the yearly demand growth each scenario assumed for them (`DEMAND_RATE` rows,
-    detail the scenario, from that review's settings and demand.csv); empty without one.
+    detail the scenario, worked out from that review's recorded settings and demand.csv, so a
+    review built before the rates were kept has them too); empty without one.
 
     A review built before the outlook existed has no chance: the comparison then says so. The
     rates let the next review say when a chance moved because the assumption did (the 2025
@@ -217,19 +218,27 @@ def previous_chances(out: Path | None) -> pd.DataFrame:
     """
     if out is None:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "Int64" if c == "year" else "object") for c in ind.COLUMNS})
+    import json
+    from types import SimpleNamespace
+
     from review.inputs import snapshot
+    from review.inputs.config import ReviewConfig
 
     _, table, _ = review_tables(out)
     chances = table[(table["indicator"] == "target_probability") & (table["scope"] == ind.ALLIANCE)]
     validated = Path(out) / "validated"
-    config = snapshot.read_config(validated)
-    demand = snapshot.read_table(validated, "demand") if (validated / "demand.parquet").is_file() else None
-    rates = ind.demand_rates(demand, config, sorted(set(zip(chances["mineral"], chances["stage"].fillna("")))))
+    # only the two settings the rates depend on, read as that review recorded them: a review
+    # made by older code may record settings this code no longer knows
+    recorded = json.loads((validated / snapshot.CONFIG_JSON).read_text())
+    defaults = ReviewConfig.model_fields
+    settings = SimpleNamespace(**{name: recorded.get(name, defaults[name].default) for name in ("headline_scenario", "demand_growth")})
+    demand = snapshot.read_table(validated, "demand") if "demand" in snapshot.read_meta(validated)["tables"] else None
+    rates = ind.demand_rates(demand, settings, sorted(set(zip(chances["mineral"], chances["stage"].fillna("")))))
     kept = pd.DataFrame({
         "indicator": ind.DEMAND_RATE, "mineral": rates["mineral"], "stage": rates["stage"], "scope": ind.ALLIANCE,
-        "year": pd.array([config.cycle] * len(rates), dtype="Int64"), "value": rates["rate"].astype(float), "unit": ind.SHARE, "status": "", "detail": rates["scenario"],
+        "year": pd.array([recorded.get("cycle")] * len(rates), dtype="Int64"), "value": rates["rate"].astype(float), "unit": ind.SHARE, "status": "", "detail": rates["scenario"],
     })
-    return pd.concat([chances, kept], ignore_index=True)[ind.COLUMNS] if len(kept) else chances.reset_index(drop=True)
+    return pd.concat([chances[ind.COLUMNS], kept[ind.COLUMNS]], ignore_index=True)
 
 
 def previous_scorecard(out: Path) -> pd.DataFrame:

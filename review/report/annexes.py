@@ -116,8 +116,8 @@ def annex_facts(tables: dict, submissions: list[dict] = ()) -> dict:
     illustrative_targets = set(targets.loc[marked_illustrative(targets), "source"])
     found: dict[str, dict] = {}
     for name in TABLES:  # every input table that names its sources (demand.csv's scenario rates too)
-        frame = tables.get(name)
-        if frame is None or "source" not in frame.columns:
+        frame = tables[name]
+        if "source" not in frame.columns:
             continue
         for source, count in frame["source"].fillna("(not given)").value_counts().sort_index().items():
             entry = found.setdefault(source, {"source": source, "tables": [], "rows": 0})
@@ -291,11 +291,14 @@ def reproducibility(identity: dict, cycle: int, edition_label: str) -> str:
 
 def sources(snapshot_dir: Path) -> tuple[str, str]:
     """The sources annex, and the sample-data notice for the front page ('' when all data are official)."""
-    found = _facts(snapshot_dir)["sources"]
+    facts = _facts(snapshot_dir)
+    found = facts["sources"]
     rows = [[e["source"], ", ".join(e["tables"]), f"{e['rows']:,}", "illustrative" if e["illustrative"] else "published"] for e in found]
     illustrative = any(e["illustrative"] for e in found)
+    revised = "; where it revised a figure, the data-quality annex gives both editions." if facts["revisions"] else "."
     statement = (
-        "Figures marked illustrative are sample data made for this build (consistent with the published market sizes, but not official statistics); world production figures are the U.S. Geological Survey's, with the rest of the world derived as its world total less the countries it lists, and revised figures as the annex on data quality shows."
+        "Figures marked illustrative are sample data made for this build (consistent with the published market sizes, but not official statistics); world production figures are the U.S. Geological Survey's, the rest of the world derived as its world total less the countries it lists"
+        + revised
         if illustrative
         else "All figures come from the published sources listed."
     )

@@ -126,14 +126,16 @@ def outlook_medians(table: pd.DataFrame, founding: pd.DataFrame, scenario: str) 
     return pd.DataFrame(out, columns=["stage", "value"])
 
 
-def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gaps: pd.DataFrame, mineral: str, medians: pd.DataFrame | None = None) -> list[str]:
+def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gaps: pd.DataFrame, mineral: str, medians: pd.DataFrame | None = None, draws: str = "") -> list[str]:
     """Three sentences: where each stage is today and its status; where the pipeline takes
     it by the target year, expected, slip and best cases, and the outlook's median (`medians`,
     outlook_medians) beside them; the aligned supply still needed.
 
-    The expected projection has every project on time; the outlook's draws add the delays of
-    the project history, so its median is the centre of what the review expects, and is said
-    next to the expected case (which sat near the draws' 25th percentile in the sample)."""
+    The expected projection weighs each project by its status and has it on time; the
+    outlook's draws bring each project online or not with the probability of its status, with
+    a delay as `draws` says (review.report.outlook.delay_phrase: the project history, the
+    distribution review.yml states, or none), so its median is said next to the expected case
+    (which sat near the draws' 25th percentile in the sample)."""
     if points.empty:
         return [f"No Alliance figure of {mineral.lower()} dependency is available in this build, so the founding target cannot be assessed."]
     target, ambition = _level(lines, "target"), _level(lines, "ambition")
@@ -171,7 +173,9 @@ def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gap
         second += "."
         if medians is not None and len(medians):
             second += (
-                " The expected projection has every project on time; with delays drawn from the projects' history, the outlook's median is "
+                " The expected projection has every project on time; with each project coming online with the probability of its status and "
+                + draws
+                + ", the outlook's median is "
                 + joined([f"{pct(r.value)} in {r.stage}" for r in medians.itertuples()])
                 + "."
             )

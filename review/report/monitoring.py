@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis import indicators as ind
+from review.analysis import narrative
 from review.analysis.text import format_value
 from review.report.views import rows_of, stage_order, stockpile_cover
 
@@ -114,15 +115,14 @@ def hidden_falls(ch, stats: pd.DataFrame) -> str:
     The sentence names them and the range; the numbers are the table's. It quoted each one's
     price, window change, last year's change and peak, the mineral chapters' price sentences
     again, directly above the table that gives them."""
-    from review.analysis import narrative
-
     fell = stats[stats["change_from_peak"].notna() & (stats["change_from_peak"] < -narrative.PEAK_FALL)]
     if fell.empty:
         return ""
-    by_stage = {}
-    for r in fell.sort_values(["stage", "mineral"]).itertuples():
+    by_stage: dict[str, list[str]] = {}
+    for r in fell.sort_values("stage").itertuples():
         by_stage.setdefault(r.stage, []).append(ch.mineral(r.mineral).lower())
-    names = narrative.joined([f"{narrative.joined(minerals)} {stage}" for stage, minerals in by_stage.items()])
+    # stages apart with a comma before their "and": "nickel and tin mining, and cobalt and lithium refining"
+    names = ", and ".join(f"{narrative.joined(sorted(minerals))} {stage}" for stage, minerals in by_stage.items())
     low, high = -fell["change_from_peak"].max(), -fell["change_from_peak"].min()
     years = narrative.years_listed(fell["peak_year"].dropna().astype(int))
     how_far = f"{low:.0%} below" if f"{low:.0%}" == f"{high:.0%}" else f"{low:.0%} to {high:.0%} below"
@@ -139,7 +139,7 @@ def price_table(ch, table: pd.DataFrame, prices: pd.DataFrame) -> tuple[pd.DataF
     latest = prices.sort_values("year").groupby(["mineral", "stage"]).tail(1).sort_values(["mineral", "stage"])
 
     def ratio(row) -> str:
-        return f"{row['value']:+.1%}".replace("-", "−") if pd.notna(row["value"]) else row["status"]
+        return narrative.signed_pct(row["value"]) if pd.notna(row["value"]) else row["status"]
 
     shown, data = [], []
     for p in latest.itertuples():

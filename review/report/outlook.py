@@ -165,15 +165,25 @@ def chance_columns(wide: pd.DataFrame, headline: str) -> pd.DataFrame:
     return out
 
 
-def chances_caption(shown: pd.DataFrame, mineral_name: str, headline: str) -> str:
+def chances_caption(shown: pd.DataFrame, mineral_name: str, headline: str, demand_rows: int, demand_growth: float) -> str:
     """The caption of chance_columns' table, saying only what its columns hold: 'by demand
-    scenario' when it has more than one target column, the ambition only when it has its column.
-    (A fixed caption promised scenarios and an ambition to lithium's table, which had one
-    scenario and no ambition.)"""
-    scenarios = [c for c in shown.columns if c.startswith("Target, ")]
-    what = "by demand scenario" if len(scenarios) > 1 else f"under {headline} demand"
-    ambition = f", and the ambition under {headline} demand" if f"Ambition, {headline} demand" in shown.columns else ""
-    return f"{mineral_name}: chance of meeting each dependency target {what}{ambition}; the sources of the demand scenarios are in the sources annex."
+    scenario' when it has more than one target column, the ambition only when it has its column;
+    and where the demand growth comes from: demand.csv's sources (`demand_rows` of the mineral)
+    or, without them, the review's own `demand_growth`, which no publication gives. (A fixed
+    caption promised scenarios and an ambition to lithium's table, which had one scenario and
+    no ambition, and sources to a cycle that had no demand.csv.)"""
+    several = len([c for c in shown.columns if c.startswith("Target, ")]) > 1
+    ambition = f"Ambition, {headline} demand" in shown.columns
+    if several:
+        what = "each dependency target by demand scenario" + (f", and the ambition under {headline} demand" if ambition else "")
+    else:
+        what = "each dependency target" + (" and the ambition" if ambition else "") + f" under {headline} demand"
+    basis = (
+        "the sources of the demand scenarios are in the sources annex"
+        if demand_rows
+        else f"demand grows {format_value(demand_growth, 'share')} a year, the review's own setting (the inputs give no published scenario)"
+    )
+    return f"{mineral_name}: chance of meeting {what}; {basis}."
 
 
 def chance_sentence(found: pd.DataFrame, lines: pd.DataFrame, headline: str, stages: list[str]) -> str | None:
@@ -271,32 +281,56 @@ def demand_rate_changes(previous_chances: pd.DataFrame, demand: pd.DataFrame | N
 def since_sentence(changes: pd.DataFrame, headline: str, previous: dict, mineral_name, rates: pd.DataFrame | None = None) -> str | None:
     """The change in each chance of meeting a dependency target since the previous review, for
     "since the last review" (`changes` from review.audit.compare.compare_chances; headline
-    scenario, kind target). None without a previous review.
+    scenario, kind target), each with its target year when a stage has several. None without a
+    previous review.
 
-    Where the demand growth assumed for a mineral and stage changed (`rates`, from
-    demand_rate_changes), the change says so beside it: a chance that fell because this review
-    assumes faster demand is not a fall in performance."""
+    Where the demand growth assumed changed (`rates`, from demand_rate_changes), a second
+    sentence says so, once per mineral when its stages moved alike: a chance that fell because
+    this review assumes faster demand is not a fall in performance."""
     if not previous.get("available"):
         return None
-    assumed = {} if rates is None else {(r.mineral, r.stage): (r.before, r.now) for r in rates.itertuples()}
     rows = changes[(changes["kind"] == "target") & (changes["scenario"] == headline)]
     if rows.empty:
         return None
     if rows["before"].isna().all():
         return f"The {previous['cycle']} review did not estimate the chance of meeting the dependency targets; this review is the first to (the outlook)."
+    years = rows.groupby(["mineral", "stage"])["year"].transform("nunique")
     parts = []
-    for r in rows.itertuples():
-        where = f"{mineral_name(r.mineral).lower()} {r.stage}".strip()
+    for r, several in zip(rows.itertuples(), years):
+        where = f"{mineral_name(r.mineral).lower()} {r.stage}".strip() + (f" by {int(r.year)}" if several > 1 else "")
         if r.before != r.before:
             parts.append(f"{where} {chance(r.now)} (new)")
         elif r.now != r.now:
             parts.append(f"{where}: no longer estimated (was {chance(r.before)})")
         else:
-            before, now = assumed.get((r.mineral, r.stage or ""), (float("nan"), float("nan")))
-            moved = before == before and now == now and abs(now - before) > ind.EPS
-            rate = f"; demand growth assumed {format_value(now, 'share')} a year, was {format_value(before, 'share')}" if moved else ""
-            parts.append(f"{where} {chance(r.now)} ({format_value(r.change, 'share_diff')}{rate})")
-    return f"Chance of meeting each dependency target since the {previous['cycle']} review ({headline} demand): " + "; ".join(parts) + "."
+            parts.append(f"{where} {chance(r.now)} ({format_value(r.change, 'share_diff')})")
+    text = f"Chance of meeting each dependency target since the {previous['cycle']} review ({headline} demand): " + "; ".join(parts) + "."
+    return text + _rates_moved(rows, rates, previous["cycle"], mineral_name)
+
+
+def _rates_moved(rows: pd.DataFrame, rates: pd.DataFrame | None, cycle: int, mineral_name) -> str:
+    """' The 2025 review assumed demand growth of 4.0% a year; this review assumes 16.2% for
+    lithium refining and 6.4% for rare earths.' ('' when no rate of `rows`' stages changed);
+    a mineral whose stages moved alike is named once."""
+    if rates is None or rates.empty:
+        return ""
+    shown = set(zip(rows["mineral"], rows["stage"].fillna("")))
+    moved = rates[[(m, s) in shown for m, s in zip(rates["mineral"], rates["stage"])]]
+    moved = moved[moved["before"].notna() & moved["now"].notna() & ((moved["now"] - moved["before"]).abs() > ind.EPS)]
+    if moved.empty:
+        return ""
+    every_stage = rates.groupby("mineral")["stage"].nunique()
+    labels = []
+    for mineral, part in moved.groupby("mineral", sort=False):
+        alike = part[["before", "now"]].drop_duplicates()
+        if len(part) == every_stage[mineral] and len(alike) == 1:
+            labels.append((mineral_name(mineral).lower(), float(alike["before"].iloc[0]), float(alike["now"].iloc[0])))
+        else:
+            labels += [(f"{mineral_name(mineral).lower()} {r.stage}", float(r.before), float(r.now)) for r in part.itertuples()]
+    share = lambda v: format_value(v, "share")  # noqa: E731
+    if len({before for _, before, _ in labels}) == 1:
+        return f" The {cycle} review assumed demand growth of {share(labels[0][1])} a year; this review assumes " + joined([f"{share(now)} for {label}" for label, _, now in labels]) + "."
+    return " The demand growth assumed changed: " + "; ".join(f"{label} {share(now)} a year, was {share(before)}" for label, before, now in labels) + "."
 
 
 def delay_phrase(table: pd.DataFrame, mineral: str) -> str:

@@ -145,7 +145,8 @@ class PandocRenderer:
             raise RenderFailed(f"pandoc failed: {errors.strip()}")
 
     def render(self, book: Path, report: Path, formats: tuple[str, ...], cycle: int, edition: str) -> list[Path]:
-        """HTML and PDF side by side: Pandoc writes the HTML while Typst compiles the PDF."""
+        """HTML and PDF side by side: Pandoc writes the HTML pages while it writes the Typst
+        source, then Pagefind indexes the pages while Typst compiles the PDF."""
         import tempfile
 
         import yaml
@@ -256,13 +257,14 @@ def start_search_index(site: Path) -> subprocess.Popen:
     styles and index files; only the pages' <main> is indexed, see templates/pandoc/book.html)."""
     import sys
 
-    return subprocess.Popen([sys.executable, "-m", "pagefind", "--site", str(site), "--silent"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # its output is not read until Typst is done: --silent and no stdout keep it from filling a pipe
+    return subprocess.Popen([sys.executable, "-m", "pagefind", "--site", str(site), "--silent"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
 def finish_search_index(proc: subprocess.Popen, site: Path) -> None:
-    out, errors = proc.communicate()
+    _, errors = proc.communicate()
     if proc.returncode != 0 or not (site / "pagefind" / "pagefind-ui.js").is_file():
-        raise RenderFailed(f"pagefind failed (exit code {proc.returncode}): {(errors or out).strip()}")
+        raise RenderFailed(f"pagefind failed (exit code {proc.returncode}): {(errors or '').strip()}")
 
 
 def font_paths() -> list[str]:
