@@ -98,12 +98,9 @@ def capacity_gaps(table: pd.DataFrame, founding: pd.DataFrame) -> pd.DataFrame:
             if int(r.year) == year and r.detail in ("target", "ambition"):
                 row[f"{r.detail}_t"] = float(r.value)
                 row["provisional"] |= r.status == PROVISIONAL
-        for indicator, column in (("pipeline_weighted_capacity_t", "pipeline_t"), ("ramp_up_capacity_t", "ramp_up_t")):
-            sel = _alliance(table, indicator, stage)
-            sel = sel[sel["year"] == year]
-            if len(sel):
-                row[column] = float(sel["value"].iloc[0])
-                row["provisional"] |= bool((sel["status"] == PROVISIONAL).any())
+        beside, provisional = outlook.supply_beside(table, FOUNDING_MINERAL, stage, year)
+        row.update(beside)
+        row["provisional"] |= provisional
         out.append(row)
     return pd.DataFrame(out, columns=["stage", "year", "target_t", "ambition_t", "pipeline_t", "ramp_up_t", "provisional"])
 

@@ -91,6 +91,20 @@ def fan_points(table: pd.DataFrame, mineral: str, cycle: int) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["stage", "case", "year", "value", "status"])
 
 
+def supply_beside(table: pd.DataFrame, mineral: str, stage: str, year: int) -> tuple[dict[str, float], bool]:
+    """What a need in tonnes is set beside at `year`: the weighted pipeline (`pipeline_t`) and the
+    plants still ramping up, which the projections count as certain (`ramp_up_t`); NaN where the
+    build has no such row. And whether either is provisional."""
+    found, provisional = {"pipeline_t": float("nan"), "ramp_up_t": float("nan")}, False
+    for indicator, column in (("pipeline_weighted_capacity_t", "pipeline_t"), ("ramp_up_capacity_t", "ramp_up_t")):
+        sel = _alliance(table, indicator, mineral)
+        sel = sel[(sel["stage"] == stage) & (sel["year"] == year)]
+        if len(sel):
+            found[column] = float(sel["value"].iloc[0])
+            provisional |= bool((sel["status"] == ind.PROVISIONAL).any())
+    return found, provisional
+
+
 def what_it_takes(table: pd.DataFrame, mineral: str, scenario: str, stages: list[str] | None = None) -> pd.DataFrame:
     """Per stage and target year: the extra aligned capacity for an 80% chance of the target and of
     the ambition, beside the weighted pipeline and the ramping capacity: stage, year, target_t, ambition_t, pipeline_t, ramp_up_t."""
@@ -102,11 +116,7 @@ def what_it_takes(table: pd.DataFrame, mineral: str, scenario: str, stages: list
             kind, _, which = r.detail.partition(":")
             if which == scenario and kind in ("target", "ambition"):
                 row[f"{kind}_t"] = float(r.value)
-        for indicator, column in (("pipeline_weighted_capacity_t", "pipeline_t"), ("ramp_up_capacity_t", "ramp_up_t")):
-            sel = _alliance(table, indicator, mineral)
-            sel = sel[(sel["stage"] == stage) & (sel["year"] == year)]
-            if len(sel):
-                row[column] = float(sel["value"].iloc[0])
+        row.update(supply_beside(table, mineral, stage, int(year))[0])
         out.append(row)
     return _in_order(pd.DataFrame(out, columns=["stage", "year", "target_t", "ambition_t", "pipeline_t", "ramp_up_t"]), stages)
 
