@@ -31,16 +31,15 @@ def format_value(value, unit: str, signed: bool = False) -> str:
     if is_missing(value):
         return ""
     sign = "+" if signed else ""
-    shown = as_printed
     if unit == "share_diff":
-        return f"{shown(value * 100, 1):+.1f} pp"
+        return f"{as_printed(value * 100, 1):+.1f} pp"
     if unit == "share":
-        return f"{shown(value * 100, 1):{sign}.1f} pp" if signed else f"{shown(value * 100, 1):.1f}%"
+        return f"{as_printed(value * 100, 1):{sign}.1f} pp" if signed else f"{as_printed(value * 100, 1):.1f}%"
     if unit == "index":
-        return f"{shown(value, 0):{sign},.0f}"
+        return f"{as_printed(value, 0):{sign},.0f}"
     if unit in ("days", "years"):
-        return f"{shown(value, 1):{sign},.1f}" if signed else f"{shown(value, 0):,.0f}"
-    return f"{shown(value, 0):{sign},.0f}"
+        return f"{as_printed(value, 1):{sign},.1f}" if signed else f"{as_printed(value, 0):,.0f}"
+    return f"{as_printed(value, 0):{sign},.0f}"
 
 
 INDICATOR_NAMES = {

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.narrative import ASSESSED, by_when, joined, marked_illustrative, plural, years_listed
+from review.analysis.narrative import ASSESSED, by_when, joined, marked_illustrative, pct, plural, years_listed
 from review.analysis.text import format_value, is_missing
 from review.report import outlook
 
@@ -30,10 +30,6 @@ DEPENDENCY = "single_supplier_dependency"
 CASES = ("baseline", "today", "expected", "best case", "slip case")
 #: Statuses that mean a figure is not assessed because too few members reported (honest, #12).
 PROVISIONAL = "provisional"
-
-
-def pct(value) -> str:
-    return format_value(value, "share")
 
 
 def tonnes(value) -> str:

@@ -11,15 +11,11 @@ from __future__ import annotations
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.narrative import joined
+from review.analysis.narrative import joined, pct
 from review.analysis.text import format_value
 
 #: How many projects the At a glance page names as raising the chance most.
 TOP_PROJECTS = 3
-
-
-def pct(value) -> str:
-    return format_value(value, "share")
 
 
 def chance(value) -> str:
@@ -337,10 +333,9 @@ def _rates_moved(rows: pd.DataFrame, rates: pd.DataFrame | None, cycle: int, min
             labels.append((mineral_name(mineral).lower(), float(alike["before"].iloc[0]), float(alike["now"].iloc[0])))
         else:
             labels += [(f"{mineral_name(mineral).lower()} {r.stage}", float(r.before), float(r.now)) for r in part.itertuples()]
-    share = lambda v: format_value(v, "share")  # noqa: E731
     if len({before for _, before, _ in labels}) == 1:
-        return f" The {cycle} review assumed demand growth of {share(labels[0][1])} a year; this review assumes " + joined([f"{share(now)} for {label}" for label, _, now in labels]) + "."
-    return " The demand growth assumed changed: " + "; ".join(f"{label} {share(now)} a year, was {share(before)}" for label, before, now in labels) + "."
+        return f" The {cycle} review assumed demand growth of {pct(labels[0][1])} a year; this review assumes " + joined([f"{pct(now)} for {label}" for label, _, now in labels]) + "."
+    return " The demand growth assumed changed: " + "; ".join(f"{label} {pct(now)} a year, was {pct(before)}" for label, before, now in labels) + "."
 
 
 def delay_phrase(table: pd.DataFrame, mineral: str) -> str:

@@ -262,6 +262,7 @@ def start_search_index(site: Path) -> subprocess.Popen:
 
 
 def finish_search_index(proc: subprocess.Popen, site: Path) -> None:
+    """Wait for start_search_index's Pagefind; a failure, or no index written, is a RenderFailed with its errors."""
     _, errors = proc.communicate()
     if proc.returncode != 0 or not (site / "pagefind" / "pagefind-ui.js").is_file():
         raise RenderFailed(f"pagefind failed (exit code {proc.returncode}): {(errors or '').strip()}")

@@ -200,15 +200,15 @@ def demand_scenarios(demand: pd.DataFrame | None, config: ReviewConfig, mineral:
     return dict(sorted(out.items())) or {config.headline_scenario: config.demand_growth}
 
 
-#: The rows a review keeps of the demand growth its chances assumed (detail: the scenario),
-#: beside the previous review's chances (review.audit.compare.previous_chances).
+#: The indicator of the rows that carry the demand growth a previous review's chances assumed
+#: (detail: the scenario), beside those chances (review.audit.compare.previous_chances).
 DEMAND_RATE = "demand_growth_rate"
 
 
 def demand_rates(demand: pd.DataFrame | None, config: ReviewConfig, pairs) -> pd.DataFrame:
     """The yearly demand growth of every scenario for each (mineral, stage) of `pairs`, as
-    `demand_scenarios` gives it: columns mineral, stage, scenario, rate. Kept with a review's
-    chances, so that the next review can say when a chance moved because the assumption did."""
+    `demand_scenarios` gives it: columns mineral, stage, scenario, rate. Set beside a previous
+    review's chances, so that the next review can say when a chance moved because the assumption did."""
     rows = [dict(mineral=m, stage=s, scenario=scenario, rate=rate) for m, s in pairs for scenario, rate in demand_scenarios(demand, config, m, s).items()]
     return pd.DataFrame(rows, columns=["mineral", "stage", "scenario", "rate"])
 
