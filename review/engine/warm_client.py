@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
+import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 
@@ -17,9 +18,23 @@ from review.engine.warm_kernel import SOCKET_ENV
 #: How long the client waits for IOPub to fall quiet after the kernel's first reply
 #: (jupyter_client waits 0.2 s, twice): idle time, not work, but paid by every notebook.
 IOPUB_SETTLE_S = 0.02
+#: How soon a client's socket tries again to reach a kernel that is not listening yet (ZeroMQ
+#: waits 100 ms). The client connects as soon as the kernel is asked for, and a warm kernel
+#: listens about 90 ms later, so the default kept every notebook waiting for the next retry.
+RECONNECT_MS = 5
+#: How often the manager checks whether a kernel asked to shut down has exited (jupyter_client: 0.1 s).
+SHUTDOWN_POLL_S = 0.005
+
+
+def _quick_reconnect(context: zmq.Context) -> zmq.Context:
+    context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)  # a default for the sockets it makes from now on
+    return context
 
 
 class WarmKernelClient(AsyncKernelClient):
+    def _context_default(self):
+        return _quick_reconnect(super()._context_default())
+
     async def wait_for_ready(self, timeout=None):
         channel = self.iopub_channel
         get_msg = channel.get_msg
@@ -40,6 +55,12 @@ class WarmKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.client_factory = WarmKernelClient
+
+    def _context_default(self):
+        return _quick_reconnect(super()._context_default())  # its control socket, which asks the kernel to shut down
+
+    async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
+        await super()._async_finish_shutdown(waittime, SHUTDOWN_POLL_S, restart)
 
     def format_kernel_cmd(self, extra_arguments=None):
         return [sys.executable, "-P", "-m", "review.engine.warm_kernel", "attach", os.environ[SOCKET_ENV], str(os.getpid()), "-f", self.connection_file]
