@@ -141,7 +141,18 @@ def test_single_producer_hhi_is_10000():
     ],
 )
 def test_path_value(year, expected):
-    assert ind.path_value(0.85, 2024, 0.60, 2030, year) == pytest.approx(expected)
+    assert ind.path_value(0.85, 2024, 0.60, 2030, year, "max") == pytest.approx(expected)
+    # a floor the baseline is below: the same line, rising (recycling share 2% to 10%)
+    assert ind.path_value(0.02, 2024, 0.10, 2030, 2027, "min") == pytest.approx(0.06)
+
+
+@pytest.mark.parametrize("year", [2020, 2024, 2026, 2030, 2032])
+def test_a_target_the_baseline_already_meets_has_the_target_as_its_path(year):
+    """A ceiling of 60% over a baseline of 50% drew a path rising from 50% to 60%; a floor of 10
+    over a baseline of 12 one falling to 10. The path is the target itself, every year."""
+    assert ind.path_value(0.50, 2024, 0.60, 2030, year, "max") == 0.60
+    assert ind.path_value(0.60, 2024, 0.60, 2030, year, "max") == 0.60  # met exactly
+    assert ind.path_value(0.12, 2024, 0.10, 2030, year, "min") == 0.10
 
 
 @pytest.mark.parametrize(
@@ -187,6 +198,18 @@ def test_target_rows_current_and_previous():
     assert before.value == pytest.approx(0.808333, abs=1e-6) and before.status == "on track"
     gap = one(rows, indicator="target_gap", year=2026)
     assert gap.value == pytest.approx(0.15) and gap.detail == "single_supplier_dependency:target"
+
+
+def test_a_ceiling_met_at_the_baseline_is_assessed_against_the_ceiling():
+    """Dependency 50% in the baseline year, 59% now, ceiling 60% by 2030: the target is still met.
+    Against a path rising from the baseline (53.3% in 2026) it read off track."""
+    table = observed({2024: 0.50, 2025: 0.56, 2026: 0.59})
+    t = targets([("re", "refining", "single_supplier_dependency", "max", 0.60, 2030, "target", 2024, "s")])
+    rows = ind.target_rows(t, table, config())
+    now = one(rows, indicator="target_path", year=2026)
+    assert now.value == pytest.approx(0.60) and now.status == "on track"
+    table = observed({2024: 0.50, 2025: 0.56, 2026: 0.63})  # above the ceiling: at risk (within 5 points)
+    assert one(ind.target_rows(t, table, config()), indicator="target_path", year=2026).status == "at risk"
 
 
 def test_target_without_baseline_data():

@@ -195,3 +195,18 @@ def test_targets_withheld_now_and_before_are_named_in_a_sentence_not_a_row_each(
         "The 3 other targets (recycling share: rare earths and lithium; stockpile cover: gallium) are withheld in this edition, now and at the previous review: "
         "the Alliance totals would reveal confidential figures. The restricted edition assesses them; the table's data file lists them.")
     assert views.withheld_sentence(card.iloc[3:], ch) is None
+
+
+def test_the_drawn_path_of_a_ceiling_the_baseline_meets_is_the_ceiling_not_a_rising_line():
+    """Rare-earth mining: 50% in 2024 under a 60% ceiling drew a path rising to 60%; the 50%
+    ambition, which the baseline misses, keeps its line down from the baseline."""
+    table = ind.rows(pd.DataFrame({"year": [2024, 2025], "value": [0.50, 0.49]}), indicator="single_supplier_dependency", mineral="re", stage="mining", scope=ind.ALLIANCE, unit="share")
+    targets = pd.DataFrame(
+        [("re", "mining", "single_supplier_dependency", "max", 0.60, 2030, "target", 2024), ("re", "mining", "single_supplier_dependency", "max", 0.45, 2030, "ambition", 2024)],
+        columns=["mineral", "stage", "indicator", "comparator", "value", "year", "kind", "baseline_year"],
+    )
+    points = views.target_path_points(table, targets, "re")
+    target = points[points["kind"] == "target"]
+    assert list(target["year"]) == list(range(2024, 2031)) and set(target["value"]) == {0.60}
+    ambition = points[points["kind"] == "ambition"].set_index("year")["value"]
+    assert ambition[2024] == 0.50 and abs(ambition[2027] - 0.475) < 1e-9 and ambition[2030] == 0.45

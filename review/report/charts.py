@@ -305,7 +305,7 @@ def _recycling_path(ax, series: pd.DataFrame, path: pd.DataFrame) -> None:
 
 
 def recycling_paths(series: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
-    """The Alliance's recycling share per mineral with the straight path to its target.
+    """The Alliance's recycling share per mineral with the path to its target.
 
     `series`: panel, year, value (Alliance). `paths`: panel, year, value."""
     panels = list(dict.fromkeys(series["panel"]))

@@ -73,7 +73,7 @@ def origin_shares(ch, sourcing: pd.DataFrame, stages: list[str]) -> pd.DataFrame
 
 
 def target_path_points(table: pd.DataFrame, targets: pd.DataFrame, mineral: str) -> pd.DataFrame:
-    """The straight-line paths of a mineral's dependency targets, year by year. Columns: stage, year, value, kind."""
+    """The paths of a mineral's dependency targets (indicators.path_value), year by year. Columns: stage, year, value, kind."""
     out = []
     for t in targets[(targets["mineral"] == mineral) & (targets["indicator"] == "single_supplier_dependency")].itertuples():
         series = ind.alliance_series(table, t.indicator, mineral, t.stage)
@@ -81,7 +81,7 @@ def target_path_points(table: pd.DataFrame, targets: pd.DataFrame, mineral: str)
         if np.isnan(base):
             continue
         for year in range(int(t.baseline_year), int(t.year) + 1):
-            out.append(dict(stage=t.stage, year=year, value=ind.path_value(base, int(t.baseline_year), float(t.value), int(t.year), year), kind=t.kind))
+            out.append(dict(stage=t.stage, year=year, value=ind.path_value(base, int(t.baseline_year), float(t.value), int(t.year), year, t.comparator), kind=t.kind))
     return pd.DataFrame(out, columns=["stage", "year", "value", "kind"])
 
 
@@ -491,8 +491,8 @@ def since_last_review_table(ch, comparison: pd.DataFrame) -> pd.DataFrame:
 
 
 def recycling_paths(ch, table: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """Each recycling target's straight path from the Alliance's share in its baseline year to
-    the target value in the target year (no path without a baseline value).
+    """Each recycling target's path (indicators.path_value) from the Alliance's share in its
+    baseline year to the target value in the target year (no path without a baseline value).
     Columns: mineral, panel, year, value."""
     out = []
     for t in targets[targets["indicator"] == "recycling_share"].itertuples():
@@ -500,7 +500,7 @@ def recycling_paths(ch, table: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFr
         if np.isnan(base):
             continue
         for year in range(int(t.baseline_year), int(t.year) + 1):
-            out.append(dict(mineral=t.mineral, panel=ch.mineral(t.mineral), year=year, value=ind.path_value(base, int(t.baseline_year), float(t.value), int(t.year), year)))
+            out.append(dict(mineral=t.mineral, panel=ch.mineral(t.mineral), year=year, value=ind.path_value(base, int(t.baseline_year), float(t.value), int(t.year), year, t.comparator)))
     return pd.DataFrame(out, columns=["mineral", "panel", "year", "value"])
 
 

@@ -31,8 +31,16 @@ from review.analysis.indicators.common import (
 from review.inputs.config import ReviewConfig
 
 
-def path_value(baseline_value: float, baseline_year: int, target_value: float, target_year: int, year: int) -> float:
-    """The straight line from (baseline_year, baseline_value) to (target_year, target_value), held flat outside."""
+def path_value(baseline_value: float, baseline_year: int, target_value: float, target_year: int, year: int, comparator: str) -> float:
+    """The straight line from (baseline_year, baseline_value) to (target_year, target_value), held flat outside.
+
+    A target the baseline already meets (a `max` target at or above the baseline value, a
+    `min` one at or below it) has the target value as its path in every year: a line from the
+    baseline would move away from where the Alliance is (a ceiling of 60% over a baseline of
+    50% drew a rising path) and call a value that still meets the target off track.
+    """
+    if (baseline_value <= target_value) if comparator == "max" else (baseline_value >= target_value):
+        return target_value
     if year <= baseline_year:
         return baseline_value
     if year >= target_year:
@@ -108,7 +116,7 @@ def target_rows(targets: pd.DataFrame, table: pd.DataFrame, config: ReviewConfig
             if isinstance(baseline, float) and math.isnan(baseline):
                 path, status = np.nan, NO_BASELINE
             else:
-                path = path_value(float(baseline), int(t.baseline_year), float(t.value), int(t.year), year)
+                path = path_value(float(baseline), int(t.baseline_year), float(t.value), int(t.year), year, t.comparator)
                 status = path_status(value, path, t.comparator, margin)
             if math.isnan(value):
                 status = SUPPRESSED if _status_is(table, t, stage, year, SUPPRESSED) else NO_DATA
