@@ -142,8 +142,10 @@ def test_single_producer_hhi_is_10000():
 )
 def test_path_value(year, expected):
     assert ind.path_value(0.85, 2024, 0.60, 2030, year, "max") == pytest.approx(expected)
-    # a floor the baseline is below: the same line, rising (recycling share 2% to 10%)
-    assert ind.path_value(0.02, 2024, 0.10, 2030, 2027, "min") == pytest.approx(0.06)
+
+
+def test_a_floor_the_baseline_is_below_has_the_same_line_rising():
+    assert ind.path_value(0.02, 2024, 0.10, 2030, 2027, "min") == pytest.approx(0.06)  # recycling share 2% to 10%
 
 
 @pytest.mark.parametrize("year", [2020, 2024, 2026, 2030, 2032])

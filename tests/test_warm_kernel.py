@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 
+import pytest
 import zmq
 from jupyter_client.manager import AsyncKernelManager
 
-from review.engine.warm_client import RECONNECT_MS, SHUTDOWN_POLL_S, WarmKernelClient, WarmKernelManager
-from review.engine.warm_kernel import SOCKET_ENV, Zygote
+from review.engine.warm_client import RECONNECT_MAX_MS, RECONNECT_MS, SHUTDOWN_POLL_S, WarmKernelClient, WarmKernelManager
+from review.engine.warm_kernel import SOCKET_ENV, Zygote, connect
 
 
 def test_warm_clients_retry_a_kernel_that_is_not_listening_yet_within_milliseconds():
@@ -17,6 +22,7 @@ def test_warm_clients_retry_a_kernel_that_is_not_listening_yet_within_millisecon
         sock = owner.context.socket(zmq.DEALER)
         try:
             assert sock.getsockopt(zmq.RECONNECT_IVL) == RECONNECT_MS
+            assert sock.getsockopt(zmq.RECONNECT_IVL_MAX) == RECONNECT_MAX_MS  # backing off while nothing listens
         finally:
             sock.close(0)
 
@@ -28,8 +34,11 @@ def test_a_warm_kernel_shutting_down_is_checked_on_every_few_milliseconds(monkey
         seen["poll"] = pollinterval
 
     monkeypatch.setattr(AsyncKernelManager, "_async_finish_shutdown", finish)
-    asyncio.run(WarmKernelManager(kernel_name="python3")._async_finish_shutdown())
-    assert seen["poll"] == SHUTDOWN_POLL_S
+    km = WarmKernelManager(kernel_name="python3")
+    for wait in (km._async_finish_shutdown, km.finish_shutdown):  # shutdown_kernel calls the first; the public name too
+        seen.clear()
+        asyncio.run(wait())
+        assert seen["poll"] == SHUTDOWN_POLL_S
 
 
 def test_a_warm_kernel_starts_with_the_imported_libraries_frozen_and_its_exit_is_reported(monkeypatch, tmp_path):
@@ -51,11 +60,42 @@ def test_a_warm_kernel_starts_with_the_imported_libraries_frozen_and_its_exit_is
             printed = "".join(m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream")
         finally:
             kc.stop_channels()
+            attach = km.provisioner.process  # the attach process, which exits with the code the zygote reports
             await km.shutdown_kernel()
-        return int(printed), await km.is_alive()
+        return int(printed), attach.returncode
 
     with Zygote() as zygote:
         zygote.wait_ready()
-        frozen, alive = asyncio.run(life(zygote.socket))
+        frozen, attach_exit = asyncio.run(life(zygote.socket))
     assert frozen > 50_000  # pandas, matplotlib, seaborn and IPython: about 184,000 objects here; none without the freeze
-    assert not alive
+    assert attach_exit == 0  # the kernel's own exit, as the zygote reported it (not a signal from the manager)
+
+
+def _serve(path, tmp_path, without_pidfds: bool) -> subprocess.Popen:
+    refuse = "import errno, os\ndef refuse(pid):\n    raise OSError(errno.ENOSYS, 'pidfd_open')\nos.pidfd_open = refuse\n" if without_pidfds else ""
+    return subprocess.Popen([sys.executable, "-P", "-c", refuse + f"from review.engine.warm_kernel import serve; serve({str(path)!r}, (), idle_s=60)"], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("without_pidfds", [False, True], ids=["pidfds", "no pidfds"])
+def test_the_warm_process_serves_on_and_keeps_nothing_of_the_children_it_reaped(tmp_path, without_pidfds):
+    """Each request's child is reaped and its exit reported; the warm process then holds the same
+    descriptors as before (no pidfd left open). Where pidfds cannot be opened (a kernel before
+    Linux 5.3, some sandboxes) it polls instead, and serves the next request all the same."""
+    path = tmp_path / "s.sock"
+    server = _serve(path, tmp_path, without_pidfds)
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        held = sorted(os.listdir(f"/proc/{server.pid}/fd"))
+        for _ in range(3):
+            conn = connect(str(path), timeout=30)
+            # a call that fails in the child (no arguments): it answers with the error, then exits
+            conn.sendall((json.dumps({"call": "snapshot", "kwargs": {}, "cwd": str(tmp_path), "env": dict(os.environ), "client_pid": os.getpid()}) + "\n").encode())
+            reader = conn.makefile("r")
+            answer, ended, rest = json.loads(reader.readline()), json.loads(reader.readline()), reader.read()
+            conn.close()
+            assert "error" in answer and ended == {"exit": 0} and rest == ""  # the server closed its end
+        assert server.poll() is None
+        assert sorted(os.listdir(f"/proc/{server.pid}/fd")) == held
+    finally:
+        server.kill()
+        server.wait()

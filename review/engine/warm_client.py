@@ -22,12 +22,16 @@ IOPUB_SETTLE_S = 0.02
 #: waits 100 ms). The client connects as soon as the kernel is asked for, and a warm kernel
 #: listens about 90 ms later, so the default kept every notebook waiting for the next retry.
 RECONNECT_MS = 5
+#: The longest wait between attempts, as they back off (unbounded by default: ZeroMQ would then
+#: retry every 5 ms for as long as nothing listens, hundreds of refused connections a second).
+RECONNECT_MAX_MS = 20
 #: How often the manager checks whether a kernel asked to shut down has exited (jupyter_client: 0.1 s).
 SHUTDOWN_POLL_S = 0.005
 
 
 def _quick_reconnect(context: zmq.Context) -> zmq.Context:
-    context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)  # a default for the sockets it makes from now on
+    context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)  # defaults for the sockets it makes from now on
+    context.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_MAX_MS)
     return context
 
 
@@ -60,7 +64,9 @@ class WarmKernelManager(AsyncKernelManager):
         return _quick_reconnect(super()._context_default())  # its control socket, which asks the kernel to shut down
 
     async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
-        await super()._async_finish_shutdown(waittime, SHUTDOWN_POLL_S, restart)
+        await super()._async_finish_shutdown(waittime, min(pollinterval, SHUTDOWN_POLL_S), restart)
+
+    finish_shutdown = _async_finish_shutdown  # AsyncKernelManager binds the public name to the base function
 
     def format_kernel_cmd(self, extra_arguments=None):
         return [sys.executable, "-P", "-m", "review.engine.warm_kernel", "attach", os.environ[SOCKET_ENV], str(os.getpid()), "-f", self.connection_file]

@@ -203,9 +203,9 @@ def serve(path: str, preload: tuple[str, ...] = PRELOAD, idle_s: float | None = 
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's start-up warning about frozen modules
     for module in preload:
         importlib.import_module(module)
-    # Every fork would otherwise copy, page by page, the objects imported above the first time
-    # its garbage collector walks them (it writes to each object's header): a kernel's first
-    # full collection then costs a notebook 0.1 to 0.2 s. Frozen objects are never walked.
+    # A fork's garbage collector would otherwise walk, and write to the header of, every object
+    # imported above, copying each memory page it touches: a kernel's first full collection then
+    # cost a notebook 0.1 to 0.2 s. The collector leaves frozen objects alone.
     gc.collect()
     gc.freeze()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -260,10 +260,15 @@ def serve(path: str, preload: tuple[str, ...] = PRELOAD, idle_s: float | None = 
             for fd in fds:
                 os.close(fd)
             if not request.get("call"):
-                conn.sendall((json.dumps({"pid": pid}) + "\n").encode())
+                try:
+                    conn.sendall((json.dumps({"pid": pid}) + "\n").encode())
+                except OSError:  # the attach process is gone; its kernel sees that and exits, and is reaped below
+                    pass
             waiting[pid] = conn
-            if hasattr(os, "pidfd_open"):
+            try:
                 exits[pid] = os.pidfd_open(pid)
+            except (AttributeError, OSError):  # not Linux, or a kernel or sandbox without pidfds: the 50 ms poll reaps it
+                pass
         while waiting:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)

@@ -96,8 +96,8 @@ def target_rows(targets: pd.DataFrame, table: pd.DataFrame, config: ReviewConfig
     `detail` is "<indicator>:<kind>", which with mineral and stage identifies the target.
     A year whose Alliance value is provisional (too few members reported) is not assessed:
     its status is `provisional`. A year at or before the baseline year is `baseline`: the
-    path there is the baseline value itself, so an "on track" would measure nothing (and a
-    later status compared with it would show a change that is only the path starting).
+    baseline is what the path starts from (or already meets), so an "on track" would measure
+    nothing (and a later status compared with it would show a change that is only the path starting).
     """
     out = []
     for t in targets.itertuples(index=False):
