@@ -179,3 +179,21 @@ def test_the_target_path_panels_end_their_ticks_on_the_target_year_and_show_the_
     assert list(ax.get_xticks())[-1] == 2030
     expected, slip = (c.get_offsets()[0] for c in ax.collections)
     assert tuple(expected) != tuple(slip)  # the same value, not the same spot
+
+
+def test_every_country_of_a_chart_has_a_colour_of_its_own_and_keeps_it_where_it_can():
+    """Colours chosen by a hash of the code alone gave Indonesia and the Philippines (nickel mining),
+    and Tajikistan, Bolivia and Viet Nam (tungsten), one colour each."""
+    assert len(set(charts.country_colors(["IDN", "PHL"]).values())) == 2
+    assert charts.country_colors(["IDN", "PHL"])["IDN"] == charts.COUNTRY_COLORS["IDN"]  # a fixed colour stays
+    many = ["TJK", "BOL", "VNM", "RWA", "PER", "RUS", "MEX", "IDN", "PHL", "CHN"]
+    assert len(set(charts.country_colors(many).values())) == len(many)
+    alone = charts.country_colors(["BOL"])["BOL"]
+    assert charts.country_colors(["BOL", "CHN"])["BOL"] == alone  # no clash: the same colour as in any other chart
+    shares = pd.DataFrame(
+        [("mining", y, o, name, v) for y in (2024, 2025) for o, name, v in (("IDN", "Indonesia", 0.5), ("PHL", "Philippines", 0.2), ("other", "Other non-aligned", 0.1), ("aligned", "Members and partners", 0.2))],
+        columns=["stage", "year", "origin", "label", "share"],
+    )
+    fig = charts.sourcing_shares(shares, pd.DataFrame(columns=["stage", "year", "value", "kind"]))
+    fills = [tuple(round(x, 3) for x in c.get_facecolor()[0]) for c in fig.axes[0].collections]
+    assert len(fills) == 4 and len(set(fills)) == 4

@@ -372,3 +372,20 @@ def test_signed_percentages_have_a_true_minus_and_no_negative_zero():
     assert narrative.signed_pct(-0.661) == "−66.1%" and narrative.signed_pct(0.386) == "+38.6%"
     assert narrative.signed_pct(-0.0004) == "+0.0%"
 
+
+
+def test_a_dependency_that_moved_against_its_trend_in_the_last_year_says_so():
+    """The ends alone said cobalt refining 'rose from 56.6% in 2020 to 57.5% in 2026' while it fell
+    in the last year from 58.3%; a last year that moved with the trend adds nothing."""
+    against = pd.Series({2020: 0.566, 2024: 0.57, 2025: 0.583, 2026: 0.575})
+    assert narrative.dependency_sentence("Cobalt, refining", against, "China") == (
+        "Cobalt, refining: dependency on China rose from 56.6% in 2020 to 57.5% in 2026, down from 58.3% in 2025."
+    )
+    up_again = pd.Series({2020: 0.90, 2025: 0.80, 2026: 0.82})
+    assert narrative.dependency_sentence("Magnets", up_again, "China").endswith("fell from 90.0% in 2020 to 82.0% in 2026, up from 80.0% in 2025.")
+    along = pd.Series({2020: 0.90, 2025: 0.85, 2026: 0.82})
+    assert narrative.dependency_sentence("Magnets", along, "China") == "Magnets: dependency on China fell from 90.0% in 2020 to 82.0% in 2026."
+    printed_alike = pd.Series({2020: 0.50, 2025: 0.57549, 2026: 0.5749})  # 57.5% both: no "down from 57.5%"
+    assert narrative.dependency_sentence("Magnets", printed_alike, "China") == "Magnets: dependency on China rose from 50.0% in 2020 to 57.5% in 2026."
+    two_years = pd.Series({2025: 0.30, 2026: 0.20})  # the previous year is the first: nothing to add
+    assert narrative.dependency_sentence("Lithium", two_years, "China") == "Lithium: dependency on China fell from 30.0% in 2025 to 20.0% in 2026."

@@ -192,7 +192,7 @@ def test_targets_withheld_now_and_before_are_named_in_a_sentence_not_a_row_each(
     ch = SimpleNamespace(mineral=lambda m: {"rare-earths": "Rare earths", "lithium": "Lithium", "gallium": "Gallium", "cobalt": "Cobalt"}[m])
     assert views.withheld_in_full(card).tolist() == [True, True, True, False]
     assert views.withheld_sentence(card, ch) == (
-        "The 3 other targets (recycling share: rare earths and lithium; stockpile cover: gallium) are withheld in this edition, now and at the previous review: "
+        "The 3 other targets (recycling share: rare earths and lithium; stockpile cover: gallium) are withheld in this edition, in both years assessed: "
         "the Alliance totals would reveal confidential figures. The restricted edition assesses them; the table's data file lists them.")
     assert views.withheld_sentence(card.iloc[3:], ch) is None
 

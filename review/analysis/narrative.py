@@ -27,6 +27,8 @@ def trend(first: float, last: float, tolerance: float = 0.0005) -> str:
 def dependency_sentence(subject: str, series: pd.Series, supplier: str, projection: str | None = None, provisional: bool = False) -> str:
     """'Rare earths, refining: dependency on China fell from 91.4% in 2020 to 85.6% in 2026; ...'.
 
+    When the last year moved against the whole period, the sentence says so ('rose from 56.6% in
+    2020 to 57.5% in 2026, down from 58.3% in 2025').
     `projection` is a clause from `projection_clause` (None to leave the projection out).
     `provisional`: the latest value is provisional, and the sentence says so.
     """
@@ -42,6 +44,10 @@ def dependency_sentence(subject: str, series: pd.Series, supplier: str, projecti
         text = f"{subject}: dependency on {supplier} was unchanged at {pct(last)} from {first_year} to {last_year}"
     else:
         text = f"{subject}: dependency on {supplier} {trend(first, last)} from {pct(first)} in {first_year} to {pct(last)} in {last_year}"
+        prior = known.get(last_year - 1)
+        # the ends alone said "rose" of a share that fell in the last year (cobalt refining: 56.6% in 2020, 58.3% in 2025, 57.5% in 2026)
+        if prior is not None and last_year - 1 > first_year and trend(float(prior), last) not in (trend(first, last), "was unchanged") and pct(float(prior)) != pct(last):
+            text += f", {'down' if last < prior else 'up'} from {pct(float(prior))} in {last_year - 1}"
     if provisional:
         text += f" (provisional: too few members have reported {last_year})"
     if projection:

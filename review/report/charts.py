@@ -73,12 +73,24 @@ def use_house_style() -> None:
     )
 
 
-def country_color(code: str) -> str:
-    """The same colour for a country in every chart."""
-    if code in COUNTRY_COLORS:
-        return COUNTRY_COLORS[code]
-    index = int(hashlib.sha256(code.encode()).hexdigest(), 16) % len(PALETTE)
-    return PALETTE[index]
+def country_colors(codes) -> dict[str, str]:
+    """A colour for each country of one chart: the same in every chart where it can be, never
+    another country's of the same chart.
+
+    Recurring origins have fixed colours (COUNTRY_COLORS); any other country takes a stable
+    colour from PALETTE chosen by its code, or, when a country of the same chart already has
+    that colour, the next free one (a stable colour alone gave Indonesia and the Philippines
+    one band in nickel mining). With more countries than colours, colours repeat.
+    """
+    codes = list(dict.fromkeys(codes))
+    chosen = {c: COUNTRY_COLORS[c] for c in codes if c in COUNTRY_COLORS}
+    used = set(chosen.values())
+    for code in sorted(c for c in codes if c not in chosen):
+        start = int(hashlib.sha256(code.encode()).hexdigest(), 16) % len(PALETTE)
+        free = [PALETTE[(start + k) % len(PALETTE)] for k in range(len(PALETTE)) if PALETTE[(start + k) % len(PALETTE)] not in used]
+        chosen[code] = free[0] if free else PALETTE[start]
+        used.add(chosen[code])
+    return chosen
 
 
 def percent_tick(value: float, _position=None) -> str:
@@ -142,6 +154,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
     `paths`: stage, year, value, kind ('target' or 'ambition').
     """
     stages = list(dict.fromkeys(shares["stage"]))
+    palette = _origin_colors(shares["origin"])  # one legend for every panel: distinct over the whole figure
     fig, axes = _facets(len(stages), height=1.7)
     for ax, stage in zip(axes, stages):
         part = shares[shares["stage"] == stage]
@@ -149,7 +162,7 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
         origins = list(dict.fromkeys(part["origin"]))
         labels = dict(zip(part["origin"], part["label"]))
         wide = wide[origins]
-        colors = [_origin_color(o) for o in origins]
+        colors = [palette[o] for o in origins]
         if len(wide) > 1:
             ax.stackplot(wide.index, wide.T.values, labels=[labels[o] for o in origins], colors=colors, alpha=0.9, linewidth=0)
         else:  # one year: a stacked bar, as an area needs two
@@ -172,12 +185,10 @@ def sourcing_shares(shares: pd.DataFrame, paths: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def _origin_color(origin: str) -> str:
-    if origin == "aligned":
-        return ALIGNED_COLOR
-    if origin == "other":
-        return GREY
-    return country_color(origin)
+def _origin_colors(origins) -> dict[str, str]:
+    """Sourcing origins' colours: members and partners together, the other non-aligned grey, each country its own."""
+    special = {"aligned": ALIGNED_COLOR, "other": GREY}
+    return country_colors(o for o in origins if o not in special) | {o: special[o] for o in origins if o in special}
 
 
 def target_paths(series: pd.DataFrame, paths: pd.DataFrame, projections: pd.DataFrame) -> plt.Figure:
@@ -220,9 +231,10 @@ def world_shares(shares: pd.DataFrame) -> plt.Figure:
     # a bar's height must hold its country's name: names overlapped at 0.085 in a bar, and with
     # two producers the figure could not hold its titles (matplotlib's tight-layout warning)
     fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 0.15 * shares.groupby("stage").size().max() + 0.8), squeeze=False)
+    palette = country_colors(shares["country"])
     for ax, stage in zip(axes.flat, stages):
         part = shares[shares["stage"] == stage]
-        ax.barh(part["label"], part["share"], color=[country_color(c) for c in part["country"]])
+        ax.barh(part["label"], part["share"], color=[palette[c] for c in part["country"]])
         ax.invert_yaxis()
         ax.set_title(stage.capitalize())
         ax.set_xlim(0, 1)

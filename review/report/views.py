@@ -437,7 +437,7 @@ def recycling_table(ch, table: pd.DataFrame, scope: str) -> pd.DataFrame:
 
 
 def withheld_in_full(card: pd.DataFrame) -> pd.Series:
-    """Targets this edition shows nothing of: the value now and at the previous review both
+    """Targets this edition shows nothing of: the value in both years assessed
     withheld. The scorecard names them in one sentence (withheld_sentence) instead of a row of
     "withheld" each (seven rows of three lines in the sample's executive summary)."""
     return (card["status"] == ind.SUPPRESSED) & (card["previous_status"] == ind.SUPPRESSED)
@@ -445,7 +445,7 @@ def withheld_in_full(card: pd.DataFrame) -> pd.Series:
 
 def withheld_sentence(card: pd.DataFrame, ch) -> str | None:
     """'The 7 other targets (recycling share: rare earths and lithium; stockpile cover: gallium)
-    are withheld in this edition, now and at the previous review: ...' (None when there are none)."""
+    are withheld in this edition, in both years assessed: ...' (None when there are none)."""
     from review.analysis.narrative import joined
     from review.analysis.text import indicator_name
 
@@ -454,7 +454,7 @@ def withheld_sentence(card: pd.DataFrame, ch) -> str | None:
         return None
     groups = "; ".join(f"{indicator_name(indicator)}: " + joined([ch.mineral(m).lower() for m in part["mineral"]])
                        for indicator, part in withheld.groupby("indicator", sort=True))
-    return (f"The {plural(len(withheld), 'other target')} ({groups}) {'is' if len(withheld) == 1 else 'are'} withheld in this edition, now and at the previous review: "
+    return (f"The {plural(len(withheld), 'other target')} ({groups}) {'is' if len(withheld) == 1 else 'are'} withheld in this edition, in both years assessed: "
             "the Alliance totals would reveal confidential figures. The restricted edition assesses them; the table's data file lists them.")
 
 
