@@ -192,3 +192,11 @@ def test_a_fall_hidden_by_the_windows_change_is_named_once_with_its_range_not_it
     assert monitoring.hidden_falls(WithRef(), more) == (
         "A window's change can hide a fall: nickel and tin mining, and cobalt and lithium refining are 25% to 80% below their 2021, 2022 and 2023 peaks (Table (prices))."
     )
+
+
+def test_the_capex_total_says_how_much_of_it_builds_no_diversification():
+    live = pd.DataFrame({"host_country": ["AUS", "ZMB", "IDN", "IDN"], "capex_musd": [600.0, 1500.0, 2200.0, float("nan")]})
+    assert monitoring.capex_outside_clause(live, frozenset({"AUS", "USA"})) == (
+        ", of which 3,700 million USD in 2 projects hosted outside aligned countries (not counted towards diversification)"
+    )  # the Indonesian project without a capex figure is not counted
+    assert monitoring.capex_outside_clause(live[live["host_country"] == "AUS"], frozenset({"AUS"})) == ""

@@ -102,23 +102,27 @@ def test_withheld_is_the_one_word_for_everything_held_back():
     assert narrative.status_word(ind.ON_TRACK) == ind.ON_TRACK
 
 
-def _card(statuses_founding, statuses_other):
+def _card(statuses_founding, statuses_other, ambitions=()):
     rows = [dict(mineral="rare-earths", stage=f"s{i}", indicator="single_supplier_dependency", kind="target", status=s, founding=True, illustrative=False) for i, s in enumerate(statuses_founding)]
+    rows += [dict(mineral="rare-earths", stage=f"s{i}", indicator="single_supplier_dependency", kind="ambition", status=s, founding=True, illustrative=False) for i, s in enumerate(ambitions)]
     rows += [dict(mineral="cobalt", stage=f"s{i}", indicator="recycling_share", kind="target", status=s, founding=False, illustrative=True) for i, s in enumerate(statuses_other)]
     return pd.DataFrame(rows)
 
 
 def test_founding_targets_are_counted_apart_from_the_others():
     card = _card(
-        [ind.ON_TRACK, ind.ON_TRACK, ind.OFF_TRACK, ind.OFF_TRACK, ind.OFF_TRACK, ind.AT_RISK],
+        [ind.ON_TRACK, ind.AT_RISK, ind.OFF_TRACK],
         [ind.ON_TRACK, ind.AT_RISK, ind.PROVISIONAL, ind.SUPPRESSED],
+        ambitions=[ind.ON_TRACK, ind.OFF_TRACK, ind.OFF_TRACK],
     )
+    # the ambitions apart from the dated targets: one count of both said "3 off track" of which two were ambitions
     assert narrative.status_counts_sentence(card) == (
-        "Founding targets and ambitions: 2 of 6 on track, 1 at risk and 3 off track; "
+        "Founding targets: 1 of 3 on track, 1 at risk and 1 off track; founding ambitions: 1 of 3 on track, 0 at risk and 2 off track; "
         "other targets (illustrative): 1 of 4 on track, 1 at risk and 0 off track; not assessed: 1 provisional, 1 withheld in this edition."
     )
     # nothing assessed: said so, not "0 of 2 on track, 0 at risk and 0 off track"
-    assert narrative.status_counts_sentence(_card([ind.PROVISIONAL, ind.PROVISIONAL], [])) == "Founding targets and ambitions: none of 2 assessed (2 provisional)."
+    assert narrative.status_counts_sentence(_card([ind.PROVISIONAL, ind.PROVISIONAL], [])) == "Founding targets: none of 2 assessed (2 provisional)."
+    assert narrative.status_counts_sentence(_card([], [], ambitions=[ind.ON_TRACK])).startswith("Founding ambitions: 1 of 1 on track")
 
 
 def test_target_origins_reads_the_source_and_the_illustrative_column(tiny_outcome):

@@ -149,15 +149,20 @@ def is_founding(sources: pd.Series) -> pd.Series:
 
 
 def status_counts_sentence(card: pd.DataFrame) -> str:
-    """'Founding targets: 2 of 6 on track, ...; other targets (illustrative): 4 of 10 on track, ...'.
+    """'Founding targets: 1 of 3 on track, ...; founding ambitions: 1 of 3 ...; other targets (illustrative): 4 of 10 on track, ...'.
 
-    `card` is `target_origins(scorecard, targets)`: the founding targets (and ambitions)
-    are the Alliance's own commitments, so they are counted apart from the others.
+    `card` is `target_origins(scorecard, targets)`: the founding targets and ambitions are
+    the Alliance's own commitments, so they are counted apart from the others; an ambition
+    (the founding text's "as soon as possible", given a year in targets.csv) is counted apart
+    from the dated targets, which one count of both had its misses swell.
     """
     founding, other = card[card["founding"]], card[~card["founding"]]
     parts = []
-    if len(founding):
-        parts.append(f"Founding targets and ambitions: {_counts(founding)}")
+    targets, ambitions = founding[founding["kind"] != "ambition"], founding[founding["kind"] == "ambition"]
+    if len(targets):
+        parts.append(f"Founding targets: {_counts(targets)}")
+    if len(ambitions):
+        parts.append(f"{'founding ambitions' if parts else 'Founding ambitions'}: {_counts(ambitions)}")
     if len(other):
         label = "other targets (illustrative)" if other["illustrative"].all() else "other targets"
         parts.append(f"{label if parts else label.capitalize()}: {_counts(other)}")

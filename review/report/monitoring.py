@@ -314,6 +314,21 @@ def priority_projects(ch, table: pd.DataFrame, current: pd.DataFrame, aligned: f
     return pd.DataFrame(shown), pd.DataFrame(data)
 
 
+def capex_outside_clause(live: pd.DataFrame, aligned: frozenset[str]) -> str:
+    """', of which 3,700 million USD in 2 projects hosted outside aligned countries (...)': the part
+    of the pipeline's capex that does not build diversification, said beside the total, which
+    counts every project of the list ('' when no such project reports capex).
+
+    The total read as the Alliance's spending on diversification while it held, for example, a
+    copper smelter in Zambia and a nickel plant in Indonesia.
+    """
+    outside = live[~live["host_country"].isin(aligned) & live["capex_musd"].notna()]
+    if outside.empty:
+        return ""
+    return (f", of which {outside['capex_musd'].sum():,.0f} million USD in {narrative.plural(len(outside), 'project')} hosted outside aligned countries "
+            "(not counted towards diversification)")
+
+
 def hosted_outside(ch, current: pd.DataFrame, aligned: frozenset[str]) -> pd.DataFrame:
     """Current projects hosted outside aligned countries (they do not count towards diversification), as display rows."""
     outside = current[~current["host_country"].isin(aligned)].sort_values(["mineral", "stage", "project_id"])
