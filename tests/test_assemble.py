@@ -86,7 +86,7 @@ def _about(**extra) -> str:
 def test_the_terms_paragraph_defines_priority_project_and_illustrative_target():
     """'priority project' and 'illustrative target' were used throughout without definition."""
     terms = next(p for p in _about().split("\n\n") if p.startswith("Terms used throughout"))
-    for term in ("**priority project**", "**illustrative target**", "**pp**", "**HHI**", "(N-1)", "**expected**", "**best case**"):
+    for term in ("**priority project**", "**illustrative target**", "**pp**", "**HHI**", "(N-1)", "**on-time**", "**best case**"):
         assert term in terms
 
 
@@ -136,6 +136,6 @@ def test_the_methodology_annex_closes_each_section_with_its_settings(tmp_path, m
     text = annexes.methodology(tmp_path)
     members_at, next_section = text.index("MEMBERS HERE"), text.index("## Single-supplier dependency")
     assert text.index("## Who counts as aligned") < members_at < next_section
-    weights_at = text.index("WEIGHTS HERE")  # where the text refers to the weights, in the expected projection's definition
-    assert text.index("the **expected** projection") < weights_at < text.index("the **best case**")
+    weights_at = text.index("WEIGHTS HERE")  # where the text refers to the weights, in the on-time projection's definition
+    assert text.index("the **on-time** projection") < weights_at < text.index("the **best case**")
     assert "MEMBERS HERE" not in annexes.methodology()  # without a snapshot: the document as written

@@ -154,7 +154,7 @@ def test_methodology_worked_example_of_the_gap():
     today = SimpleNamespace(total_t=200.0, aligned_t=40.0, supplier_t=150.0, year=2026)
     # non-aligned may be 0.60 * 243.1 * 160/150 = 155.6; aligned 243.1 - 155.6 = 87.5, i.e. 47.5 t more than 40
     assert ind.capacity_gap(today, 0.60, 0.05, 2030) == pytest.approx(47.5, abs=0.05)
-    # the expected projection with 47 t added: (243.1 - 87) * 150/160 / 243.1 = 60.2%
+    # the on-time projection with 47 t added: (243.1 - 87) * 150/160 / 243.1 = 60.2%
     assert ind.projection(today, 47.0, 0.05, 2030)[0] == pytest.approx(0.602, abs=5e-4)
 
 

@@ -32,7 +32,7 @@ def founding_targets(illustrative_extra: bool = True) -> pd.DataFrame:
 
 
 def indicators(with_new_rows: bool) -> pd.DataFrame:
-    """Refining 90% (2024) -> 80% (2026), projected 66% expected, 70% slip, 62% best case; magnets 70% -> 58%, projected 50% / 55% / 45%."""
+    """Refining 90% (2024) -> 80% (2026), projected 66% on time, 70% slip, 62% best case; magnets 70% -> 58%, projected 50% / 55% / 45%."""
     rows = []
     for stage, base, today, expected, slip, best, pipeline in (("refining", 0.90, 0.80, 0.66, 0.70, 0.62, 14_900), ("magnets", 0.70, 0.58, 0.50, 0.55, 0.45, 3_200)):
         rows += [
@@ -88,7 +88,7 @@ def test_sentences_with_the_gap_rows():
         "In 2026, the Alliance's dependency on a single non-aligned supplier of rare earths is 80.0% in refining and 58.0% in magnets, "
         "against the founding target of under 60.0% by 2030 (ambition 50.0%): refining is off track; magnets is on track."
     )
-    assert second.startswith("With the project pipeline weighted by status (the expected projection), 2030 dependency would be 66.0% in refining and 50.0% in magnets, and 70.0% and 55.0% if projects slip a year")
+    assert second.startswith("With the project pipeline weighted by status and every project on time (the on-time projection), 2030 dependency would be 66.0% in refining and 50.0% in magnets, and 70.0% and 55.0% if projects slip a year")
     assert "; if every active aligned project is delivered in full on its expected date (the best case), 62.0% and 45.0%" in second
     assert second.endswith("refining misses 60.0% even in the best case.")
     # magnets need nothing for the target (gap 0), refining 21,000 t against a 14,900 t pipeline
@@ -108,8 +108,9 @@ def test_the_need_names_the_plants_ramping_up_beside_the_pipeline():
 
 
 def test_the_outlooks_median_is_said_beside_the_expected_case():
-    """The expected case has every project on time; the draws add delays, and their median sat
-    above it (the sample's refining: 62.5% expected, median 64.9%): both are said, each for what it is."""
+    """The on-time case has every project on time; the draws add delays, and their median sat
+    above it (the sample's refining: 62.5% on time, median 64.9%): both are said, each for what it is
+    (the case was called "expected" while the outlook, which lets projects slip, is centred above it)."""
     founding = glance.founding_targets(founding_targets(), STAGES)
     table = indicators(True)
     expected = table[(table["indicator"] == "projected_dependency") & (table["year"] == 2030)]
@@ -119,7 +120,7 @@ def test_the_outlooks_median_is_said_beside_the_expected_case():
     args = (glance.founding_points(table, founding, 2026), glance.founding_lines(founding), card(), glance.capacity_gaps(table, founding), "Rare earths", glance.outlook_medians(table, founding, "central"))
     second = glance.sentences(*args, "a delay drawn from the history of the latest project list (55.0% on time and 45.0% one year late)")[1]
     assert second.endswith(
-        "refining misses 60.0% even in the best case. The expected projection has every project on time; with each project coming online with the probability of its status "
+        "refining misses 60.0% even in the best case. With each project coming online with the probability of its status "
         "and a delay drawn from the history of the latest project list (55.0% on time and 45.0% one year late), the outlook's median is 68.4% in refining and 52.4% in magnets."
     )
     # too few projects for a history: the draws add no delay, and the sentence does not say they do
@@ -258,7 +259,7 @@ def pillar_tables(table: pd.DataFrame) -> dict:
 
 def pillar_table(outlook: bool) -> pd.DataFrame:
     rows = [
-        # the expected (status-weighted) projection is not the best case: only full delivery is
+        # the on-time (status-weighted) projection is not the best case: only full delivery is
         ("projected_dependency", "rare-earths", "refining", "alliance", 2030, 0.71, "share", ind.MISSES, "CHN"),
         ("projected_dependency_full", "rare-earths", "refining", "alliance", 2030, 0.66, "share", ind.MISSES, "CHN"),
         ("projected_dependency", "rare-earths", "magnets", "alliance", 2030, 0.52, "share", ind.MISSES, "CHN"),

@@ -157,10 +157,10 @@ def test_the_ambition_is_stated_and_met_when_the_value_is_below_it():
 def test_a_target_met_today_that_the_projection_misses_says_so():
     """Lithium refining read 'on track, today's value already meets it' beside a 2030 projection above the target."""
     group = pd.DataFrame([dict(kind="target", comparator="max", target=0.60, target_year=2030, value=0.45, status=ind.ON_TRACK)])
-    assert narrative.target_status_sentence(group, 0.62) == "Target 60.0% by 2030: on track, today's value already meets it, but the expected 2030 projection (62.0%) misses it."
+    assert narrative.target_status_sentence(group, 0.62) == "Target 60.0% by 2030: on track, today's value already meets it, but the on-time 2030 projection (62.0%) misses it."
     assert narrative.target_status_sentence(group, 0.58) == "Target 60.0% by 2030: on track, today's value already meets it."
     # exactly at a founding "under 60%" target the projection misses it too
-    assert narrative.target_status_sentence(group.assign(founding=True), 0.60).endswith("but the expected 2030 projection (60.0%) misses it.")
+    assert narrative.target_status_sentence(group.assign(founding=True), 0.60).endswith("but the on-time 2030 projection (60.0%) misses it.")
     # an off-track target needs no "but"
     assert "but" not in narrative.target_status_sentence(group.assign(status=ind.OFF_TRACK, value=0.7), 0.62)
 
@@ -234,9 +234,9 @@ def test_key_messages_quote_the_expected_case_with_its_slip_and_best_cases_and_t
     ree = next(m for m in messages if m.startswith("Rare earths, refining"))
     # tiny: 2030 expected 67.0% (16 t weighted pipeline), slip case: T1 online 2028 + 1 still by 2030, so also 67.0%;
     # best case: T1's 20 t in full, (200 - 50 - 20) x 150/150 / 200 = 65.0%
-    assert "2030: 67.0% expected (status-weighted), 67.0% if every project slips a year, 65.0% in the best case (expected above the 60.0% target and the 50.0% ambition)" in ree
-    # on track today, but the expected projection (67.0%) misses the target: the status says so
-    assert "Target 60.0% by 2030: on track, but the expected 2030 projection (67.0%) misses it; ambition 50.0% by 2030: at risk." in ree
+    assert "2030: 67.0% on time (status-weighted), 67.0% if every project slips a year, 65.0% in the best case (on time, above the 60.0% target and the 50.0% ambition)" in ree
+    # on track today, but the on-time projection (67.0%) misses the target: the status says so
+    assert "Target 60.0% by 2030: on track, but the on-time 2030 projection (67.0%) misses it; ambition 50.0% by 2030: at risk." in ree
     # capacity_gap_t by hand in tests/test_coverage.py: 30 t (target), 50 t (ambition)
     assert "the target needs 30 t more aligned supply by 2030; the ambition needs 50 t more aligned supply by 2030, against 16 t in the probability-weighted pipeline" in ree
     assert not any("provisional" in m for m in messages)
@@ -292,16 +292,16 @@ def test_projection_clause_states_the_ambition_and_says_provisional():
             dict(indicator="projected_dependency_slip", mineral="re", stage="mining", scope="alliance", year=2030, value=0.521, status=ind.MEETS),
         ]
     )
-    # 49.7% expected is below both the 60% target and the 50% ambition: the clause says both
+    # 49.7% on time is below both the 60% target and the 50% ambition: the clause says both
     assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60, "ambition": 0.50}) == (
-        "at the current pipeline, 2030: 49.7% expected (status-weighted), 52.1% if every project slips a year (expected at or below the 60.0% target and the 50.0% ambition)"
+        "at the current pipeline, 2030: 49.7% on time (status-weighted), 52.1% if every project slips a year (on time, at or below the 60.0% target and the 50.0% ambition)"
     )
     # only full delivery of every listed project is the best case
     with_full = pd.concat([table, pd.DataFrame([dict(table.iloc[0], indicator="projected_dependency_full", value=0.45)])], ignore_index=True)
-    assert ", 45.0% in the best case (expected at or below" in narrative.projection_clause(with_full, "re", "mining", 2030, {"target": 0.60})
+    assert ", 45.0% in the best case (on time, at or below" in narrative.projection_clause(with_full, "re", "mining", 2030, {"target": 0.60})
     # 55% would meet the target but not the ambition
     table.loc[0, "value"] = 0.55
-    assert narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60}).endswith("(expected at or below the 60.0% target; above the 50.0% ambition)")
+    assert narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60}).endswith("(on time, at or below the 60.0% target; above the 50.0% ambition)")
     table["status"] = ind.PROVISIONAL
     assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60}) == "the 2030 projection is not assessed: it starts from a provisional figure"
 

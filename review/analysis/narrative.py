@@ -62,12 +62,14 @@ def is_provisional(table: pd.DataFrame, indicator: str, mineral: str, stage: str
 
 
 def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int, goals: dict[str, float]) -> str | None:
-    """The projection to a target year as the report quotes it: the expected case with its slip and best cases.
+    """The projection to a target year as the report quotes it: the on-time case with its slip and best cases.
 
-    'at the current pipeline, 2030: 73.3% expected (status-weighted), 79.0% if every project
-    slips a year, 61.0% in the best case (expected above the
+    'at the current pipeline, 2030: 73.3% on time (status-weighted), 79.0% if every project
+    slips a year, 61.0% in the best case (on time, above the
     60.0% target and the 50.0% ambition)'. `goals` maps each kind (target, ambition) to its
-    value. The expected projection weights each project by the probability of its status; only
+    value. The on-time projection weights each project by the probability of its status and
+    has it online on its expected date: it was called "expected", but the outlook, which lets
+    projects slip as they have, is centred above it (the cold read of issue 26's session); only
     the full delivery of every listed project is called the best case (issue 21). A
     projection from provisional data is said to be provisional, not compared with the target.
     """
@@ -81,15 +83,15 @@ def projection_clause(table: pd.DataFrame, mineral: str, stage: str, target_year
     if best["status"] == ind.PROVISIONAL:
         return f"the {target_year} projection is not assessed: it starts from a provisional figure"
     full = value("projected_dependency_full")
-    text = f"at the current pipeline, {target_year}: {pct(best['value'])} expected (status-weighted)"
+    text = f"at the current pipeline, {target_year}: {pct(best['value'])} on time (status-weighted)"
     if slip is not None and not is_missing(slip["value"]):
         text += f", {pct(slip['value'])} if every project slips a year"
     if full is not None and not is_missing(full["value"]):
         text += f", {pct(full['value'])} in the best case"  # defined once, in About this review
     sides = [("above" if best["value"] > value + 1e-12 else "at or below", f"the {pct(value)} {kind}") for kind, value in sorted(goals.items(), key=lambda kv: kv[0] != "target")]
     if len(sides) == 2 and sides[0][0] == sides[1][0]:
-        return text + f" (expected {sides[0][0]} {sides[0][1]} and {sides[1][1]})"
-    return text + " (expected " + "; ".join(f"{side} {goal}" for side, goal in sides) + ")"
+        return text + f" (on time, {sides[0][0]} {sides[0][1]} and {sides[1][1]})"
+    return text + " (on time, " + "; ".join(f"{side} {goal}" for side, goal in sides) + ")"
 
 
 def gap_clause(table: pd.DataFrame, mineral: str, stage: str, target_year: int) -> str | None:
@@ -401,9 +403,9 @@ def target_status_sentence(group: pd.DataFrame, expected: float | None = None) -
     """The status of a stage's target and of its ambition: 'Target 60.0% by 2030: on track, today's value already meets it; ambition 50.0%: at risk.'
 
     The ambition is stated as well as the target: a value that already meets the
-    ambition is news the target's status alone would hide. `expected` is the expected
+    ambition is news the target's status alone would hide. `expected` is the on-time
     (status-weighted) projection to the target year: a target on track or met today that the
-    projection misses says so ('on track, today's value already meets it, but the expected 2030 projection misses
+    projection misses says so ('on track, today's value already meets it, but the on-time 2030 projection misses
     it'), so the status never reads as the outlook's verdict.
     """
     parts = []
@@ -411,7 +413,7 @@ def target_status_sentence(group: pd.DataFrame, expected: float | None = None) -
         met = meets(r.value, r.target, r.comparator, strict=is_under(r))
         status = status_word(r.status) + (", today's value already meets it" if met and r.status in ASSESSED else "")
         if expected is not None and not is_missing(expected) and r.status == ind.ON_TRACK and not meets(expected, r.target, r.comparator, strict=is_under(r)):
-            status += f", but the expected {r.target_year} projection ({format_value(expected, 'share')}) misses it"
+            status += f", but the on-time {r.target_year} projection ({format_value(expected, 'share')}) misses it"
         parts.append(f"{r.kind} {'under ' if is_under(r) else ''}{format_value(r.target, 'share')} {by_when(r)}: {status}")
     return sentence_start("; ".join(parts)) + "."
 

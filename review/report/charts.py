@@ -206,11 +206,11 @@ def target_paths(series: pd.DataFrame, paths: pd.DataFrame, projections: pd.Data
             if len(p):
                 ax.plot(p["year"], p["value"], style, color="black", linewidth=1.1, label=f"{kind} path")
         pr = projections[projections["panel"] == panel]
-        # the slip case drawn above and beside the expected case: at the same value it hid under it
+        # the slip case drawn above and beside the on-time case: at the same value it hid under it
         for kind, marker, color, shift, order in (("projection", "D", ALIGNED_COLOR, 0.0, 3), ("slip", "x", "black", 0.35, 4)):
             point = pr[pr["kind"] == kind]
             if len(point):
-                ax.scatter(point["year"] + shift, point["value"], marker=marker, color=color, s=24, zorder=order, label="projection, expected (status-weighted)" if kind == "projection" else "slip case (every project a year late)")
+                ax.scatter(point["year"] + shift, point["value"], marker=marker, color=color, s=24, zorder=order, label="projection, on time (status-weighted)" if kind == "projection" else "slip case (every project a year late)")
         ax.set_title(panel)
         ax.set_ylim(0, 1)
         years = pd.concat([s["year"], paths[paths["panel"] == panel]["year"], pr["year"]]).dropna().astype(int)
@@ -646,7 +646,7 @@ def finance_bars(finance: pd.DataFrame) -> plt.Figure:
 
 def outlook_fan(fan: pd.DataFrame, points: pd.DataFrame, lines: pd.DataFrame) -> plt.Figure:
     """Per stage: the outlook's fan of projected dependency (the band from the 10th to the 90th
-    percentile of the draws, the median line), today's value, the expected and best-case
+    percentile of the draws, the median line), today's value, the on-time and best-case
     projections at the target year, and the target and ambition lines.
 
     `fan`: stage, year, p10, p50, p90. `points`: stage, case ('today', 'expected', 'best case'),
@@ -654,7 +654,7 @@ def outlook_fan(fan: pd.DataFrame, points: pd.DataFrame, lines: pd.DataFrame) ->
     value, where every draw starts."""
     stages = list(dict.fromkeys(fan["stage"]))
     fig, axes = plt.subplots(1, len(stages), figsize=(WIDTH, 2.7), squeeze=False, sharey=True)
-    markers = {"today": ("o", COUNTRY_COLORS["CHN"], "today"), "expected": ("D", "black", "expected (status-weighted)"), "best case": ("*", ALIGNED_COLOR, "best case (all active projects in full)")}
+    markers = {"today": ("o", COUNTRY_COLORS["CHN"], "today"), "expected": ("D", "black", "on time (status-weighted)"), "best case": ("*", ALIGNED_COLOR, "best case (all active projects in full)")}
     for ax, stage in zip(axes.flat, stages):
         band = fan[fan["stage"] == stage].sort_values("year")
         mark = points[points["stage"] == stage]

@@ -3,7 +3,7 @@
 The founding text sets one target for rare earths and permanent magnets: single-supplier
 dependency under 60% by 2030, with an ambition of 50%. The first page answers it from
 the indicators table alone: the chance of meeting each (the outlook, worded by
-review.report.outlook) and its fan per stage; per stage the baseline, today, the expected
+review.report.outlook) and its fan per stage; per stage the baseline, today, the on-time
 (status-weighted) projection, the best case (every active aligned project delivered in full on its expected date) and the slip
 case; the aligned supply still needed (`capacity_gap_t`) beside the weighted pipeline;
 and, for the High-Level Group's attention, one line per pillar of the mandate
@@ -53,7 +53,7 @@ def _alliance(table: pd.DataFrame, indicator: str, stage: str) -> pd.DataFrame:
 
 def founding_points(table: pd.DataFrame, founding: pd.DataFrame, cycle: int) -> pd.DataFrame:
     """Per stage: the baseline, today (the latest year up to the cycle), and at the target year
-    the expected (status-weighted) projection, the best case (every listed project delivered in
+    the on-time (status-weighted) projection, the best case (every listed project delivered in
     full on time) and the slip case. Columns: stage, case, year, value, status."""
     out = []
     for stage, group in founding.groupby("stage", sort=False):
@@ -121,13 +121,13 @@ def outlook_medians(table: pd.DataFrame, founding: pd.DataFrame, scenario: str) 
 
 def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gaps: pd.DataFrame, mineral: str, medians: pd.DataFrame | None = None, draws: str = "") -> list[str]:
     """Three sentences: where each stage is today and its status; where the pipeline takes
-    it by the target year, expected, slip and best cases, and the outlook's median (`medians`,
+    it by the target year, on-time, slip and best cases, and the outlook's median (`medians`,
     outlook_medians) beside them; the aligned supply still needed.
 
-    The expected projection weighs each project by its status and has it on time; the
+    The on-time projection weighs each project by its status and has it on time; the
     outlook's draws bring each project online or not with the probability of its status, with
     a delay as `draws` says (review.report.outlook.delay_phrase: the project history, the
-    distribution review.yml states, or none), so its median is said next to the expected case
+    distribution review.yml states, or none), so its median is said next to the on-time case
     (which sat near the draws' 25th percentile in the sample)."""
     if points.empty:
         return [f"No Alliance figure of {mineral.lower()} dependency is available in this build, so the founding target cannot be assessed."]
@@ -153,7 +153,7 @@ def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gap
         second = f"No pipeline projection to {year} is available in this build."
     else:
         second = (
-            f"With the project pipeline weighted by status (the expected projection), {year} dependency would be "
+            f"With the project pipeline weighted by status and every project on time (the on-time projection), {year} dependency would be "
             + joined([f"{pct(r.value)} in {r.stage}" for r in expected.itertuples()])
         )
         if len(slip):
@@ -166,7 +166,7 @@ def sentences(points: pd.DataFrame, lines: pd.DataFrame, card: pd.DataFrame, gap
         second += "."
         if medians is not None and len(medians):
             second += (
-                " The expected projection has every project on time; with each project coming online with the probability of its status and "
+                " With each project coming online with the probability of its status and "
                 + draws
                 + ", the outlook's median is "
                 + joined([f"{pct(r.value)} in {r.stage}" for r in medians.itertuples()])

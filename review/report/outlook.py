@@ -74,7 +74,7 @@ def fan(table: pd.DataFrame, mineral: str, scenario: str, stages: list[str] | No
 
 
 def fan_points(table: pd.DataFrame, mineral: str, cycle: int) -> pd.DataFrame:
-    """Today (the latest Alliance dependency up to the cycle), and the expected and best-case
+    """Today (the latest Alliance dependency up to the cycle), and the on-time and best-case
     projections at each target year, per stage: stage, case, year, value, status."""
     out = []
     for stage, rows in _alliance(table, "single_supplier_dependency", mineral).groupby("stage", sort=False):

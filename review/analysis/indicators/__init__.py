@@ -3,7 +3,7 @@
 Every number the report prints comes from `compute_all`, one tidy table with columns
 `indicator, mineral, stage, scope, year, value, unit, status, detail`, assembled here
 from the families: `dependency`, `concentration`, `coverage` (which Alliance figures are
-provisional), `targets` (paths, statuses, the expected, best and slip cases of the projection and
+provisional), `targets` (paths, statuses, the on-time, best and slip cases of the projection and
 the gap in tonnes), `outlook` (the Monte Carlo chance of meeting each dependency target,
 its fan, the capacity for an 80% chance and each project's effect), `projects`, `stockpiles`, `recycling`, `markets` (prices and floors),
 `disruption` (the N-1 stress test), `finance` (capex, public finance, priority

@@ -58,7 +58,7 @@ def public_finance_share(projects: pd.DataFrame) -> dict:
 
 
 def priority_effects(targets: pd.DataFrame, basis: ProjectionBasis) -> pd.DataFrame:
-    """Each priority project's effect on the expected (status-weighted) projection at each dependency target year of its mineral and stage.
+    """Each priority project's effect on the on-time (status-weighted) projection at each dependency target year of its mineral and stage.
 
     The effect is the projected single-supplier dependency without the project minus with
     it (the projection of `targets.projection`, slip 0): how many points the project takes

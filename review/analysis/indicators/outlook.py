@@ -7,7 +7,7 @@ independently of the others, in its `expected_online` year plus a delay drawn fr
 delay distribution (`outlook.delays` in review.yml: the project list's own history, or a
 stated distribution). Demand follows each scenario of demand.csv. The projected
 dependency of a draw is the deterministic projection (`targets.projection`) with that
-draw's delivered capacity, so the expected and best cases are two points of the same
+draw's delivered capacity, so the on-time and best cases are two points of the same
 model. The draws are seeded (`outlook.seed`, recorded in the manifest) and keyed by
 mineral, stage and target year, so the same inputs give the same values and one target's
 draws do not depend on which other targets exist. The methodology annex states the model

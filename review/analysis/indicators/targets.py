@@ -302,10 +302,10 @@ class ProjectionBasis:
 def projection_rows(targets: pd.DataFrame, basis: ProjectionBasis) -> pd.DataFrame:
     """The deterministic cases of the projection to each dependency target year, the pipeline, and the gap in tonnes.
 
-    `projected_dependency` is the **expected** (status-weighted) projection: each project
+    `projected_dependency` is the **on-time** (status-weighted) projection: each project
     counts its capacity times the weight of its status. `projected_dependency_full` is the
     **best case**: every listed aligned project not cancelled or suspended delivered in
-    full on its `expected_online`. `projected_dependency_slip` is the expected projection
+    full on its `expected_online`. `projected_dependency_slip` is the on-time projection
     with every project a year late. In every case the capacity of operating plants not yet
     in the sourcing data (`ramp_up_capacity_t`, see `ramp_up_residuals`) counts whole, and
     every tonne of new aligned capacity is taken to serve members first. Demand grows at
