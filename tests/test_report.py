@@ -517,3 +517,25 @@ def test_auto_picks_quarto_only_where_it_is_on_the_path_and_review_renderer_sets
     # the environment sets `review build`'s default renderer; a wrong value is refused before anything runs
     proc = run_review("build", "--inputs", tmp_path / "nowhere", env={"REVIEW_RENDERER": "latex"})
     assert proc.returncode == 2 and "renderer" in proc.stderr and "latex" in proc.stderr
+
+
+def test_a_short_table_stays_on_one_page_in_the_built_in_pdf(tmp_path):
+    """At a glance's three-row table left its last row alone on the next page, under a repeated
+    header and away from its caption: a table of at most eight rows is an unbreakable block;
+    a longer one still breaks across pages."""
+    import pypandoc
+
+    from review.report.render import TEMPLATES
+
+    def table(rows: int, label: str) -> str:
+        return "| a | b |\n|---|---|\n" + "".join(f"| {i} | x |\n" for i in range(rows)) + f"\n: {label} {{#tbl-{label}}}\n"
+
+    source = tmp_path / "book.md"
+    source.write_text(table(3, "short") + "\nText.\n\n" + table(9, "long"))
+    typst = subprocess.run(
+        [pypandoc.get_pandoc_path(), str(source), "--to", "typst", "--lua-filter", str(TEMPLATES / "filters" / "layout.lua")],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    short, long = typst.index("<tbl-short>"), typst.index("<tbl-long>")
+    assert typst.count("#block(breakable: false)") == 1
+    assert typst.index("#block(breakable: false)") < short < long

@@ -6,7 +6,8 @@
 --    Quarto does this itself, so the filter only does it when Pandoc runs alone: then the
 --    full member tables stay in the HTML and out of the PDF under either renderer.
 -- 2. Typst: table columns follow their content, not the widths Pandoc derives from the
---    pipe table's dashes, which made numbers run into the next column.
+--    pipe table's dashes, which made numbers run into the next column; a short table stays
+--    on one page (built-in renderer).
 -- 3. Typst: the contents (chapters only) come after the "At a glance" page, not before it
 --    (Quarto's book template prints its own contents, so only without Quarto).
 -- 4. The built-in renderer's HTML book (chunkedhtml, one page per level-1 heading): the
@@ -97,6 +98,17 @@ local function content_widths(tbl)
     tbl.colspecs[i] = {spec[1], natural <= ROW_CHARACTERS and pandoc.ColWidthDefault or share[i] / total}
   end
   return tbl
+end
+
+-- Typst (built-in renderer): a table of at most SHORT_TABLE rows is kept on one page (tables
+-- may break across pages, so a three-row table left its last row alone under a repeated header
+-- on the next page, away from its caption).
+local SHORT_TABLE = 8
+local function short_table_together(tbl)
+  local rows = 0
+  for _, body in ipairs(tbl.bodies) do rows = rows + #body.body end
+  if rows > SHORT_TABLE then return nil end
+  return pandoc.Div({tbl}, {["typst:breakable"] = "false"})
 end
 
 local OUTLINE = "#pagebreak(weak: true)\n#outline(title: [Contents], depth: 1, indent: 1.2em)"  -- About this review runs on below
@@ -195,6 +207,7 @@ function Pandoc(doc)
   if FORMAT:match("typst") then
     doc = doc:walk({Table = content_widths})
     if quarto == nil then
+      doc = doc:walk({Table = short_table_together})
       doc = annexes_in_smaller_type(place_contents(doc))
     else  -- orange-book prints its contents (typst/book.typ sets them as the built-in PDF's)
       doc = annexes_in_smaller_type(doc)
