@@ -447,14 +447,23 @@ def test_the_chances_table_has_a_row_per_stage_and_a_column_per_scenario():
     assert "Ambition, central demand" not in no_ambition.columns
     # the caption says what the columns hold: lithium's table had one scenario and no ambition
     # under a caption promising both
-    assert view.chances_caption(shown, "Rare earths", "central", 3, 0.04) == (
-        "Rare earths: chance of meeting each dependency target by demand scenario, and the ambition under central demand; the sources of the demand scenarios are in the sources annex."
+    # and what each scenario assumes: three publications' rates are not one publication's range
+    demand = pd.DataFrame({"scenario": ["central", "low", "high"], "growth_rate": [0.0639, 0.0502, 0.0877], "source": ["IEA 2025 STEPS", "IEA 2024 APS", "McKinsey"]})
+    assert view.chances_caption(shown, "Rare earths", "central", demand, 0.04) == (
+        "Rare earths: chance of meeting each dependency target by demand scenario, and the ambition under central demand; demand grows "
+        "5.0% a year (low), 6.4% a year (central) and 8.8% a year (high); the scenarios come from different publications, which may differ "
+        "in what they cover and from when; sources in the sources annex."
     )
+    assert view.chances_caption(shown, "Cobalt", "central", demand.assign(source="one range"), 0.04).endswith("(high); the scenarios are one publication's range; sources in the sources annex.")
     one = view.chance_columns(wide[wide["scenario"] == "central"].assign(ambition=float("nan")), "central")
-    assert view.chances_caption(one, "Lithium", "central", 1, 0.04) == "Lithium: chance of meeting each dependency target under central demand; the sources of the demand scenarios are in the sources annex."
+    assert view.chances_caption(one, "Lithium", "central", demand[demand["scenario"] == "central"], 0.04) == (
+        "Lithium: chance of meeting each dependency target under central demand; demand grows 6.4% a year (central); sources in the sources annex."
+    )
+    by_stage = pd.DataFrame({"scenario": ["central", "central"], "growth_rate": [0.05, 0.08], "source": ["a", "a"]})
+    assert "demand grows 5.0% to 8.0% a year by stage (central)" in view.chances_caption(one, "Nickel", "central", by_stage, 0.04)
     # a cycle without demand.csv (the 2025 one) has no source to point to: it says the review's setting
     single = view.chance_columns(wide[wide["scenario"] == "central"], "central")
-    assert view.chances_caption(single, "Rare earths", "central", 0, 0.04) == (
+    assert view.chances_caption(single, "Rare earths", "central", demand.iloc[0:0], 0.04) == (
         "Rare earths: chance of meeting each dependency target and the ambition under central demand; demand grows 4.0% a year, the review's own setting (the inputs give no published scenario)."
     )
 

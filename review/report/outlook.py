@@ -171,25 +171,37 @@ def chance_columns(wide: pd.DataFrame, headline: str) -> pd.DataFrame:
     return out
 
 
-def chances_caption(shown: pd.DataFrame, mineral_name: str, headline: str, demand_rows: int, demand_growth: float) -> str:
+#: The order demand scenarios are named in.
+SCENARIO_ORDER = {"low": 0, "central": 1, "high": 2}
+
+
+def chances_caption(shown: pd.DataFrame, mineral_name: str, headline: str, demand: pd.DataFrame, demand_growth: float) -> str:
     """The caption of chance_columns' table, saying only what its columns hold: 'by demand
     scenario' when it has more than one target column, the ambition only when it has its column;
-    and where the demand growth comes from: demand.csv's sources (`demand_rows` of the mineral)
-    or, without them, the review's own `demand_growth`, which no publication gives. (A fixed
-    caption promised scenarios and an ambition to lithium's table, which had one scenario and
-    no ambition, and sources to a cycle that had no demand.csv.)"""
+    and what demand each scenario assumes: the rates of demand.csv's rows of the mineral
+    (`demand`: scenario, growth_rate, source), and whether they come from one publication's range
+    or from different publications, which may differ in what they cover and from when (the
+    rare-earth scenarios of the sample are three publications': a spread of chances between
+    them is partly a difference of sources, not only of demand); without rows, the review's own
+    `demand_growth`, which no publication gives. (A fixed caption promised scenarios and an
+    ambition to lithium's table, which had one scenario and no ambition, and sources to a cycle
+    that had no demand.csv.)"""
     several = len([c for c in shown.columns if c.startswith("Target, ")]) > 1
     ambition = f"Ambition, {headline} demand" in shown.columns
     if several:
         what = "each dependency target by demand scenario" + (f", and the ambition under {headline} demand" if ambition else "")
     else:
         what = "each dependency target" + (" and the ambition" if ambition else "") + f" under {headline} demand"
-    basis = (
-        "the sources of the demand scenarios are in the sources annex"
-        if demand_rows
-        else f"demand grows {format_value(demand_growth, 'share')} a year, the review's own setting (the inputs give no published scenario)"
+    if demand.empty:
+        return f"{mineral_name}: chance of meeting {what}; demand grows {format_value(demand_growth, 'share')} a year, the review's own setting (the inputs give no published scenario)."
+    rates = demand.sort_values("scenario", key=lambda s: s.map(SCENARIO_ORDER).fillna(len(SCENARIO_ORDER)), kind="stable").groupby("scenario", sort=False)["growth_rate"]
+    grows = joined([f"{pct(float(r.iloc[0]))} a year ({scenario})" if r.nunique() == 1 else f"{pct(float(r.min()))} to {pct(float(r.max()))} a year by stage ({scenario})" for scenario, r in rates])
+    origin = (
+        "" if demand["scenario"].nunique() == 1
+        else "; the scenarios are one publication's range" if demand["source"].nunique() == 1
+        else "; the scenarios come from different publications, which may differ in what they cover and from when"
     )
-    return f"{mineral_name}: chance of meeting {what}; {basis}."
+    return f"{mineral_name}: chance of meeting {what}; demand grows {grows}{origin}; sources in the sources annex."
 
 
 def chance_sentence(found: pd.DataFrame, lines: pd.DataFrame, headline: str, stages: list[str]) -> str | None:
