@@ -339,8 +339,9 @@ def test_the_scorecard_gives_the_chance_beside_a_status_that_looks_safe():
         dict(indicator="target_probability", mineral="lithium", stage="refining", scope=ind.ALLIANCE, year=2030, value=0.40, status="", detail="target:low"),
     ])
     shown = views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Lithium"), outlook.headline_chances(table, "central"))
-    assert shown.loc[0, "Status"] == "on track" and shown.loc[0, "Chance"] == "16%"
-    assert "Chance" not in views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Lithium")).columns
+    # named for what each measures: today's value against the path, the outlook's chance by the target year
+    assert shown.loc[0, "Path status"] == "on track" and shown.loc[0, "Outlook chance"] == "16%"
+    assert "Outlook chance" not in views.scorecard_table(card, SimpleNamespace(mineral=lambda m: "Lithium")).columns
 
 
 def test_the_since_last_review_opening_says_a_status_worsened_while_the_value_came_closer():

@@ -347,9 +347,10 @@ def scorecard_table(card: pd.DataFrame, ch, chances: pd.DataFrame | None = None)
                 # a change and its unit on one line ("−1.1" above "pp" in a narrow column)
                 "Change": "" if ind.PROVISIONAL in (r.status, r.previous_status) else displayed_change(r.value, r.previous_value, unit).replace(" ", "\u00a0"),
             }
-            | ({} if chances is None else {"Chance": chance(odds[(r.mineral, r.stage, r.kind)]) if (r.mineral, r.stage, r.kind) in odds else ""})
+            | ({} if chances is None else {"Outlook chance": chance(odds[(r.mineral, r.stage, r.kind)]) if (r.mineral, r.stage, r.kind) in odds else ""})
         )
-    return pd.DataFrame(rows).rename(columns={"status": "Status"})
+    # "Path status" and "Outlook chance": a bare "Status" of on track beside a 16% chance read as a contradiction
+    return pd.DataFrame(rows).rename(columns={"status": "Path status"})
 
 
 # --- overview ---------------------------------------------------------------------------
