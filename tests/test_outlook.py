@@ -322,6 +322,22 @@ def _listed() -> pd.DataFrame:
     return pd.DataFrame([dict(as_of=2026, project_id=p, name=n, mineral="rare-earths", stage="magnets" if p == "P013" else "refining", status="feasibility", capacity_t=1000.0, expected_online=2030) for p, n in names.items()])
 
 
+def test_a_mineral_chapter_leads_its_outlook_with_the_chance_and_says_how_the_futures_were_drawn():
+    """The section opened on what its figure shows, and said 'a delay drawn from the projects' history'
+    whatever the outlook drew; it now opens on the chance, and says the delay delay_phrase gives."""
+    from review.report import outlook as view
+
+    table, lines = _report_table(), pd.DataFrame([dict(stage=s, kind=k, value=v, year=2030) for s in ("refining", "magnets") for k, v in (("target", 0.6), ("ambition", 0.5))])
+    found = view.chances(table, "rare-earths")
+    text = view.outlook_paragraph(found, lines, "central", ["refining", "magnets"], "a delay drawn from the distribution stated in review.yml (50.0% on time)", "Figure 2.4", "Table 2.4", "Table 2.3")
+    assert text.startswith("Chance of meeting the 60.0% target by 2030: 12% in refining and under 1% in magnets (central demand)")
+    assert "with the probability of its status and a delay drawn from the distribution stated in review.yml (50.0% on time). " in text
+    assert "projects' history" not in text and text.endswith("and Table 2.3 how much making each project certain on its expected date would add to it.")
+    # targets of different levels by stage: no one-level sentence (it would give refining's level to magnets)
+    apart = lines.assign(value=[0.6, 0.5, 0.65, 0.5])
+    assert view.outlook_paragraph(found, apart, "central", ["refining", "magnets"], "no delay", "Figure 2.4", "Table 2.4", None).startswith("Figure 2.4 shows the outlook")
+
+
 def test_a_chance_is_never_written_as_a_certainty():
     from review.report.outlook import chance
 
@@ -432,6 +448,8 @@ def test_the_report_says_which_delays_the_chances_rest_on():
     )
     assert phrase({0: 0.5, 1: 0.5}, "stated") == "a delay drawn from the distribution stated in review.yml (50.0% on time and 50.0% one year late)"
     assert phrase({0: 1.0}, "too few projects") == f"no delay, since the latest project list has fewer than {ind.outlook.MIN_HISTORY} projects, too few for a history of delays"
+    # the mineral chapters name the source and leave the shares to At a glance
+    assert view.delay_phrase(ind.outlook.delay_rows({0: 0.5, 1: 0.5}, "stated", 2026, ["re"]), "re", with_shares=False) == "a delay drawn from the distribution stated in review.yml"
 
 
 def test_the_chances_table_has_a_row_per_stage_and_a_column_per_scenario():

@@ -350,8 +350,28 @@ def _rates_moved(rows: pd.DataFrame, rates: pd.DataFrame | None, cycle: int, min
     return " The demand growth assumed changed: " + "; ".join(f"{label} {pct(now)} a year, was {pct(before)}" for label, before, now in labels) + "."
 
 
-def delay_phrase(table: pd.DataFrame, mineral: str) -> str:
-    """How the outlook delayed projects, from `outlook_delay_share`: its source and shares, as a phrase."""
+def outlook_paragraph(found: pd.DataFrame, lines: pd.DataFrame, headline: str, stages: list[str], delay: str, figure: str, chances_table: str, projects_table: str | None) -> str:
+    """A mineral chapter's outlook section in words: the chance of meeting each target first (the
+    section's message; only when each kind of target has one level across the stages, as
+    chance_sentence words it), then what the figure and tables show and how the futures were drawn.
+
+    `delay` is delay_phrase's: the paragraph said "a delay drawn from the projects' history"
+    whatever the outlook drew. `projects_table` is the reference of the table of chances added, if any.
+    """
+    single_level = lines.empty or lines.groupby("kind")["value"].nunique().max() <= 1
+    said = chance_sentence(found, lines, headline, stages) if single_level else None
+    return (
+        (said + " " if said else "")
+        + f"{figure} shows the outlook under {headline} demand: simulated futures (methodology annex) in which each aligned project not yet operating comes online with the probability of its status and {delay}. "
+        + f"{chances_table} gives the chance of meeting each target under every demand scenario"
+        + (f", and {projects_table} how much making each project certain on its expected date would add to it." if projects_table else ".")
+    )
+
+
+def delay_phrase(table: pd.DataFrame, mineral: str, with_shares: bool = True) -> str:
+    """How the outlook delayed projects, from `outlook_delay_share`: its source and (`with_shares`)
+    the shares of projects on time and late, as a phrase; the mineral chapters leave the shares to
+    At a glance, which gives them once."""
     rows = _alliance(table, "outlook_delay_share", mineral)
     if rows.empty:
         return "no delay"
@@ -360,4 +380,4 @@ def delay_phrase(table: pd.DataFrame, mineral: str) -> str:
         return f"no delay, since the latest project list has fewer than {ind.outlook.MIN_HISTORY} projects, too few for a history of delays"
     shares = joined([f"{pct(r.value)} " + ("on time" if r.detail == "0" else "one year late" if r.detail == "1" else f"{r.detail} years late") for r in rows.itertuples()])
     where = "the history of the latest project list" if source == ind.outlook.HISTORY else "the distribution stated in review.yml"
-    return f"a delay drawn from {where} ({shares})"
+    return f"a delay drawn from {where}" + (f" ({shares})" if with_shares else "")
