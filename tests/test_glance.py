@@ -147,7 +147,7 @@ def test_provisional_figures_are_said_and_not_assessed():
     assert "80.0% in refining (provisional)" in first and "refining is provisional" in first
     assert "every stage reaches 60.0% in the best case" in second  # the provisional projection is not called a miss
     card_ = c.assign(founding=True, illustrative=False, comparator="max", target=0.6, target_year=2030, kind="target", path=0.8)
-    tables = dict(targets=founding_targets(), minerals=pd.DataFrame({"id": ["rare-earths"]}), projects=pd.DataFrame(columns=["project_id", "name"]), price_floors=pd.DataFrame())
+    tables = dict(targets=founding_targets(), minerals=pd.DataFrame({"id": ["rare-earths"]}), members=pd.DataFrame(columns=["code", "name"]), projects=pd.DataFrame(columns=["project_id", "name"]), price_floors=pd.DataFrame())
     points = glance.pillar_points(card_, table, tables, Names(), lambda r: f"{r.mineral} {r.stage}")
     assert points[-1] == "Provisional, not assessed (too few members reported): rare-earths refining."
     assert "is provisional in refining" in points[0]  # never on or off track
@@ -254,7 +254,8 @@ def pillar_tables(table: pd.DataFrame) -> dict:
     minerals = pd.DataFrame({"id": ["rare-earths", "lithium", "gallium", "antimony"]})
     projects = pd.DataFrame([dict(project_id="P1", name="Mountain Pass expansion"), dict(project_id="P2", name="Other")])
     floors = pd.DataFrame([dict(mineral="rare-earths", stage="refining", scope="USA", status="in force", product="NdPr oxide")])
-    return dict(targets=targets, minerals=minerals, projects=projects, price_floors=floors)
+    members = pd.DataFrame({"code": ["USA", "JPN"], "name": ["United States", "Japan"]})
+    return dict(targets=targets, minerals=minerals, members=members, projects=projects, price_floors=floors)
 
 
 def pillar_table(outlook: bool) -> pd.DataFrame:
@@ -355,3 +356,11 @@ def test_the_member_heat_map_has_a_colour_scale():
     scale = fig.axes[0].collections[0].colorbar
     assert scale is not None and scale.ax.get_ylabel() == "single-supplier dependency"
     assert scale.ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
+
+
+def test_the_attention_points_say_when_the_totals_may_count_supply_twice():
+    tables = pillar_tables(pillar_table(False))
+    tables["members"] = pd.DataFrame({"code": ["USA", "DEU", "EUU"], "name": ["United States", "Germany", "European Union"]})
+    points = glance.pillar_points(pillar_card(), pillar_table(False), tables, Names(), lambda r: r.mineral)
+    assert any(p.startswith("Totals: the European Union and Germany, an EU member state, are both members") for p in points)
+    assert not any(p.startswith("Totals:") for p in glance.pillar_points(pillar_card(), pillar_table(False), pillar_tables(pillar_table(False)), Names(), lambda r: r.mineral))

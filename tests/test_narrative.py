@@ -214,6 +214,12 @@ def test_the_eu_beside_its_member_states_is_said_as_the_sums_treat_it():
     assert "Germany, an EU member state, are both members" in one and "(Germany reports for itself)" in one
     assert narrative.eu_overlap_sentence(members[members["code"] != "EUU"]) is None
     assert narrative.eu_overlap_sentence(members[~members["code"].isin(["DEU", "FRA", "ITA"])]) is None
+    # At a glance says it too, where the headline figures are (a reader of the first pages did not learn it)
+    assert narrative.eu_overlap_point(members) == (
+        "Totals: the European Union and Germany, France and Italy, EU member states, are all members, and the Alliance's totals add every "
+        "member's rows as reported; any supply the EU's rows also cover is counted twice, which the review does not check (Members compared)."
+    )
+    assert narrative.eu_overlap_point(members[members["code"] != "EUU"]) is None
     # the sums do add every member's rows: an EU row and Germany's both count in the Alliance's total
     from review.analysis.indicators.dependency import dependency
 

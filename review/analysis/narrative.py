@@ -477,6 +477,12 @@ EU_MEMBER_STATES = frozenset(
 EU = "EUU"
 
 
+def _eu_states_too(members: pd.DataFrame) -> list[str]:
+    """The names of the EU member states that are members beside the EU itself ([] unless both are)."""
+    states = members[members["code"].isin(EU_MEMBER_STATES)]
+    return list(states["name"]) if (members["code"] == EU).any() else []
+
+
 def eu_overlap_sentence(members: pd.DataFrame) -> str | None:
     """How the Alliance's sums treat the EU beside its member states that are members too, as
     the code does it: every member's rows are added as they are (indicators.dependency sums
@@ -484,10 +490,10 @@ def eu_overlap_sentence(members: pd.DataFrame) -> str | None:
 
     'The European Union and Germany, France and Italy, EU member states, are all members. The
     Alliance's totals add every member's rows with no adjustment for this overlap: ...'"""
-    states = members[members["code"].isin(EU_MEMBER_STATES)]
-    if not (members["code"] == EU).any() or states.empty:
+    states = _eu_states_too(members)
+    if not states:
         return None
-    both, one = joined(list(states["name"])), len(states) == 1
+    both, one = joined(states), len(states) == 1
     return (
         f"The European Union and {both}, {'an EU member state, are both' if one else 'EU member states, are all'} members. "
         "The Alliance's totals add every member's rows as they are, with no adjustment for this overlap: the EU's rows must cover "
@@ -495,6 +501,19 @@ def eu_overlap_sentence(members: pd.DataFrame) -> str | None:
         f"or {'its' if one else 'their'} supply is counted twice. The review does not check this; where an EU row rests on a statistic of the whole EU "
         f"(such as EU imports by partner), that statistic includes {both} too."
     )
+
+
+def eu_overlap_point(members: pd.DataFrame) -> str | None:
+    """The same caveat as one line for At a glance, where the headline figures are: a reader of
+    the first pages did not learn that they may count some supply twice (Members compared said so).
+    None when the EU and its member states are not both members."""
+    states = _eu_states_too(members)
+    if not states:
+        return None
+    one = len(states) == 1
+    return (f"Totals: the European Union and {joined(states)}, {'an EU member state, are both' if one else 'EU member states, are all'} members, and the Alliance's "
+            "totals add every member's rows as reported; any supply the EU's rows also cover is counted twice, which the review does not check "
+            "(Members compared).")
 
 
 #: HHI bands (see the methodology annex): below 1,500, 1,500 to 2,500, above 2,500.

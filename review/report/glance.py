@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from review.analysis import indicators as ind
-from review.analysis.narrative import ASSESSED, by_when, joined, marked_illustrative, pct, plural, years_listed
+from review.analysis.narrative import ASSESSED, by_when, eu_overlap_point, joined, marked_illustrative, pct, plural, years_listed
 from review.analysis.text import format_value, is_missing
 from review.report import outlook
 
@@ -446,7 +446,7 @@ def pillar_points(card: pd.DataFrame, table: pd.DataFrame, tables: dict, names, 
     """For the High-Level Group's attention: one line per pillar of the mandate, then what is provisional.
 
     `card` is `narrative.target_origins(scorecard, targets)`; `tables` holds targets,
-    minerals, projects and price_floors; `names` has `.mineral(id)` and `.country(code)`;
+    minerals, members, projects and price_floors; `names` has `.mineral(id)` and `.country(code)`;
     `name_of(card_row)` names a target. A pillar without rows in this build has no line."""
     lines = [
         diversification_line(card, table, names.mineral),
@@ -456,6 +456,7 @@ def pillar_points(card: pd.DataFrame, table: pd.DataFrame, tables: dict, names, 
         markets_line(table, tables["price_floors"], names.country, names.mineral),
         traceability_line(table, names.mineral),
         targets_line(table, tables["targets"], tables["minerals"], names.mineral),
+        eu_overlap_point(tables["members"]),
     ]
     provisional = card[card["status"] == PROVISIONAL]
     if len(provisional):
