@@ -188,8 +188,11 @@ def test_every_country_of_a_chart_has_a_colour_of_its_own_and_keeps_it_where_it_
     assert charts.country_colors(["IDN", "PHL"])["IDN"] == charts.COUNTRY_COLORS["IDN"]  # a fixed colour stays
     many = ["TJK", "BOL", "VNM", "RWA", "PER", "RUS", "MEX", "IDN", "PHL", "CHN"]
     assert len(set(charts.country_colors(many).values())) == len(many)
-    alone = charts.country_colors(["BOL"])["BOL"]
-    assert charts.country_colors(["BOL", "CHN"])["BOL"] == alone  # no clash: the same colour as in any other chart
+    # AAE and AAK share a colour; AAP's own is the next one: AAK moves, AAP keeps its own (taken in
+    # code order, AAK took AAP's colour and moved AAP too)
+    trio = charts.country_colors(["AAE", "AAK", "AAP"])
+    assert trio["AAE"] == charts.country_colors(["AAE"])["AAE"] and trio["AAP"] == charts.country_colors(["AAP"])["AAP"]
+    assert len(set(trio.values())) == 3
     shares = pd.DataFrame(
         [("mining", y, o, name, v) for y in (2024, 2025) for o, name, v in (("IDN", "Indonesia", 0.5), ("PHL", "Philippines", 0.2), ("other", "Other non-aligned", 0.1), ("aligned", "Members and partners", 0.2))],
         columns=["stage", "year", "origin", "label", "share"],

@@ -118,7 +118,7 @@ def test_founding_targets_are_counted_apart_from_the_others():
     # the ambitions apart from the dated targets: one count of both said "3 off track" of which two were ambitions
     assert narrative.status_counts_sentence(card) == (
         "Founding targets: 1 of 3 on track, 1 at risk and 1 off track; founding ambitions: 1 of 3 on track, 0 at risk and 2 off track; "
-        "other targets (illustrative): 1 of 4 on track, 1 at risk and 0 off track; not assessed: 1 provisional, 1 withheld in this edition."
+        "other targets (illustrative): 1 of 4 on track, 1 at risk and 0 off track (not assessed: 1 provisional, 1 withheld in this edition)."
     )
     # nothing assessed: said so, not "0 of 2 on track, 0 at risk and 0 off track"
     assert narrative.status_counts_sentence(_card([ind.PROVISIONAL, ind.PROVISIONAL], [])) == "Founding targets: none of 2 assessed (2 provisional)."
@@ -389,14 +389,31 @@ def test_a_dependency_that_moved_against_its_trend_in_the_last_year_says_so():
     """The ends alone said cobalt refining 'rose from 56.6% in 2020 to 57.5% in 2026' while it fell
     in the last year from 58.3%; a last year that moved with the trend adds nothing."""
     against = pd.Series({2020: 0.566, 2024: 0.57, 2025: 0.583, 2026: 0.575})
-    assert narrative.dependency_sentence("Cobalt, refining", against, "China") == (
+    assert narrative.dependency_sentence("Cobalt, refining", against, "China", prior_comparable=True) == (
         "Cobalt, refining: dependency on China rose from 56.6% in 2020 to 57.5% in 2026, down from 58.3% in 2025."
     )
+    # not said when the year before is on another supplier or provisional (prior_comparable, below)
+    assert narrative.dependency_sentence("Cobalt, refining", against, "China") == "Cobalt, refining: dependency on China rose from 56.6% in 2020 to 57.5% in 2026."
+    # a provisional last year is said beside that year, before the move
+    assert narrative.dependency_sentence("Cobalt, refining", against, "China", provisional=True, prior_comparable=True) == (
+        "Cobalt, refining: dependency on China rose from 56.6% in 2020 to 57.5% in 2026 (provisional: too few members have reported 2026), down from 58.3% in 2025."
+    )
     up_again = pd.Series({2020: 0.90, 2025: 0.80, 2026: 0.82})
-    assert narrative.dependency_sentence("Magnets", up_again, "China").endswith("fell from 90.0% in 2020 to 82.0% in 2026, up from 80.0% in 2025.")
+    assert narrative.dependency_sentence("Magnets", up_again, "China", prior_comparable=True).endswith("fell from 90.0% in 2020 to 82.0% in 2026, up from 80.0% in 2025.")
     along = pd.Series({2020: 0.90, 2025: 0.85, 2026: 0.82})
-    assert narrative.dependency_sentence("Magnets", along, "China") == "Magnets: dependency on China fell from 90.0% in 2020 to 82.0% in 2026."
+    assert narrative.dependency_sentence("Magnets", along, "China", prior_comparable=True) == "Magnets: dependency on China fell from 90.0% in 2020 to 82.0% in 2026."
     printed_alike = pd.Series({2020: 0.50, 2025: 0.57549, 2026: 0.5749})  # 57.5% both: no "down from 57.5%"
-    assert narrative.dependency_sentence("Magnets", printed_alike, "China") == "Magnets: dependency on China rose from 50.0% in 2020 to 57.5% in 2026."
+    assert narrative.dependency_sentence("Magnets", printed_alike, "China", prior_comparable=True) == "Magnets: dependency on China rose from 50.0% in 2020 to 57.5% in 2026."
     two_years = pd.Series({2025: 0.30, 2026: 0.20})  # the previous year is the first: nothing to add
-    assert narrative.dependency_sentence("Lithium", two_years, "China") == "Lithium: dependency on China fell from 30.0% in 2025 to 20.0% in 2026."
+    assert narrative.dependency_sentence("Lithium", two_years, "China", prior_comparable=True) == "Lithium: dependency on China fell from 30.0% in 2025 to 20.0% in 2026."
+
+
+def test_the_last_years_move_is_compared_only_on_the_same_supplier_and_a_full_figure():
+    def rows(suppliers, statuses):
+        return pd.DataFrame([dict(indicator="single_supplier_dependency", mineral="co", stage="refining", scope=ind.ALLIANCE, year=y, value=v, detail=d, status=st)
+                             for (y, v), d, st in zip({2024: 0.57, 2025: 0.583, 2026: 0.575}.items(), suppliers, statuses)])
+    series = pd.Series({2024: 0.57, 2025: 0.583, 2026: 0.575})
+    assert narrative.prior_comparable(rows(["CHN"] * 3, [""] * 3), "co", "refining", series)
+    assert not narrative.prior_comparable(rows(["CHN", "COD", "CHN"], [""] * 3), "co", "refining", series)  # 2025 was another supplier's share
+    assert not narrative.prior_comparable(rows(["CHN"] * 3, ["", ind.PROVISIONAL, ""]), "co", "refining", series)  # 2025 from too few members
+    assert not narrative.prior_comparable(rows(["CHN"] * 3, [""] * 3), "co", "refining", pd.Series({2024: 0.57}))  # no year before it

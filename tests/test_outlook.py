@@ -333,9 +333,10 @@ def test_a_mineral_chapter_leads_its_outlook_with_the_chance_and_says_how_the_fu
     assert text.startswith("Chance of meeting the 60.0% target by 2030: 12% in refining and under 1% in magnets (central demand)")
     assert "with the probability of its status and a delay drawn from the distribution stated in review.yml (50.0% on time). " in text
     assert "projects' history" not in text and text.endswith("and Table 2.3 how much making each project certain on its expected date would add to it.")
-    # targets of different levels by stage: no one-level sentence (it would give refining's level to magnets)
-    apart = lines.assign(value=[0.6, 0.5, 0.65, 0.5])
-    assert view.outlook_paragraph(found, apart, "central", ["refining", "magnets"], "no delay", "Figure 2.4", "Table 2.4", None).startswith("Figure 2.4 shows the outlook")
+    # targets of different levels or years by stage: no one-level sentence (it would give refining's to magnets)
+    for apart in (lines.assign(value=[0.6, 0.5, 0.65, 0.5]), lines.assign(year=[2030, 2030, 2035, 2030])):
+        assert view.chance_sentence(found, apart, "central", ["refining", "magnets"]) is None
+        assert view.outlook_paragraph(found, apart, "central", ["refining", "magnets"], "no delay", "Figure 2.4", "Table 2.4", None).startswith("Figure 2.4 shows the outlook")
 
 
 def test_a_chance_is_never_written_as_a_certainty():
@@ -466,22 +467,29 @@ def test_the_chances_table_has_a_row_per_stage_and_a_column_per_scenario():
     # the caption says what the columns hold: lithium's table had one scenario and no ambition
     # under a caption promising both
     # and what each scenario assumes: three publications' rates are not one publication's range
-    demand = pd.DataFrame({"scenario": ["central", "low", "high"], "growth_rate": [0.0639, 0.0502, 0.0877], "source": ["IEA 2025 STEPS", "IEA 2024 APS", "McKinsey"]})
-    assert view.chances_caption(shown, "Rare earths", "central", demand, 0.04) == (
+    demand = pd.DataFrame({"mineral": "re", "stage": "", "scenario": ["central", "low", "high"], "growth_rate": [0.0639, 0.0502, 0.0877], "source": ["IEA 2025 STEPS", "IEA 2024 APS", "McKinsey"]})
+    both = ["refining", "magnets"]
+    assert view.chances_caption(shown, "Rare earths", "central", demand, "re", both, 0.04) == (
         "Rare earths: chance of meeting each dependency target by demand scenario, and the ambition under central demand; demand grows "
         "5.0% a year (low), 6.4% a year (central) and 8.8% a year (high); the scenarios come from different publications, which may differ "
         "in what they cover and from when; sources in the sources annex."
     )
-    assert view.chances_caption(shown, "Cobalt", "central", demand.assign(source="one range"), 0.04).endswith("(high); the scenarios are one publication's range; sources in the sources annex.")
+    assert view.chances_caption(shown, "Cobalt", "central", demand.assign(source="one range"), "re", both, 0.04).endswith("(high); the scenarios are one publication's range; sources in the sources annex.")
     one = view.chance_columns(wide[wide["scenario"] == "central"].assign(ambition=float("nan")), "central")
-    assert view.chances_caption(one, "Lithium", "central", demand[demand["scenario"] == "central"], 0.04) == (
+    assert view.chances_caption(one, "Lithium", "central", demand[demand["scenario"] == "central"], "re", both, 0.04) == (
         "Lithium: chance of meeting each dependency target under central demand; demand grows 6.4% a year (central); sources in the sources annex."
     )
-    by_stage = pd.DataFrame({"scenario": ["central", "central"], "growth_rate": [0.05, 0.08], "source": ["a", "a"]})
-    assert "demand grows 5.0% to 8.0% a year by stage (central)" in view.chances_caption(one, "Nickel", "central", by_stage, 0.04)
+    # the rates the model uses: a stage's own row overrides the mineral's (8%, not "5% to 8%")
+    override = pd.DataFrame({"mineral": "re", "stage": ["", "refining"], "scenario": "central", "growth_rate": [0.05, 0.08], "source": "a"})
+    assert "demand grows 8.0% a year (central)" in view.chances_caption(one, "Nickel", "central", override, "re", ["refining"], 0.04)
+    assert "demand grows 5.0% to 8.0% a year by stage (central)" in view.chances_caption(one, "Nickel", "central", override, "re", both, 0.04)
+    # rows for refining alone: magnets grows at the review's own rate, and a scenario only refining has says so
+    refining = pd.DataFrame({"mineral": "re", "stage": "refining", "scenario": ["central", "high"], "growth_rate": [0.05, 0.09], "source": "a"})
+    said = view.chances_caption(shown, "Rare earths", "central", refining, "re", both, 0.04)
+    assert "demand grows 5.0% a year (central, refining only) and 9.0% a year (high, refining only)" in said and "; magnets at the review's own 4.0% a year;" in said
     # a cycle without demand.csv (the 2025 one) has no source to point to: it says the review's setting
     single = view.chance_columns(wide[wide["scenario"] == "central"], "central")
-    assert view.chances_caption(single, "Rare earths", "central", demand.iloc[0:0], 0.04) == (
+    assert view.chances_caption(single, "Rare earths", "central", demand.iloc[0:0], "re", both, 0.04) == (
         "Rare earths: chance of meeting each dependency target and the ambition under central demand; demand grows 4.0% a year, the review's own setting (the inputs give no published scenario)."
     )
 
@@ -497,3 +505,13 @@ def test_what_it_would_take_names_the_plants_ramping_up_it_counts_as_certain():
         "For an 80% chance of the 60.0% target (central demand), aligned capacity certain by 2030 would have to grow beyond the listed pipeline "
         "and the plants still ramping up by 19,197 t in magnets (weighted pipeline 4,200 t; ramping up 2,500 t)."
     )
+
+
+def test_an_outlook_figures_data_names_the_on_time_case_as_the_report_does():
+    from review.report import outlook as view
+
+    fan = pd.DataFrame({"stage": ["refining", "refining"], "year": [2026, 2030], "p10": [0.7, 0.6], "p50": [0.74, 0.65], "p90": [0.76, 0.7]})
+    points = pd.DataFrame({"stage": "refining", "case": ["today", "expected", "best case"], "year": [2026, 2030, 2030], "value": [0.743, 0.625, 0.547]})
+    data = view.fan_data(fan, points).set_index("year")
+    assert "expected" not in data.columns and data.loc[2030, "on time"] == 0.625 and data.loc[2030, "best case"] == 0.547
+    assert data.loc[2026, "today"] == 0.743 and list(data["p50"]) == [0.74, 0.65]

@@ -24,13 +24,14 @@ def trend(first: float, last: float, tolerance: float = 0.0005) -> str:
     return "was unchanged"
 
 
-def dependency_sentence(subject: str, series: pd.Series, supplier: str, projection: str | None = None, provisional: bool = False) -> str:
+def dependency_sentence(subject: str, series: pd.Series, supplier: str, projection: str | None = None, provisional: bool = False, prior_comparable: bool = False) -> str:
     """'Rare earths, refining: dependency on China fell from 91.4% in 2020 to 85.6% in 2026; ...'.
 
-    When the last year moved against the whole period, the sentence says so ('rose from 56.6% in
-    2020 to 57.5% in 2026, down from 58.3% in 2025').
+    With `prior_comparable` (prior_comparable: the year before the last is on the same supplier
+    and not provisional), a last year that moved against the whole period is said ('rose from
+    56.6% in 2020 to 57.5% in 2026, down from 58.3% in 2025').
     `projection` is a clause from `projection_clause` (None to leave the projection out).
-    `provisional`: the latest value is provisional, and the sentence says so.
+    `provisional`: the latest value is provisional, and the sentence says so beside it.
     """
     known = series.dropna()
     if known.empty:
@@ -44,15 +45,31 @@ def dependency_sentence(subject: str, series: pd.Series, supplier: str, projecti
         text = f"{subject}: dependency on {supplier} was unchanged at {pct(last)} from {first_year} to {last_year}"
     else:
         text = f"{subject}: dependency on {supplier} {trend(first, last)} from {pct(first)} in {first_year} to {pct(last)} in {last_year}"
-        prior = known.get(last_year - 1)
-        # the ends alone said "rose" of a share that fell in the last year (cobalt refining: 56.6% in 2020, 58.3% in 2025, 57.5% in 2026)
-        if prior is not None and last_year - 1 > first_year and trend(float(prior), last) not in (trend(first, last), "was unchanged") and pct(float(prior)) != pct(last):
-            text += f", {'down' if last < prior else 'up'} from {pct(float(prior))} in {last_year - 1}"
     if provisional:
         text += f" (provisional: too few members have reported {last_year})"
+    prior = known.get(last_year - 1)
+    # the ends alone said "rose" of a share that fell in the last year (cobalt refining: 56.6% in 2020, 58.3% in 2025, 57.5% in 2026)
+    if (prior_comparable and prior is not None and last_year - 1 > first_year and trend(first, last) != "was unchanged"
+            and trend(float(prior), last) not in (trend(first, last), "was unchanged") and pct(float(prior)) != pct(last)):
+        text += f", {'down' if last < prior else 'up'} from {pct(float(prior))} in {last_year - 1}"
     if projection:
         text += f"; {projection}"
     return text + "."
+
+
+def prior_comparable(table: pd.DataFrame, mineral: str, stage: str, series: pd.Series) -> bool:
+    """Whether the Alliance's dependency in the year before the series' last is on the same
+    largest supplier and not provisional: only then is the last year's move said beside the trend
+    (a move between two suppliers' shares, or from a figure of too few members, is no move)."""
+    known = series.dropna()
+    if known.empty:
+        return False
+    last = int(known.index.max())
+    rows = table[(table["indicator"] == "single_supplier_dependency") & (table["mineral"] == mineral) & (table["stage"] == (stage or "")) & (table["scope"] == ind.ALLIANCE)].set_index("year")
+    if last - 1 not in rows.index or last not in rows.index:
+        return False
+    before, now = rows.loc[last - 1], rows.loc[last]
+    return before["status"] != ind.PROVISIONAL and before["detail"] == now["detail"]
 
 
 def is_provisional(table: pd.DataFrame, indicator: str, mineral: str, stage: str, year) -> bool:
@@ -127,7 +144,8 @@ FOUNDING_SOURCE = "alliance founding text"
 
 
 def _counts(card: pd.DataFrame) -> str:
-    """'2 of 6 on track, 1 at risk and 3 off track; 1 provisional' (statuses without a rank said apart)."""
+    """'2 of 6 on track, 1 at risk and 3 off track (not assessed: 1 provisional)': statuses without a
+    rank said apart, in parentheses, as the groups of status_counts_sentence are parted by semicolons."""
     counts = card["status"].value_counts()
     assessed = sum(counts.get(s, 0) for s in ASSESSED)
     text = f"{counts.get(ind.ON_TRACK, 0)} of {len(card)} on track, {counts.get(ind.AT_RISK, 0)} at risk and {counts.get(ind.OFF_TRACK, 0)} off track" if assessed else f"none of {len(card)} assessed"
@@ -142,7 +160,7 @@ def _counts(card: pd.DataFrame) -> str:
         )
         if counts.get(status, 0)
     ]
-    return text + (("; not assessed: " if assessed else " (") + ", ".join(rest) + ("" if assessed else ")") if rest else "")
+    return text + ((" (not assessed: " if assessed else " (") + ", ".join(rest) + ")" if rest else "")
 
 
 def is_founding(sources: pd.Series) -> pd.Series:
@@ -356,7 +374,7 @@ def key_messages(ch, card: pd.DataFrame, table: pd.DataFrame) -> list[str]:
         headline = target.iloc[0] if len(target) else group.iloc[0]
         goals = {r.kind: float(r.target) for r in group.itertuples() if int(r.target_year) == int(headline["target_year"])}
         clause = projection_clause(table, mineral, stage, int(headline["target_year"]), goals)
-        text = dependency_sentence(f"{ch.mineral(mineral)}, {stage}", series, supplier, clause)
+        text = dependency_sentence(f"{ch.mineral(mineral)}, {stage}", series, supplier, clause, prior_comparable=prior_comparable(table, mineral, stage, series))
         expected = table[(table["indicator"] == "projected_dependency") & (table["mineral"] == mineral) & (table["stage"] == stage) & (table["year"] == int(headline["target_year"])) & (table["scope"] == ind.ALLIANCE) & (table["status"] != ind.PROVISIONAL)]["value"]
         text += " " + target_status_sentence(group, float(expected.iloc[0]) if len(expected) else None)
         gap = gap_clause(table, mineral, stage, int(headline["target_year"]))

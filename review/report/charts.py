@@ -80,15 +80,23 @@ def country_colors(codes) -> dict[str, str]:
     Recurring origins have fixed colours (COUNTRY_COLORS); any other country takes a stable
     colour from PALETTE chosen by its code, or, when a country of the same chart already has
     that colour, the next free one (a stable colour alone gave Indonesia and the Philippines
-    one band in nickel mining). With more countries than colours, colours repeat.
+    one band in nickel mining). Countries whose own colour no other claims keep it first, so a
+    displaced country never displaces another in turn. With more countries than colours, colours repeat.
     """
     codes = list(dict.fromkeys(codes))
     chosen = {c: COUNTRY_COLORS[c] for c in codes if c in COUNTRY_COLORS}
+    own = {c: int(hashlib.sha256(c.encode()).hexdigest(), 16) % len(PALETTE) for c in sorted(codes) if c not in chosen}
     used = set(chosen.values())
-    for code in sorted(c for c in codes if c not in chosen):
-        start = int(hashlib.sha256(code.encode()).hexdigest(), 16) % len(PALETTE)
-        free = [PALETTE[(start + k) % len(PALETTE)] for k in range(len(PALETTE)) if PALETTE[(start + k) % len(PALETTE)] not in used]
-        chosen[code] = free[0] if free else PALETTE[start]
+    displaced = []
+    for code, start in own.items():  # first pass: every country whose own colour is still free keeps it
+        if PALETTE[start] in used:
+            displaced.append(code)
+        else:
+            chosen[code] = PALETTE[start]
+            used.add(PALETTE[start])
+    for code in displaced:  # then the others, each the next colour free after its own
+        free = [PALETTE[(own[code] + k) % len(PALETTE)] for k in range(len(PALETTE)) if PALETTE[(own[code] + k) % len(PALETTE)] not in used]
+        chosen[code] = free[0] if free else PALETTE[own[code]]
         used.add(chosen[code])
     return chosen
 

@@ -175,40 +175,54 @@ def chance_columns(wide: pd.DataFrame, headline: str) -> pd.DataFrame:
 SCENARIO_ORDER = {"low": 0, "central": 1, "high": 2}
 
 
-def chances_caption(shown: pd.DataFrame, mineral_name: str, headline: str, demand: pd.DataFrame, demand_growth: float) -> str:
+def chances_caption(shown: pd.DataFrame, mineral_name: str, headline: str, demand: pd.DataFrame, mineral: str, stages: list[str], demand_growth: float) -> str:
     """The caption of chance_columns' table, saying only what its columns hold: 'by demand
     scenario' when it has more than one target column, the ambition only when it has its column;
-    and what demand each scenario assumes: the rates of demand.csv's rows of the mineral
-    (`demand`: scenario, growth_rate, source), and whether they come from one publication's range
-    or from different publications, which may differ in what they cover and from when (the
-    rare-earth scenarios of the sample are three publications': a spread of chances between
-    them is partly a difference of sources, not only of demand); without rows, the review's own
-    `demand_growth`, which no publication gives. (A fixed caption promised scenarios and an
-    ambition to lithium's table, which had one scenario and no ambition, and sources to a cycle
-    that had no demand.csv.)"""
+    and what demand each scenario assumes, as the model reads demand.csv for each of `stages`
+    (ind.demand_rows_used: a stage's own row before the mineral's; a stage without rows at the
+    review's own `demand_growth`, which no publication gives): each scenario's rate, the stages
+    it covers when not all, and whether the rates come from one publication's range or from
+    different publications, which may differ in what they cover and from when (the rare-earth
+    scenarios of the sample are three publications': a spread of chances between them is partly
+    a difference of sources). (A fixed caption promised scenarios and an ambition to lithium's
+    table, which had one scenario and no ambition, and sources to a cycle without demand.csv.)"""
     several = len([c for c in shown.columns if c.startswith("Target, ")]) > 1
     ambition = f"Ambition, {headline} demand" in shown.columns
     if several:
         what = "each dependency target by demand scenario" + (f", and the ambition under {headline} demand" if ambition else "")
     else:
         what = "each dependency target" + (" and the ambition" if ambition else "") + f" under {headline} demand"
-    if demand.empty:
-        return f"{mineral_name}: chance of meeting {what}; demand grows {format_value(demand_growth, 'share')} a year, the review's own setting (the inputs give no published scenario)."
-    rates = demand.sort_values("scenario", key=lambda s: s.map(SCENARIO_ORDER).fillna(len(SCENARIO_ORDER)), kind="stable").groupby("scenario", sort=False)["growth_rate"]
-    grows = joined([f"{pct(float(r.iloc[0]))} a year ({scenario})" if r.nunique() == 1 else f"{pct(float(r.min()))} to {pct(float(r.max()))} a year by stage ({scenario})" for scenario, r in rates])
+    own_setting = f"demand grows {format_value(demand_growth, 'share')} a year, the review's own setting (the inputs give no published scenario)"
+    used = {stage: ind.demand_rows_used(demand, mineral, stage) for stage in stages}
+    with_rows = [stage for stage in stages if len(used[stage])]
+    if not with_rows:
+        return f"{mineral_name}: chance of meeting {what}; {own_setting}."
+    rows = pd.concat([used[stage].assign(for_stage=stage) for stage in with_rows])
+    rows = rows.sort_values("scenario", key=lambda s: s.map(SCENARIO_ORDER).fillna(len(SCENARIO_ORDER)), kind="stable")
+    parts = []
+    for scenario, part in rows.groupby("scenario", sort=False):
+        rates = part["growth_rate"].astype(float)
+        rate = pct(float(rates.iloc[0])) if rates.nunique() == 1 else f"{pct(float(rates.min()))} to {pct(float(rates.max()))}"
+        covered = list(dict.fromkeys(part["for_stage"]))
+        where = "" if len(covered) == len(stages) else f", {joined(covered)} only"
+        parts.append(f"{rate} a year ({scenario}{where})" if rates.nunique() == 1 else f"{rate} a year by stage ({scenario}{where})")
     origin = (
-        "" if demand["scenario"].nunique() == 1
-        else "; the scenarios are one publication's range" if demand["source"].nunique() == 1
+        "" if rows["scenario"].nunique() == 1
+        else "; the scenarios are one publication's range" if rows["source"].nunique() == 1
         else "; the scenarios come from different publications, which may differ in what they cover and from when"
     )
-    return f"{mineral_name}: chance of meeting {what}; demand grows {grows}{origin}; sources in the sources annex."
+    without = [stage for stage in stages if stage not in with_rows]
+    setting = f"; {joined(without)} at the review's own {format_value(demand_growth, 'share')} a year" if without else ""
+    return f"{mineral_name}: chance of meeting {what}; demand grows {joined(parts)}{origin}{setting}; sources in the sources annex."
 
 
 def chance_sentence(found: pd.DataFrame, lines: pd.DataFrame, headline: str, stages: list[str]) -> str | None:
     """'Chance of meeting the 60.0% target by 2030: 11.6% in refining, 0.0% in magnets (central demand);
-    of the 50.0% ambition: 0.0% and 0.0%.' None when the build has no chance."""
+    of the 50.0% ambition: 0.0% and 0.0%.' None when the build has no chance, or when a kind of
+    target has more than one level or year across the stages (the sentence names one of each:
+    it would give refining's 2030 to magnets' 2035)."""
     head = found[found["scenario"] == headline]
-    if head.empty:
+    if head.empty or (len(lines) and lines.groupby("kind")[["value", "year"]].nunique().to_numpy().max() > 1):
         return None
     parts = []
     for kind in ("target", "ambition"):
@@ -350,16 +364,23 @@ def _rates_moved(rows: pd.DataFrame, rates: pd.DataFrame | None, cycle: int, min
     return " The demand growth assumed changed: " + "; ".join(f"{label} {pct(now)} a year, was {pct(before)}" for label, before, now in labels) + "."
 
 
+def fan_data(fan: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """The data file of an outlook figure: the fan's percentiles and, per stage and year, each case
+    drawn (today, on time, best case), the case named as the report names it (the points call the
+    on-time projection "expected", a name the report no longer gives it)."""
+    cases = points.pivot_table(index=["stage", "year"], columns="case", values="value", aggfunc="first").reset_index()
+    return fan.merge(cases, on=["stage", "year"], how="outer").rename(columns={"expected": "on time"})
+
+
 def outlook_paragraph(found: pd.DataFrame, lines: pd.DataFrame, headline: str, stages: list[str], delay: str, figure: str, chances_table: str, projects_table: str | None) -> str:
     """A mineral chapter's outlook section in words: the chance of meeting each target first (the
-    section's message; only when each kind of target has one level across the stages, as
-    chance_sentence words it), then what the figure and tables show and how the futures were drawn.
+    section's message, where chance_sentence can word it), then what the figure and tables show
+    and how the futures were drawn.
 
     `delay` is delay_phrase's: the paragraph said "a delay drawn from the projects' history"
     whatever the outlook drew. `projects_table` is the reference of the table of chances added, if any.
     """
-    single_level = lines.empty or lines.groupby("kind")["value"].nunique().max() <= 1
-    said = chance_sentence(found, lines, headline, stages) if single_level else None
+    said = chance_sentence(found, lines, headline, stages)
     return (
         (said + " " if said else "")
         + f"{figure} shows the outlook under {headline} demand: simulated futures (methodology annex) in which each aligned project not yet operating comes online with the probability of its status and {delay}. "
@@ -371,7 +392,7 @@ def outlook_paragraph(found: pd.DataFrame, lines: pd.DataFrame, headline: str, s
 def delay_phrase(table: pd.DataFrame, mineral: str, with_shares: bool = True) -> str:
     """How the outlook delayed projects, from `outlook_delay_share`: its source and (`with_shares`)
     the shares of projects on time and late, as a phrase; the mineral chapters leave the shares to
-    At a glance, which gives them once."""
+    At a glance, which gives them."""
     rows = _alliance(table, "outlook_delay_share", mineral)
     if rows.empty:
         return "no delay"

@@ -129,6 +129,7 @@ from review.analysis.indicators.targets import (  # noqa: F401
     capacity_gap,
     DEMAND_RATE,
     demand_rates,
+    demand_rows_used,
     demand_scenarios,
     full_pipeline_capacity,
     path_status,

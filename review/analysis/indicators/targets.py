@@ -192,19 +192,25 @@ def capacity_gap(dep_row, target_value: float, growth: float, target_year: int) 
     return max(demand - allowed_non_aligned - aligned_t, 0.0)
 
 
-def demand_scenarios(demand: pd.DataFrame | None, config: ReviewConfig, mineral: str, stage: str) -> dict[str, float]:
-    """The yearly demand growth of each scenario for one mineral and stage, from demand.csv.
+def demand_rows_used(demand: pd.DataFrame | None, mineral: str, stage: str) -> pd.DataFrame:
+    """demand.csv's rows that set each scenario of one mineral and stage: a row for the stage
+    overrides the mineral's row (stage empty) of the same scenario. Empty when none does."""
+    if demand is None or demand.empty:
+        return pd.DataFrame(columns=["mineral", "stage", "scenario", "growth_rate", "source"])
+    sel = demand[demand["mineral"] == mineral]
+    stages = sel["stage"].fillna("")
+    own = sel[stages == stage]
+    return pd.concat([sel[(stages == "") & ~sel["scenario"].isin(own["scenario"])], own])
 
-    A row for the stage overrides the mineral's row (stage empty) of the same scenario. A
-    mineral and stage with no row has one scenario, the headline one, at `demand_growth`:
-    without demand.csv that is `central` at `demand_growth`, as before the scenarios.
+
+def demand_scenarios(demand: pd.DataFrame | None, config: ReviewConfig, mineral: str, stage: str) -> dict[str, float]:
+    """The yearly demand growth of each scenario for one mineral and stage, from demand.csv's
+    rows that set it (demand_rows_used). A mineral and stage with no row has one scenario, the
+    headline one, at `demand_growth`: without demand.csv that is `central` at `demand_growth`,
+    as before the scenarios.
     """
-    out: dict[str, float] = {}
-    if demand is not None and len(demand):
-        sel = demand[demand["mineral"] == mineral]
-        stages = sel["stage"].fillna("")
-        for part in (sel[stages == ""], sel[stages == stage]):
-            out.update(zip(part["scenario"], part["growth_rate"].astype(float)))
+    used = demand_rows_used(demand, mineral, stage)
+    out = dict(zip(used["scenario"], used["growth_rate"].astype(float)))
     return dict(sorted(out.items())) or {config.headline_scenario: config.demand_growth}
 
 
