@@ -86,7 +86,7 @@ def _about(**extra) -> str:
 def test_the_terms_paragraph_defines_priority_project_and_illustrative_target():
     """'priority project' and 'illustrative target' were used throughout without definition."""
     terms = next(p for p in _about().split("\n\n") if p.startswith("Terms used throughout"))
-    for term in ("**priority project**", "**illustrative target**", "**pp**", "**HHI**", "(N-1)", "**on-time**", "**best case**"):
+    for term in ("**priority project**", "**illustrative target**", "**pp**", "**HHI**", "(N-1)", "**on-time**", "**best case**", "**path**", "**on track**"):
         assert term in terms
 
 

@@ -308,14 +308,15 @@ def test_one_line_per_pillar_without_the_outlook():
     assert traceability == "Traceability: from 2.0% (lithium refining) to 9.6% (cobalt refining) of Alliance sourcing has a verified origin, in the 2 of 5 mineral stages that report it (2026)."
     # every stage without a target, not only minerals without any: antimony's mining is listed beside its refining;
     # and a stage whose only target is illustrative (lithium refining) has none the Alliance set
+    # the kind of gap first and each dependency in brackets: the percentages read as proposed targets
     assert to_set.startswith("Targets still to set") and to_set.endswith(
-        "gallium refining 95.6%; antimony refining 80.0% and mining 50.0% have no dependency target; "
-        "lithium refining 90.0% has only an illustrative one, which this review uses to draw a path (2026).")
+        "dependency in 2026 in brackets): no dependency target yet: gallium refining (95.6%); antimony refining (80.0%) and mining (50.0%); "
+        "and only an illustrative target, which this review uses to draw a path: lithium refining (90.0%).")
 
 
 def test_the_diversification_line_uses_the_outlook_when_its_rows_are_there():
     line = glance.diversification_line(pillar_card(), pillar_table(True), Names().mineral)
-    assert "the target (under 60.0% by 2030) is at risk in refining; on track in magnets; chance of meeting it by 2030: refining 34%, magnets 91%; an 80% chance needs 12,000 t more aligned refining capacity;" in line
+    assert "the target (under 60.0% by 2030) is at risk in refining; on track in magnets; chance of meeting it by 2030: refining 34%, magnets 91%; an 80% chance needs 12,000 t of aligned refining capacity certain by then beyond the listed pipeline and the plants ramping up;" in line
     assert "the ambition (50.0% by 2030) is off track in refining; chance of meeting it by 2030: refining 5%." in line
     assert "best-case" not in line
     # the indicators table sorts its rows (magnets before refining): the line keeps the stages' own order

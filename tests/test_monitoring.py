@@ -197,6 +197,7 @@ def test_a_fall_hidden_by_the_windows_change_is_named_once_with_its_range_not_it
 def test_the_capex_total_says_how_much_of_it_builds_no_diversification():
     live = pd.DataFrame({"host_country": ["AUS", "ZMB", "IDN", "IDN"], "capex_musd": [600.0, 1500.0, 2200.0, float("nan")]})
     assert monitoring.capex_outside_clause(live, frozenset({"AUS", "USA"})) == (
-        ", of which 3,700 million USD in 2 projects hosted outside aligned countries (not counted towards diversification)"
-    )  # the Indonesian project without a capex figure is not counted
+        ", of which 3,700 million USD in the 2 of 3 projects hosted outside aligned countries that report it (not counted towards diversification)"
+    )  # the Indonesian project without a capex figure is not counted, and the count says so
+    assert monitoring.capex_outside_clause(live.dropna(), frozenset({"AUS", "USA"})).startswith(", of which 3,700 million USD in 2 projects hosted outside")
     assert monitoring.capex_outside_clause(live[live["host_country"] == "AUS"], frozenset({"AUS"})) == ""

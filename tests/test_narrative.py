@@ -44,7 +44,7 @@ def test_change_sentence_covers_every_stage_not_only_the_targeted_ones():
     assert len(changes) == 5
     sentence = narrative.change_sentence(changes, {"antimony": "Antimony", "nickel": "Nickel"}.get)
     assert sentence == (
-        "Since the previous review, across all 4 mineral stages with Alliance data in both years (1 provisional left out), "
+        "From 2025 to 2026 in this cycle's figures, across all 4 mineral stages with Alliance data in both years (1 provisional left out), "
         "dependency fell most in antimony mining (-2.9 pp) and rose most in nickel refining (+3.2 pp)."
     )
 
@@ -52,8 +52,13 @@ def test_change_sentence_covers_every_stage_not_only_the_targeted_ones():
 def test_change_sentence_when_nothing_rose():
     table = pd.DataFrame([dep_row("cobalt", "refining", 2025, 0.80), dep_row("cobalt", "refining", 2026, 0.75)])
     assert narrative.change_sentence(narrative.dependency_changes(table, 2026, 2025)) == (
-        "Since the previous review, across the one mineral stage with Alliance data in both years, dependency fell most in cobalt refining (-5.0 pp) and rose in none."
+        "From 2025 to 2026 in this cycle's figures, across the one mineral stage with Alliance data in both years, dependency fell most in cobalt refining (-5.0 pp) and rose in none."
     )
+    # stages whose latest year differs (a lagged series): no one pair of years to name
+    lagged = pd.DataFrame([dep_row("cobalt", "refining", 2025, 0.80), dep_row("cobalt", "refining", 2026, 0.75), dep_row("nickel", "refining", 2024, 0.5), dep_row("nickel", "refining", 2025, 0.6)])
+    changes = narrative.dependency_changes(lagged, 2026, 2025)
+    assert sorted(changes["year"]) == [2025, 2026]
+    assert narrative.change_sentence(changes).startswith("Over each stage's latest year in this cycle's figures, across all 2 mineral stages")
 
 
 def test_displayed_change_is_the_difference_of_the_displayed_values():
@@ -240,7 +245,7 @@ def test_key_messages_quote_the_expected_case_with_its_slip_and_best_cases_and_t
     ree = next(m for m in messages if m.startswith("Rare earths, refining"))
     # tiny: 2030 expected 67.0% (16 t weighted pipeline), slip case: T1 online 2028 + 1 still by 2030, so also 67.0%;
     # best case: T1's 20 t in full, (200 - 50 - 20) x 150/150 / 200 = 65.0%
-    assert "2030: 67.0% on time (status-weighted), 67.0% if every project slips a year, 65.0% in the best case (on time, above the 60.0% target and the 50.0% ambition)" in ree
+    assert "2030: 67.0% on time (status-weighted; above the 60.0% target and the 50.0% ambition), 67.0% if every project slips a year, 65.0% in the best case" in ree
     # on track today, but the on-time projection (67.0%) misses the target: the status says so
     assert "Target 60.0% by 2030: on track, but the on-time 2030 projection (67.0%) misses it; ambition 50.0% by 2030: at risk." in ree
     # capacity_gap_t by hand in tests/test_coverage.py: 30 t (target), 50 t (ambition)
@@ -300,14 +305,19 @@ def test_projection_clause_states_the_ambition_and_says_provisional():
     )
     # 49.7% on time is below both the 60% target and the 50% ambition: the clause says both
     assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60, "ambition": 0.50}) == (
-        "at the current pipeline, 2030: 49.7% on time (status-weighted), 52.1% if every project slips a year (on time, at or below the 60.0% target and the 50.0% ambition)"
+        "at the current pipeline, 2030: 49.7% on time (status-weighted; at or below the 60.0% target and the 50.0% ambition), 52.1% if every project slips a year"
     )
-    # only full delivery of every listed project is the best case
-    with_full = pd.concat([table, pd.DataFrame([dict(table.iloc[0], indicator="projected_dependency_full", value=0.45)])], ignore_index=True)
-    assert ", 45.0% in the best case (on time, at or below" in narrative.projection_clause(with_full, "re", "mining", 2030, {"target": 0.60})
+    # only full delivery of every listed project is the best case; the comparison stays beside the
+    # on-time value it is about (at the end it read as the best case's: "62.4% in the best case (on
+    # time, above the 65.0% target)" of a best case below the target)
+    with_full = pd.concat([table, pd.DataFrame([dict(table.iloc[0], indicator="projected_dependency_full", value=0.62)])], ignore_index=True)
+    with_full.loc[0, "value"] = 0.67
+    assert narrative.projection_clause(with_full, "re", "mining", 2030, {"target": 0.65}) == (
+        "at the current pipeline, 2030: 67.0% on time (status-weighted; above the 65.0% target), 52.1% if every project slips a year, 62.0% in the best case"
+    )
     # 55% would meet the target but not the ambition
     table.loc[0, "value"] = 0.55
-    assert narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60}).endswith("(on time, at or below the 60.0% target; above the 50.0% ambition)")
+    assert "55.0% on time (status-weighted; at or below the 60.0% target, above the 50.0% ambition)" in narrative.projection_clause(table, "re", "mining", 2030, {"ambition": 0.50, "target": 0.60})
     table["status"] = ind.PROVISIONAL
     assert narrative.projection_clause(table, "re", "mining", 2030, {"target": 0.60}) == "the 2030 projection is not assessed: it starts from a provisional figure"
 

@@ -333,6 +333,10 @@ def test_a_mineral_chapter_leads_its_outlook_with_the_chance_and_says_how_the_fu
     assert text.startswith("Chance of meeting the 60.0% target by 2030: 12% in refining and under 1% in magnets (central demand)")
     assert "with the probability of its status and a delay drawn from the distribution stated in review.yml (50.0% on time). " in text
     assert "projects' history" not in text and text.endswith("and Table 2.3 how much making each project certain on its expected date would add to it.")
+    assert "Table 2.4 gives the chance of meeting each target under every demand scenario" in text
+    # one scenario (lithium's): "every demand scenario" promised a table it did not have
+    one = view.outlook_paragraph(found[found["scenario"] == "central"], lines, "central", ["refining", "magnets"], "no delay", "Figure 3.4", "Table 3.3", None)
+    assert "Table 3.3 gives the chance of meeting each target under central demand, the only demand scenario for this mineral." in one
     # targets of different levels or years by stage: no one-level sentence (it would give refining's to magnets)
     for apart in (lines.assign(value=[0.6, 0.5, 0.65, 0.5]), lines.assign(year=[2030, 2030, 2035, 2030])):
         assert view.chance_sentence(found, apart, "central", ["refining", "magnets"]) is None

@@ -270,7 +270,8 @@ def diversification_line(card: pd.DataFrame, table: pd.DataFrame, mineral_name) 
             needed = table[(table["indicator"] == "capacity_needed_p80_t") & (table["detail"] == detail) & (table["mineral"] == group["mineral"].iloc[0]) & (table["year"] == year)]
             needed = needed[needed["value"] > 0].sort_values("stage", key=lambda s: s.map(order))
             if len(needed):
-                text += "; an 80% chance needs " + joined([f"{tonnes(r.value)} more aligned {r.stage} capacity" for r in needed.itertuples()])
+                # "needs 8,995 t more" beside a target needing 21,995 t read as needing less than the target: say more than what
+                text += "; an 80% chance needs " + joined([f"{tonnes(r.value)} of aligned {r.stage} capacity" for r in needed.itertuples()]) + " certain by then beyond the listed pipeline and the plants ramping up"
         else:
             best = table[(table["indicator"] == "projected_dependency_full") & (table["scope"] == ind.ALLIANCE) & (table["mineral"] == group["mineral"].iloc[0])]  # full delivery: the best case
             best = best[(best["year"] == int(group["target_year"].iloc[0])) & (best["status"] != PROVISIONAL)]
@@ -420,26 +421,24 @@ def targets_to_set(table: pd.DataFrame, targets: pd.DataFrame, minerals: pd.Data
 
 
 def targets_line(table: pd.DataFrame, targets: pd.DataFrame, minerals: pd.DataFrame, mineral_name) -> str | None:
-    """The mineral stages the founding text still needs diversification targets for, with their current dependency."""
+    """The mineral stages the founding text still needs diversification targets for, with their
+    current dependency in brackets after each, the kind of gap first ('no dependency target yet:
+    gallium refining (95.6%); ...'): with the dependency straight after each stage and the verb
+    after a dozen of them, the percentages read as proposed targets."""
     due = targets_to_set(table, targets, minerals)
     if due.empty:
         return None
 
     def stages(part: pd.DataFrame) -> str:
-        return "; ".join(f"{mineral_name(m).lower()} " + joined([f"{r.stage} {pct(r.value)}" for r in rows.itertuples()]) for m, rows in part.groupby("mineral", sort=False))
-
-    def have(part: pd.DataFrame) -> str:
-        return "has" if len(part) == 1 else "have"
+        return "; ".join(f"{mineral_name(m).lower()} " + joined([f"{r.stage} ({pct(r.value)})" for r in rows.itertuples()]) for m, rows in part.groupby("mineral", sort=False))
 
     said = []
     if (~due["illustrative"]).any():
-        none = due[~due["illustrative"]]
-        said.append(f"{stages(none)} {have(none)} no dependency target")
+        said.append(f"no dependency target yet: {stages(due[~due['illustrative']])}")
     if due["illustrative"].any():
-        made_up = due[due["illustrative"]]
-        said.append(f"{stages(made_up)} {have(made_up)} only an illustrative one, which this review uses to draw a path")
-    return (f"Targets still to set (the founding text asks for further minerals' diversification targets by the end of {TARGETS_DUE}): "
-            + "; ".join(said) + f" ({years_listed(due['year'])}).")
+        said.append(f"only an illustrative target, which this review uses to draw a path: {stages(due[due['illustrative']])}")
+    return (f"Targets still to set (the founding text asks for further minerals' diversification targets by the end of {TARGETS_DUE}; "
+            f"dependency in {years_listed(due['year'])} in brackets): " + "; and ".join(said) + ".")
 
 
 def pillar_points(card: pd.DataFrame, table: pd.DataFrame, tables: dict, names, name_of) -> list[str]:

@@ -322,11 +322,14 @@ def capex_outside_clause(live: pd.DataFrame, aligned: frozenset[str]) -> str:
     The total read as the Alliance's spending on diversification while it held, for example, a
     copper smelter in Zambia and a nickel plant in Indonesia.
     """
-    outside = live[~live["host_country"].isin(aligned) & live["capex_musd"].notna()]
-    if outside.empty:
+    outside = live[~live["host_country"].isin(aligned)]
+    reporting = outside[outside["capex_musd"].notna()]
+    if reporting.empty:
         return ""
-    return (f", of which {outside['capex_musd'].sum():,.0f} million USD in {narrative.plural(len(outside), 'project')} hosted outside aligned countries "
-            "(not counted towards diversification)")
+    # "in 8 projects" beside a table of 9 such projects: the count is of those that report capex
+    which = narrative.plural(len(outside), "project") if len(reporting) == len(outside) else f"the {len(reporting)} of {len(outside)} projects"
+    return (f", of which {reporting['capex_musd'].sum():,.0f} million USD in {which} hosted outside aligned countries"
+            + ("" if len(reporting) == len(outside) else " that report it") + " (not counted towards diversification)")
 
 
 def hosted_outside(ch, current: pd.DataFrame, aligned: frozenset[str]) -> pd.DataFrame:

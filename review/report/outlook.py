@@ -384,7 +384,7 @@ def outlook_paragraph(found: pd.DataFrame, lines: pd.DataFrame, headline: str, s
     return (
         (said + " " if said else "")
         + f"{figure} shows the outlook under {headline} demand: simulated futures (methodology annex) in which each aligned project not yet operating comes online with the probability of its status and {delay}. "
-        + f"{chances_table} gives the chance of meeting each target under every demand scenario"
+        + f"{chances_table} gives the chance of meeting each target " + ("under every demand scenario" if found["scenario"].nunique() > 1 else f"under {headline} demand, the only demand scenario for this mineral")
         + (f", and {projects_table} how much making each project certain on its expected date would add to it." if projects_table else ".")
     )
 
