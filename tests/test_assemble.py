@@ -116,8 +116,8 @@ def test_the_methodology_prints_this_reviews_members_partners_and_status_weights
     partners = pd.DataFrame({"code": ["NOR", "AUT"], "name": ["Norway", "Austria"], "basis": ["aligned non-member", "EU member state"]})
     said = review_settings(config, members, partners)
     assert said["Who counts as aligned"] == (
-        "**In this review**, members: United States, Germany and European Union (G7); Australia (partner). "
-        "Partners: Norway (aligned non\\-member); Austria (EU member state).")  # the hyphen escaped: text from the inputs
+        "**In this review**, members: United States, Germany and European Union (G7); Australia (joined as a partner country). "
+        "Partners, aligned but not members: Norway (aligned non\\-member); Austria (EU member state).")  # the hyphen escaped: text from the inputs
     weights = said[WEIGHTS_AT]
     assert "permitting 0.37" in weights and "announced 0.10" in weights and "operating 1.00" in weights  # from the settings, defaults filled
     # names from the inputs are data: markup in a name is escaped

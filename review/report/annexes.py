@@ -80,14 +80,16 @@ def review_settings(config, members, partners) -> dict[str, str]:
     def names(frame) -> str:
         return joined([str(markdown_text(n)) for n in frame["name"]])
 
-    members_said = "; ".join(f"{names(part)} ({markdown_text(group)})" for group, part in members.groupby("group", sort=False))
+    # members.csv's group "partner" is a member that joined as a partner country: "(partner)" beside
+    # "Partners:" (partners.csv, aligned countries that are not members) named two groups alike
+    members_said = "; ".join(f"{names(part)} ({('joined as a partner country' if len(part) == 1 else 'joined as partner countries') if group == 'partner' else markdown_text(group)})" for group, part in members.groupby("group", sort=False))
     if "basis" in partners and len(partners):
         partners_said = "; ".join(f"{names(part)} ({markdown_text(basis)})" for basis, part in partners.fillna({"basis": "aligned"}).groupby("basis", sort=False))
     else:
         partners_said = names(partners) or "none"
     weights = ", ".join(f"{markdown_text(status)} {weight:.2f}" for status, weight in config.status_weights.items())
     return {
-        "Who counts as aligned": f"**In this review**, members: {members_said}. Partners: {partners_said}.",
+        "Who counts as aligned": f"**In this review**, members: {members_said}. Partners, aligned but not members: {partners_said}.",
         WEIGHTS_AT: f"(`status_weights` in `review.yml`; in this review {weights})",
     }
 
