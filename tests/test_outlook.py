@@ -361,6 +361,13 @@ def test_the_report_leads_with_the_chance_per_stage():
     assert view.scenario_sentence(found, "central", ["refining", "magnets"]) == (
         "Under the high demand scenario the chance of the target is 4% in refining and under 1% in magnets; under the low demand scenario the chance of the target rises to 14% in refining and under 1% in magnets."
     )
+    # where the scenarios come from, as the model reads demand.csv: three publications are not one outlook's range
+    demand = pd.DataFrame({"mineral": "rare-earths", "stage": "", "scenario": ["central", "low", "high"], "growth_rate": [0.064, 0.05, 0.088], "source": ["IEA 2025", "IEA 2024", "McKinsey"]})
+    origin = view.scenario_origin(view.used_demand_rows(demand, "rare-earths", ["refining", "magnets"]))
+    assert view.scenario_sentence(found, "central", ["refining", "magnets"], origin).endswith(
+        "under 1% in magnets (the scenarios come from different publications, which may differ in what they cover and from when).")
+    assert view.scenario_origin(view.used_demand_rows(demand.assign(source="one"), "rare-earths", ["refining"])) == "the scenarios are one publication's range"
+    assert view.scenario_origin(view.used_demand_rows(demand.iloc[:1], "rare-earths", ["refining"])) == ""
     wide = view.scenario_table(found, "central")
     assert list(wide["scenario"]) == ["central", "high", "low", "central", "high", "low"] and list(wide["stage"])[:3] == ["refining"] * 3
     assert wide.loc[0, "target"] == 0.116 and wide.loc[0, "ambition"] == 0.0 and math.isnan(wide.loc[1, "ambition"])

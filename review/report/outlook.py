@@ -193,11 +193,10 @@ def chances_caption(shown: pd.DataFrame, mineral_name: str, headline: str, deman
     else:
         what = "each dependency target" + (" and the ambition" if ambition else "") + f" under {headline} demand"
     own_setting = f"demand grows {format_value(demand_growth, 'share')} a year, the review's own setting (the inputs give no published scenario)"
-    used = {stage: ind.demand_rows_used(demand, mineral, stage) for stage in stages}
-    with_rows = [stage for stage in stages if len(used[stage])]
+    rows = used_demand_rows(demand, mineral, stages)
+    with_rows = list(dict.fromkeys(rows["for_stage"]))
     if not with_rows:
         return f"{mineral_name}: chance of meeting {what}; {own_setting}."
-    rows = pd.concat([used[stage].assign(for_stage=stage) for stage in with_rows])
     rows = rows.sort_values("scenario", key=lambda s: s.map(SCENARIO_ORDER).fillna(len(SCENARIO_ORDER)), kind="stable")
     parts = []
     for scenario, part in rows.groupby("scenario", sort=False):
@@ -206,14 +205,29 @@ def chances_caption(shown: pd.DataFrame, mineral_name: str, headline: str, deman
         covered = list(dict.fromkeys(part["for_stage"]))
         where = "" if len(covered) == len(stages) else f", {joined(covered)} only"
         parts.append(f"{rate} a year ({scenario}{where})" if rates.nunique() == 1 else f"{rate} a year by stage ({scenario}{where})")
-    origin = (
-        "" if rows["scenario"].nunique() == 1
-        else "; the scenarios are one publication's range" if rows["source"].nunique() == 1
-        else "; the scenarios come from different publications, which may differ in what they cover and from when"
-    )
+    origin = scenario_origin(rows)
     without = [stage for stage in stages if stage not in with_rows]
     setting = f"; {joined(without)} at the review's own {format_value(demand_growth, 'share')} a year" if without else ""
-    return f"{mineral_name}: chance of meeting {what}; demand grows {joined(parts)}{origin}{setting}; sources in the sources annex."
+    return f"{mineral_name}: chance of meeting {what}; demand grows {joined(parts)}{'; ' + origin if origin else ''}{setting}; sources in the sources annex."
+
+
+def scenario_origin(rows: pd.DataFrame) -> str:
+    """Where a mineral's demand scenarios come from (`rows`: demand.csv's rows the model uses, with
+    scenario and source): '' with one scenario, else one publication's range or different
+    publications, which may differ in what they cover and from when: a spread of chances between
+    such scenarios is partly a difference of sources, not only of demand."""
+    if rows.empty or rows["scenario"].nunique() == 1:
+        return ""
+    if rows["source"].nunique() == 1:
+        return "the scenarios are one publication's range"
+    return "the scenarios come from different publications, which may differ in what they cover and from when"
+
+
+def used_demand_rows(demand: pd.DataFrame, mineral: str, stages: list[str]) -> pd.DataFrame:
+    """demand.csv's rows the model uses for `stages` of a mineral (ind.demand_rows_used), with the stage each is for."""
+    used = [ind.demand_rows_used(demand, mineral, stage).assign(for_stage=stage) for stage in stages]
+    used = [u for u in used if len(u)]
+    return pd.concat(used) if used else pd.DataFrame(columns=["mineral", "stage", "scenario", "growth_rate", "source", "for_stage"])
 
 
 def chance_sentence(found: pd.DataFrame, lines: pd.DataFrame, headline: str, stages: list[str]) -> str | None:
@@ -242,9 +256,11 @@ def chance_sentence(found: pd.DataFrame, lines: pd.DataFrame, headline: str, sta
     return text + "."
 
 
-def scenario_sentence(found: pd.DataFrame, headline: str, stages: list[str]) -> str | None:
+def scenario_sentence(found: pd.DataFrame, headline: str, stages: list[str], origin: str = "") -> str | None:
     """One line on the other demand scenarios, for the target: 'Under the high demand scenario the
-    chance falls to 4.0% in refining; under the low, it is 14.1%.' None with one scenario."""
+    chance falls to 4.0% in refining; under the low, it is 14.1%.' None with one scenario.
+    `origin` (scenario_origin) is said after it: At a glance gave the spread between three
+    publications' figures as if it were one outlook's demand range."""
     target = found[found["kind"] == "target"]
     base = target[target["scenario"] == headline].set_index("stage")["value"]
     others = [s for s in dict.fromkeys(target["scenario"]) if s != headline]
@@ -262,7 +278,7 @@ def scenario_sentence(found: pd.DataFrame, headline: str, stages: list[str]) -> 
     if not clauses:
         return None
     text = "; ".join(clauses)
-    return text[0].upper() + text[1:] + "."
+    return text[0].upper() + text[1:] + (f" ({origin})." if origin else ".")
 
 
 def _beside(r) -> str:
