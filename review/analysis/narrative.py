@@ -508,6 +508,11 @@ def _eu_states_too(members: pd.DataFrame) -> list[str]:
     return list(states["name"]) if (members["code"] == EU).any() else []
 
 
+def _eu_members_said(states: list[str]) -> str:
+    """'the European Union and Germany, France and Italy, EU member states, are all members'."""
+    return f"the European Union and {joined(states)}, {'an EU member state, are both' if len(states) == 1 else 'EU member states, are all'} members"
+
+
 def eu_overlap_sentence(members: pd.DataFrame) -> str | None:
     """How the Alliance's sums treat the EU beside its member states that are members too, as
     the code does it: every member's rows are added as they are (indicators.dependency sums
@@ -520,7 +525,7 @@ def eu_overlap_sentence(members: pd.DataFrame) -> str | None:
         return None
     both, one = joined(states), len(states) == 1
     return (
-        f"The European Union and {both}, {'an EU member state, are both' if one else 'EU member states, are all'} members. "
+        sentence_start(_eu_members_said(states)) + ". "
         "The Alliance's totals add every member's rows as they are, with no adjustment for this overlap: the EU's rows must cover "
         f"only the EU member states that are not members in their own right ({both} {'reports for itself' if one else 'report for themselves'}), "
         f"or {'its' if one else 'their'} supply is counted twice. The review does not check this; where an EU row rests on a statistic of the whole EU "
@@ -535,8 +540,7 @@ def eu_overlap_point(members: pd.DataFrame) -> str | None:
     states = _eu_states_too(members)
     if not states:
         return None
-    one = len(states) == 1
-    return (f"Totals: the European Union and {joined(states)}, {'an EU member state, are both' if one else 'EU member states, are all'} members, and the Alliance's "
+    return (f"Totals: {_eu_members_said(states)}, and the Alliance's "
             "totals add every member's rows as reported; any supply the EU's rows also cover is counted twice, which the review does not check "
             "(Members compared).")
 

@@ -95,8 +95,8 @@ def country_colors(codes) -> dict[str, str]:
             chosen[code] = PALETTE[start]
             used.add(PALETTE[start])
     for code in displaced:  # then the others, each the next colour free after its own
-        free = [PALETTE[(own[code] + k) % len(PALETTE)] for k in range(len(PALETTE)) if PALETTE[(own[code] + k) % len(PALETTE)] not in used]
-        chosen[code] = free[0] if free else PALETTE[own[code]]
+        after = PALETTE[own[code]:] + PALETTE[:own[code]]
+        chosen[code] = next((color for color in after if color not in used), after[0])
         used.add(chosen[code])
     return chosen
 

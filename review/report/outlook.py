@@ -201,10 +201,10 @@ def chances_caption(shown: pd.DataFrame, mineral_name: str, headline: str, deman
     parts = []
     for scenario, part in rows.groupby("scenario", sort=False):
         rates = part["growth_rate"].astype(float)
-        rate = pct(float(rates.iloc[0])) if rates.nunique() == 1 else f"{pct(float(rates.min()))} to {pct(float(rates.max()))}"
+        rate = f"{pct(float(rates.iloc[0]))} a year" if rates.nunique() == 1 else f"{pct(float(rates.min()))} to {pct(float(rates.max()))} a year by stage"
         covered = list(dict.fromkeys(part["for_stage"]))
         where = "" if len(covered) == len(stages) else f", {joined(covered)} only"
-        parts.append(f"{rate} a year ({scenario}{where})" if rates.nunique() == 1 else f"{rate} a year by stage ({scenario}{where})")
+        parts.append(f"{rate} ({scenario}{where})")
     origin = scenario_origin(rows)
     without = [stage for stage in stages if stage not in with_rows]
     setting = f"; {joined(without)} at the review's own {format_value(demand_growth, 'share')} a year" if without else ""
